@@ -1,0 +1,151 @@
+/* Reading the ACPI tables the VMM built: a check of them as much as a use. */
+#include "guest.h"
+
+struct __attribute__((packed)) sdt_header {
+	char sig[4];
+	uint32_t length;
+	uint8_t revision, checksum;
+	char oem[6], oem_table[8];
+	uint32_t oem_rev, creator, creator_rev;
+};
+
+static int checksum_ok(const void *p, uint32_t len)
+{
+	const uint8_t *b = p;
+	uint8_t sum = 0;
+
+	while (len--)
+		sum = (uint8_t)(sum + *b++);
+	return sum == 0;
+}
+
+static void parse_madt(const struct sdt_header *h, struct acpi_info *info)
+{
+	const uint8_t *p = (const uint8_t *)h + sizeof(*h) + 8;
+	const uint8_t *end = (const uint8_t *)h + h->length;
+
+	memcpy(&info->lapic_addr, (const uint8_t *)h + sizeof(*h), 4);
+	while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
+		if (p[0] == 0 && (p[4] & 1) && info->nr_cpus < GUEST_MAX_CPUS)
+			info->apic_ids[info->nr_cpus++] = p[3];
+		/* The IOAPIC whose GSI base is 0 takes the ISA interrupts. */
+		if (p[0] == 1 && p[1] >= 12 && !p[8] && !p[9] && !p[10] && !p[11])
+			memcpy(&info->ioapic_addr, p + 4, 4);
+		p += p[1];
+	}
+}
+
+static void eisa_to_str(uint32_t raw, char out[9])
+{
+	uint32_t v = __builtin_bswap32(raw);
+	unsigned i;
+
+	out[0] = (char)('@' + ((v >> 26) & 31));
+	out[1] = (char)('@' + ((v >> 21) & 31));
+	out[2] = (char)('@' + ((v >> 16) & 31));
+	for (i = 0; i < 4; i++)
+		out[3 + i] = "0123456789ABCDEF"[(v >> (12 - 4 * i)) & 15];
+	out[7] = '\0';
+}
+
+/* Walk the DSDT's bytes for _HID values and \_S5; enough for this VMM's own AML. */
+static void parse_dsdt(const struct sdt_header *h, struct acpi_info *info)
+{
+	const uint8_t *p = (const uint8_t *)h + sizeof(*h);
+	const uint8_t *end = (const uint8_t *)h + h->length;
+
+	info->s5_slp_typ = -1;
+	for (; p + 9 < end; p++) {
+		if (!memcmp(p, "_HID", 4) && info->nr_devices < 16) {
+			char *id = info->device_ids[info->nr_devices];
+			uint32_t raw;
+
+			if (p[4] == 0x0d) {	/* string */
+				unsigned i;
+
+				for (i = 0; i < 8 && p + 5 + i < end && p[5 + i]; i++)
+					id[i] = (char)p[5 + i];
+				id[i] = '\0';
+				info->nr_devices++;
+			} else if (p[4] == 0x0c) {	/* EISA id as a dword */
+				memcpy(&raw, p + 5, 4);
+				eisa_to_str(raw, id);
+				info->nr_devices++;
+			}
+		}
+		/* Name(\_S5, Package(4) { typ, ... }): 08 5C "_S5_" 12 len 04 ... */
+		if (!memcmp(p, "_S5_", 4) && p[4] == 0x12) {
+			const uint8_t *e = p + 5 + 1 + 1;	/* PkgLength (1 byte), count */
+
+			info->s5_slp_typ = *e == 0x0a ? e[1] : *e;
+		}
+	}
+}
+
+static void parse_fadt(const struct sdt_header *h, struct acpi_info *info)
+{
+	const uint8_t *f = (const uint8_t *)h;
+	uint64_t dsdt;
+
+	if (h->length < 268)
+		return;
+	/* Offsets: ACPI 6.4, table 5.9. */
+	info->has_i8042 = (f[109] & 0x02) != 0;
+	info->sleep_control_space = f[244];
+	memcpy(&info->sleep_control_addr, f + 248, 8);
+	memcpy(&dsdt, f + 140, 8);
+	if (dsdt && checksum_ok((void *)dsdt, ((struct sdt_header *)dsdt)->length))
+		parse_dsdt((const struct sdt_header *)dsdt, info);
+}
+
+int acpi_parse(uint64_t rsdp, struct acpi_info *info)
+{
+	const uint8_t *r = (const uint8_t *)rsdp;
+	const struct sdt_header *xsdt;
+	uint64_t xsdt_addr;
+	unsigned i, n;
+
+	memset(info, 0, sizeof(*info));
+	info->rsdp = rsdp;
+	info->s5_slp_typ = -1;
+	if (!rsdp || memcmp(r, "RSD PTR ", 8) || !checksum_ok(r, 20) || !checksum_ok(r, 36))
+		return -1;
+	memcpy(&xsdt_addr, r + 24, 8);
+	xsdt = (const struct sdt_header *)xsdt_addr;
+	if (memcmp(xsdt->sig, "XSDT", 4) || !checksum_ok(xsdt, xsdt->length))
+		return -1;
+	n = (xsdt->length - sizeof(*xsdt)) / 8;
+	for (i = 0; i < n && info->nr_tables < 16; i++) {
+		const struct sdt_header *t;
+		uint64_t addr;
+
+		memcpy(&addr, (const uint8_t *)xsdt + sizeof(*xsdt) + 8 * i, 8);
+		t = (const struct sdt_header *)addr;
+		if (!checksum_ok(t, t->length))
+			return -1;
+		memcpy(info->tables[info->nr_tables++], t->sig, 4);
+		if (!memcmp(t->sig, "APIC", 4))
+			parse_madt(t, info);
+		else if (!memcmp(t->sig, "FACP", 4))
+			parse_fadt(t, info);
+	}
+	return 0;
+}
+
+void acpi_poweroff(const struct acpi_info *info)
+{
+	/* SLP_TYP in bits 4:2, SLP_EN in bit 5 (ACPI 6.4, 4.8.3.7). */
+	uint8_t v = (uint8_t)(((info->s5_slp_typ & 7) << 2) | 0x20);
+
+	if (info->sleep_control_addr && info->s5_slp_typ >= 0) {
+		if (info->sleep_control_space == 1)
+			outb((uint16_t)info->sleep_control_addr, v);
+		else
+			*(volatile uint8_t *)info->sleep_control_addr = v;
+	}
+	/* The VMM may take a moment to act on the request. */
+	wait_flag(&(volatile uint32_t){ 0 }, 20ull * 1000 * 1000 * 1000);
+	con_printf("vessel-guest: ACPI poweroff did not stop the machine\n");
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}

@@ -1,0 +1,105 @@
+/* The built-in guest's small freestanding library. */
+#ifndef VESSEL_GUEST_H
+#define VESSEL_GUEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GUEST_MAX_CPUS 64
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t mmio_read32(uint64_t addr)
+{
+	return *(volatile uint32_t *)addr;
+}
+
+static inline void mmio_write32(uint64_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)addr = v;
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+void *memcpy(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+/* Serial console (COM1, polled). */
+void con_putc(char c);
+void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ACPI: what the guest learns from the tables the VMM built. */
+struct acpi_info {
+	uint64_t rsdp;
+	char tables[16][5];
+	unsigned nr_tables;
+	unsigned nr_cpus;
+	uint8_t apic_ids[GUEST_MAX_CPUS];
+	uint32_t lapic_addr;
+	uint32_t ioapic_addr;
+	uint8_t sleep_control_space;	/* GAS address space: 0 memory, 1 I/O */
+	uint64_t sleep_control_addr;
+	int has_i8042;			/* FADT IA-PC boot flags say an 8042 exists */
+	int s5_slp_typ;		/* -1 if \_S5 is missing */
+	unsigned nr_devices;	/* Device() objects in the DSDT */
+	char device_ids[16][9];
+};
+
+int acpi_parse(uint64_t rsdp, struct acpi_info *info);
+void acpi_poweroff(const struct acpi_info *info) __attribute__((noreturn));
+
+/* Interrupts: IDT, local APIC and IOAPIC. */
+struct isr_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rcx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+void irq_init(const struct acpi_info *info);
+void irq_route(unsigned gsi, unsigned vector, unsigned apic_id);
+void irq_set_handler(unsigned vector, void (*fn)(unsigned vector));
+void lapic_eoi(void);
+unsigned lapic_id(void);
+void lapic_send_ipi(unsigned apic_id, uint32_t icr_low);
+
+/* Secondary CPUs. */
+unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);
+void ap_main(unsigned cpu);
+
+/* Wait until *flag is non-zero or @cycles TSC cycles pass; returns *flag. */
+uint32_t wait_flag(volatile uint32_t *flag, uint64_t cycles);
+
+void guest_panic(const char *what) __attribute__((noreturn));
+
+#endif

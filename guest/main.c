@@ -1,0 +1,216 @@
+/*
+ * The built-in guest: checks what the VMM provides and prints a report on
+ * the serial console, then powers off through ACPI. A failed check ends in
+ * a pvpanic crash report, so the VMM exits with its crash status.
+ */
+#include "guest.h"
+
+#define COM1		0x3f8
+#define COM1_GSI	4
+#define UART_VECTOR	36
+#define UART_IER	1
+#define UART_IIR	2
+#define UART_FCR	2
+#define UART_MCR	4
+#define UART_SCR	7
+#define IER_THRI	0x02
+#define MCR_OUT2	0x08
+#define PVPANIC_PORT	0x505
+#define IRQ_WAIT_CYCLES	(10ull * 1000 * 1000 * 1000)
+
+struct hvm_start_info {
+	uint32_t magic, version, flags, nr_modules;
+	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
+	uint32_t memmap_entries, reserved;
+};
+
+struct hvm_memmap_entry {
+	uint64_t addr, size;
+	uint32_t type, reserved;
+};
+
+static struct acpi_info acpi;
+static volatile uint32_t uart_irqs;
+static unsigned failures;
+
+void guest_panic(const char *what)
+{
+	con_printf("vessel-guest: FAIL: %s\n", what);
+	outb(PVPANIC_PORT, 1);	/* harmless where no pvpanic device listens */
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+static void check(int ok, const char *what)
+{
+	if (!ok) {
+		con_printf("vessel-guest: check failed: %s\n", what);
+		failures++;
+	}
+}
+
+static const char *e820_name(uint32_t type)
+{
+	switch (type) {
+	case 1: return "ram";
+	case 2: return "reserved";
+	case 3: return "acpi";
+	case 4: return "nvs";
+	default: return "other";
+	}
+}
+
+static uint64_t report_memory(const struct hvm_start_info *si)
+{
+	const struct hvm_memmap_entry *e = (const void *)si->memmap_paddr;
+	uint64_t ram = 0;
+	uint32_t i;
+
+	for (i = 0; i < si->memmap_entries; i++) {
+		if (!e[i].size)
+			continue;
+		con_printf("vessel-guest: memory: %016lx-%016lx %s\n", e[i].addr,
+			   e[i].addr + e[i].size - 1, e820_name(e[i].type));
+		if (e[i].type == 1)
+			ram += e[i].size;
+	}
+	con_printf("vessel-guest: memory: %lu MiB of RAM\n", ram >> 20);
+	return ram;
+}
+
+static void report_acpi(void)
+{
+	unsigned i;
+
+	check(acpi_parse(acpi.rsdp, &acpi) == 0, "ACPI tables (RSDP, XSDT, checksums)");
+	con_printf("vessel-guest: acpi: rsdp 0x%lx, tables:", acpi.rsdp);
+	for (i = 0; i < acpi.nr_tables; i++)
+		con_printf(" %s", acpi.tables[i]);
+	con_printf("\nvessel-guest: acpi: devices:");
+	for (i = 0; i < acpi.nr_devices; i++)
+		con_printf(" %s", acpi.device_ids[i]);
+	con_printf("\nvessel-guest: acpi: %u cpus in MADT, ioapic 0x%x, S5 type %d\n",
+		   acpi.nr_cpus, acpi.ioapic_addr, acpi.s5_slp_typ);
+	check(acpi.nr_cpus > 0 && acpi.sleep_control_addr && acpi.s5_slp_typ >= 0,
+	      "MADT, FADT sleep register and \\_S5");
+}
+
+static void uart_irq(unsigned vector)
+{
+	(void)vector;
+	/* Reading IIR acknowledges the THR-empty interrupt; then stop asking for it. */
+	inb(COM1 + UART_IIR);
+	outb(COM1 + UART_IER, 0);
+	uart_irqs++;
+	lapic_eoi();
+}
+
+static void check_uart(void)
+{
+	int is_16550a;
+
+	outb(COM1 + UART_SCR, 0x5a);
+	check(inb(COM1 + UART_SCR) == 0x5a, "UART scratch register");
+	outb(COM1 + UART_FCR, 0x07);
+	is_16550a = (inb(COM1 + UART_IIR) & 0xc0) == 0xc0;
+	check(is_16550a, "UART FIFO (16550A)");
+
+	irq_set_handler(UART_VECTOR, uart_irq);
+	irq_route(COM1_GSI, UART_VECTOR, lapic_id());
+	outb(COM1 + UART_MCR, MCR_OUT2);
+	__asm__ volatile("sti");
+	outb(COM1 + UART_IER, IER_THRI);
+	wait_flag(&uart_irqs, IRQ_WAIT_CYCLES);
+	__asm__ volatile("cli");
+	con_printf("vessel-guest: uart: %s at 0x3f8, irq %u -> vector %u: %s\n",
+		   is_16550a ? "16550A" : "8250", COM1_GSI, UART_VECTOR,
+		   uart_irqs ? "delivered" : "NOT delivered");
+	check(uart_irqs == 1, "UART interrupt through the IOAPIC");
+}
+
+static unsigned bcd(uint8_t v, int binary)
+{
+	return binary ? v : (unsigned)((v >> 4) * 10 + (v & 15));
+}
+
+static uint8_t cmos(uint8_t reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static void check_rtc(void)
+{
+	int bin = cmos(0x0b) & 0x04;
+	unsigned year = bcd(cmos(0x32), bin) * 100 + bcd(cmos(0x09), bin);
+
+	con_printf("vessel-guest: rtc: %04u-%02u-%02u %02u:%02u:%02u UTC\n", year,
+		   bcd(cmos(0x08), bin), bcd(cmos(0x07), bin), bcd(cmos(0x04), bin),
+		   bcd(cmos(0x02), bin), bcd(cmos(0x00), bin));
+	check(year >= 2024 && (cmos(0x0d) & 0x80), "RTC date and valid-time flag");
+}
+
+static void check_i8042(void)
+{
+	unsigned spins = 0;
+	uint8_t r;
+
+	if (!acpi.has_i8042) {
+		con_printf("vessel-guest: i8042: absent (FADT)\n");
+		return;
+	}
+	outb(0x64, 0xaa);	/* controller self test */
+	while (!(inb(0x64) & 1) && spins++ < 1000)
+		cpu_relax();
+	r = inb(0x60);
+	con_printf("vessel-guest: i8042: self test 0x%x\n", r);
+	check(r == 0x55, "i8042 self test");
+}
+
+static int has_device(const char *id)
+{
+	unsigned i;
+
+	for (i = 0; i < acpi.nr_devices; i++)
+		if (!memcmp(acpi.device_ids[i], id, 9))
+			return 1;
+	return 0;
+}
+
+static void report_cpus(void)
+{
+	uint8_t ids[GUEST_MAX_CPUS];
+	unsigned n = smp_boot(&acpi, ids), i;
+
+	con_printf("vessel-guest: cpus: %u online, apic ids:", n);
+	for (i = 0; i < n; i++)
+		con_printf(" %u", ids[i]);
+	con_printf("\n");
+	check(n == acpi.nr_cpus, "every CPU of the MADT came online");
+}
+
+void guest_main(uint32_t start_info);
+
+void guest_main(uint32_t start_info)
+{
+	const struct hvm_start_info *si = (const void *)(uint64_t)start_info;
+
+	con_printf("vessel-guest: hello from the built-in guest\n");
+	if (si->magic != 0x336ec578)
+		guest_panic("no PVH start info");
+	con_printf("vessel-guest: cmdline: \"%s\"\n",
+		   si->cmdline_paddr ? (const char *)si->cmdline_paddr : "");
+	report_memory(si);
+	acpi.rsdp = si->rsdp_paddr;
+	report_acpi();
+	irq_init(&acpi);
+	check_uart();
+	check_rtc();
+	check_i8042();
+	con_printf("vessel-guest: pvpanic: %s\n", has_device("QEMU0001") ? "present" : "absent");
+	report_cpus();
+	if (failures)
+		guest_panic("some checks failed");
+	con_printf("vessel-guest: all checks passed, powering off\n");
+	acpi_poweroff(&acpi);
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the Debian packages a task needs, once: packages already present are
+# left alone, and apt-get runs only when something is missing.
+# usage: scripts/deps.sh build|test|long|bench
+set -euo pipefail
+
+build_pkgs=(gcc meson ninja-build pkg-config liburing-dev libjson-c-dev libseccomp-dev libcap-dev)
+test_pkgs=(libcmocka-dev acpica-tools clang busybox-static qemu-system-x86)
+long_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils kmod zstd busybox-static e2fsprogs)
+bench_pkgs=(qemu-system-x86 hyperfine time runc crun busybox-static)
+
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
+	done
+}
+
+want=()
+for group in "$@"; do
+	case "$group" in
+	build) want+=("${build_pkgs[@]}") ;;
+	test) want+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+	long) want+=("${long_pkgs[@]}") ;;
+	bench) want+=("${bench_pkgs[@]}") ;;
+	*) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
+	esac
+done
+
+mapfile -t todo < <(missing "${want[@]}")
+[ ${#todo[@]} -eq 0 ] && exit 0
+echo "deps.sh: installing ${todo[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+apt-get install -y -q --no-install-recommends "${todo[@]}" >&2

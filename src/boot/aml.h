@@ -1,0 +1,47 @@
+/*
+ * An encoder for the few ACPI Machine Language terms vessel's DSDT needs
+ * (ACPI 6.4, chapter 20). Terms are appended to a growing buffer; scopes,
+ * devices, packages and buffers are opened and closed around their contents.
+ */
+#ifndef VESSEL_BOOT_AML_H
+#define VESSEL_BOOT_AML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AML_MAX_DEPTH 16
+
+struct aml {
+	uint8_t *buf;
+	size_t len, cap;
+	size_t open[AML_MAX_DEPTH];	/* where each open term's length goes */
+	unsigned depth;
+	int error;			/* set on allocation failure or misuse */
+};
+
+void aml_init(struct aml *a);
+void aml_free(struct aml *a);
+
+void aml_name(struct aml *a, const char *name);		/* NameOp NameString, a value follows */
+void aml_integer(struct aml *a, uint64_t v);
+void aml_string(struct aml *a, const char *s);
+void aml_eisaid(struct aml *a, const char *id);		/* "PNP0501" */
+
+void aml_scope(struct aml *a, const char *name);	/* open */
+void aml_device(struct aml *a, const char *name);	/* open */
+void aml_package(struct aml *a, unsigned nr_elements);	/* open */
+void aml_method(struct aml *a, const char *name, unsigned nr_args);	/* open */
+void aml_return(struct aml *a);				/* ReturnOp, an operand follows */
+void aml_buffer(struct aml *a);				/* open; closes with its size */
+void aml_close(struct aml *a);
+
+/* Resource descriptors (ACPI 6.4, 6.4): only inside an open buffer. */
+void aml_res_io(struct aml *a, uint16_t base, uint8_t len);
+void aml_res_irq(struct aml *a, unsigned irq);
+void aml_res_mem32(struct aml *a, uint32_t base, uint32_t len);
+void aml_res_end(struct aml *a);
+
+/* Raw bytes, for descriptors not listed above. */
+void aml_bytes(struct aml *a, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,156 @@
+#include "cli/cli.h"
+#include "core/log.h"
+#include "core/size.h"
+#include "boot/layout.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_MEMORY (1ull << 40)
+
+enum {
+	OPT_KERNEL = 'k',
+	OPT_INITRD = 'i',
+	OPT_CMDLINE = 'c',
+	OPT_MEMORY = 'm',
+	OPT_CPUS = 'n',
+	OPT_HUGEPAGES = 0x100,
+	OPT_NO_QUIRKS,
+	OPT_PIT,
+	OPT_VERBOSE,
+	OPT_HELP,
+};
+
+static const struct option run_options[] = {
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "hugepages", optional_argument, NULL, OPT_HUGEPAGES },
+	{ "no-host-quirks", no_argument, NULL, OPT_NO_QUIRKS },
+	{ "pit", no_argument, NULL, OPT_PIT },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vessel run [options]\n"
+		"Boot a VM on KVM: the built-in guest, or a Linux kernel.\n\n"
+		"  --kernel FILE     bzImage, or ELF vmlinux with a PVH entry (default: built-in guest)\n"
+		"  --initrd FILE     initial ramdisk\n"
+		"  --cmdline STRING  kernel command line (default for --kernel: \"console=ttyS0 panic=-1\")\n"
+		"  --memory SIZE     guest RAM, e.g. 512M or 4G; a bare number is MiB (default 256M)\n"
+		"  --cpus N          vCPUs, 1-%d (default 1)\n"
+		"  --hugepages[=DIR] back RAM with huge pages: transparent, or from a hugetlbfs mount\n"
+		"  --pit             add the legacy i8254 PIT (for guests without another timer)\n"
+		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
+		"  --verbose         debug messages on stderr\n\n"
+		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
+		"4 guest crash (triple fault or panic), 128+N stopped by signal N\n"
+		"console: stdin goes to the guest's serial port; in a terminal, Ctrl-A x quits\n",
+		MACHINE_MAX_CPUS);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "vessel run: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'vessel run --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int parse_memory(const char *arg, struct machine_config *cfg)
+{
+	uint64_t v;
+
+	if (parse_size(arg, 1ull << 20, &v))
+		return usage_error("--memory '%s': not a size (examples: 512M, 2G, 1024)", arg);
+	if (v < MIN_RAM_SIZE)
+		return usage_error("--memory %s: too small, the minimum is 8M", arg);
+	if (v > MAX_MEMORY)
+		return usage_error("--memory %s: too large, the maximum is 1T", arg);
+	if (v % (1ull << 20))
+		return usage_error("--memory %s: must be a whole number of MiB", arg);
+	cfg->mem_size = v;
+	return 0;
+}
+
+static int parse_cpus(const char *arg, struct machine_config *cfg)
+{
+	uint64_t v;
+
+	if (parse_uint(arg, MACHINE_MAX_CPUS, &v) || v == 0)
+		return usage_error("--cpus '%s': must be a number from 1 to 254", arg);
+	cfg->cpus = (unsigned)v;
+	return 0;
+}
+
+int run_parse(int argc, char **argv, struct machine_config *cfg)
+{
+	int opt, r;
+
+	machine_config_defaults(cfg);
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+", run_options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_KERNEL:
+			cfg->kernel_path = optarg;
+			break;
+		case OPT_INITRD:
+			cfg->initrd_path = optarg;
+			break;
+		case OPT_CMDLINE:
+			cfg->cmdline = optarg;
+			break;
+		case OPT_MEMORY:
+			if ((r = parse_memory(optarg, cfg)))
+				return r;
+			break;
+		case OPT_CPUS:
+			if ((r = parse_cpus(optarg, cfg)))
+				return r;
+			break;
+		case OPT_HUGEPAGES:
+			cfg->backing = optarg ? GUEST_MEM_HUGETLBFS : GUEST_MEM_THP;
+			cfg->hugetlbfs = optarg;
+			break;
+		case OPT_NO_QUIRKS:
+			cfg->host_quirks = false;
+			break;
+		case OPT_PIT:
+			cfg->pit = true;
+			break;
+		case OPT_VERBOSE:
+			log_set_verbose(true);
+			break;
+		case OPT_HELP:
+			run_usage(stdout);
+			return -1;
+		default:
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (cfg->initrd_path && !cfg->kernel_path)
+		return usage_error("%s needs --kernel: the built-in guest takes no initrd", "--initrd");
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct machine_config cfg;
+	int r = run_parse(argc, argv, &cfg);
+
+	if (r < 0)
+		return 0;	/* --help */
+	if (r)
+		return r;
+	return machine_run(&cfg);
+}

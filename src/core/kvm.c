@@ -1,0 +1,181 @@
+#include "core/kvm.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* Addresses KVM needs for real-mode emulation on Intel; inside the MMIO hole. */
+#define KVM_TSS_ADDR		0xfffbd000ull
+#define KVM_IDENTITY_MAP_ADDR	0xfffbc000ull
+
+static const struct {
+	long cap;
+	const char *name;
+} required_caps[] = {
+	{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY" },
+	{ KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID" },
+	{ KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+	{ KVM_CAP_MP_STATE, "KVM_CAP_MP_STATE" },
+	{ KVM_CAP_VCPU_EVENTS, "KVM_CAP_VCPU_EVENTS" },
+};
+
+static int open_kvm(const char *path, char *why, unsigned why_len)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int err;
+
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	if (err == ENOENT)
+		snprintf(why, why_len, "%s does not exist: KVM is not available on this host "
+			 "(is the kvm module loaded and virtualization enabled?)", path);
+	else if (err == EACCES || err == EPERM)
+		snprintf(why, why_len, "%s: permission denied (run as root or join the group owning it)",
+			 path);
+	else
+		snprintf(why, why_len, "cannot open %s: %s", path, strerror(err));
+	return -err;
+}
+
+int kvm_probe(const char *path, char *why, unsigned why_len)
+{
+	int fd, ver;
+
+	fd = open_kvm(path ? path : KVM_DEVICE_PATH, why, why_len);
+	if (fd < 0)
+		return fd;
+	ver = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (ver != KVM_API_VERSION) {
+		snprintf(why, why_len, "%s speaks KVM API version %d, vessel needs %d",
+			 path ? path : KVM_DEVICE_PATH, ver, KVM_API_VERSION);
+		close(fd);
+		return -ENOTSUP;
+	}
+	close(fd);
+	return 0;
+}
+
+int kvm_open(struct kvm *kvm, const char *path)
+{
+	char why[256];
+	unsigned i;
+	int r;
+
+	kvm->sys_fd = kvm->vm_fd = -1;
+	if (!path)
+		path = KVM_DEVICE_PATH;
+	r = kvm_probe(path, why, sizeof(why));
+	if (r < 0) {
+		pr_err("%s", why);
+		return -1;
+	}
+	kvm->sys_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (kvm->sys_fd < 0) {
+		pr_err("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
+		if (ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
+			pr_err("this host's KVM lacks %s, which vessel needs", required_caps[i].name);
+			goto err;
+		}
+	}
+	kvm->run_size = ioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (kvm->run_size <= 0) {
+		pr_err("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		goto err;
+	}
+	do
+		kvm->vm_fd = ioctl(kvm->sys_fd, KVM_CREATE_VM, 0);
+	while (kvm->vm_fd < 0 && errno == EINTR);
+	if (kvm->vm_fd < 0) {
+		pr_err("KVM_CREATE_VM: %s", strerror(errno));
+		goto err;
+	}
+	if (ioctl(kvm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0) {
+		pr_err("KVM_SET_TSS_ADDR: %s", strerror(errno));
+		goto err;
+	}
+	if (kvm_check_extension(kvm, KVM_CAP_SET_IDENTITY_MAP_ADDR) > 0) {
+		uint64_t addr = KVM_IDENTITY_MAP_ADDR;
+
+		if (ioctl(kvm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &addr) < 0) {
+			pr_err("KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+			goto err;
+		}
+	}
+	return 0;
+err:
+	kvm_close(kvm);
+	return -1;
+}
+
+void kvm_close(struct kvm *kvm)
+{
+	if (kvm->vm_fd >= 0)
+		close(kvm->vm_fd);
+	if (kvm->sys_fd >= 0)
+		close(kvm->sys_fd);
+	kvm->vm_fd = kvm->sys_fd = -1;
+}
+
+int kvm_check_extension(const struct kvm *kvm, long cap)
+{
+	int fd = kvm->vm_fd >= 0 ? kvm->vm_fd : kvm->sys_fd;
+
+	return ioctl(fd, KVM_CHECK_EXTENSION, cap);
+}
+
+int kvm_create_irqchip(struct kvm *kvm)
+{
+	if (ioctl(kvm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0) {
+		pr_err("KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int kvm_create_pit(struct kvm *kvm)
+{
+	struct kvm_pit_config cfg = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
+	if (ioctl(kvm->vm_fd, KVM_CREATE_PIT2, &cfg) < 0) {
+		pr_err("KVM_CREATE_PIT2: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int kvm_set_user_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa,
+			uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		pr_err("KVM_SET_USER_MEMORY_REGION (slot %u, %llu MiB at 0x%llx): %s",
+		       slot, (unsigned long long)(size >> 20),
+		       (unsigned long long)gpa, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	return ioctl(kvm->vm_fd, KVM_IRQ_LINE, &irq);
+}

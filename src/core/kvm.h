@@ -1,0 +1,33 @@
+/* Thin wrappers over the /dev/kvm and VM file descriptors. */
+#ifndef VESSEL_CORE_KVM_H
+#define VESSEL_CORE_KVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define KVM_DEVICE_PATH "/dev/kvm"
+
+struct kvm {
+	int sys_fd;
+	int vm_fd;
+	int run_size;		/* size of each vCPU's struct kvm_run mapping */
+};
+
+/* Open /dev/kvm (path may be NULL), check the API, create a VM. Prints why on failure. */
+int kvm_open(struct kvm *kvm, const char *path);
+void kvm_close(struct kvm *kvm);
+
+/*
+ * Probe for a usable KVM without creating a VM: 0 if usable, else -errno
+ * with @why filled in for the user.
+ */
+int kvm_probe(const char *path, char *why, unsigned why_len);
+
+int kvm_check_extension(const struct kvm *kvm, long cap);
+int kvm_create_irqchip(struct kvm *kvm);
+int kvm_create_pit(struct kvm *kvm);
+int kvm_set_user_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa,
+			uint64_t size, void *hva);
+int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * A running VM: KVM handles, guest RAM, the two I/O buses and the vCPU
+ * threads that dispatch exits to them.
+ */
+#ifndef VESSEL_CORE_VM_H
+#define VESSEL_CORE_VM_H
+
+#include "core/guest_mem.h"
+#include "core/io_bus.h"
+#include "core/kvm.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+
+struct kvm_run;
+
+enum vm_exit {
+	VM_RUNNING = 0,
+	VM_EXIT_POWEROFF,	/* the guest turned itself off */
+	VM_EXIT_RESET,		/* the guest asked for a reset */
+	VM_EXIT_CRASH,		/* triple fault or a guest-reported panic */
+	VM_EXIT_ERROR,		/* the VMM could not go on */
+	VM_EXIT_SIGNAL,		/* stopped from the host (SIGINT, SIGTERM) */
+};
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+};
+
+struct vm {
+	struct kvm kvm;
+	struct guest_mem mem;
+	struct io_bus pio;
+	struct io_bus mmio;
+	struct vcpu *vcpus;
+	unsigned nr_vcpus;
+	bool emulation_quirks;	/* handle emulation failures the host cannot */
+
+	pthread_mutex_t lock;
+	enum vm_exit exit;
+	int exit_efd;		/* readable once exit is set */
+};
+
+int vm_init(struct vm *vm);
+void vm_destroy(struct vm *vm);
+
+/* Create @n vCPUs; their CPUID and boot state are set by the caller. */
+int vm_create_vcpus(struct vm *vm, unsigned n);
+
+/* Start one thread per vCPU. vCPU 0 must have its boot state set. */
+int vm_start(struct vm *vm);
+
+/* Record why the VM stops (the first reason wins) and kick every vCPU out. */
+void vm_request_exit(struct vm *vm, enum vm_exit why);
+enum vm_exit vm_exit_reason(struct vm *vm);
+
+/* Join the vCPU threads after an exit was requested. */
+void vm_join(struct vm *vm);
+
+#endif

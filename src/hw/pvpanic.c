@@ -1,0 +1,48 @@
+#include "hw/pvpanic.h"
+#include "boot/aml.h"
+#include "core/io_bus.h"
+
+#include <string.h>
+
+static void pv_read(void *opaque, uint64_t off, void *data, unsigned len)
+{
+	(void)opaque;
+	(void)off;
+	memset(data, 0, len);
+	/* The events this device understands. */
+	*(uint8_t *)data = PVPANIC_PANICKED | PVPANIC_CRASH_LOADED;
+}
+
+static void pv_write(void *opaque, uint64_t off, const void *data, unsigned len)
+{
+	struct pvpanic *p = opaque;
+	uint8_t ev = *(const uint8_t *)data;
+
+	(void)off;
+	(void)len;
+	if (ev & (PVPANIC_PANICKED | PVPANIC_CRASH_LOADED))
+		p->panicked(p->opaque, ev);
+}
+
+static const struct io_dev_ops pvpanic_ops = {
+	.read = pv_read,
+	.write = pv_write,
+};
+
+int pvpanic_attach(struct pvpanic *p, struct io_bus *pio)
+{
+	return io_bus_register(pio, PVPANIC_PORT, 1, &pvpanic_ops, p);
+}
+
+void pvpanic_acpi(struct aml *a)
+{
+	aml_device(a, "PEVT");
+	aml_name(a, "_HID");
+	aml_string(a, "QEMU0001");
+	aml_name(a, "_CRS");
+	aml_buffer(a);
+	aml_res_io(a, PVPANIC_PORT, 1);
+	aml_res_end(a);
+	aml_close(a);
+	aml_close(a);
+}

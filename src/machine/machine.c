@@ -1,0 +1,353 @@
+#include "machine/machine.h"
+#include "machine/console.h"
+#include "boot/acpi.h"
+#include "boot/boot.h"
+#include "boot/cpuid.h"
+#include "core/log.h"
+#include "core/quirks.h"
+#include "core/vm.h"
+#include "hw/acpi_pm.h"
+#include "hw/i8042.h"
+#include "hw/pvpanic.h"
+#include "hw/rtc.h"
+#include "hw/uart16550.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_LINUX_CMDLINE "console=ttyS0 panic=-1"
+
+extern const uint8_t vessel_guest_start[], vessel_guest_end[];
+
+struct machine {
+	const struct machine_config *cfg;
+	struct vm vm;
+	struct mem_layout layout;
+	struct e820_entry e820[E820_MAX];
+	unsigned e820_entries;
+	struct uart16550 *uart;
+	struct i8042 *kbd;
+	struct rtc *rtc;
+	struct acpi_pm pm;
+	struct pvpanic pvpanic;
+	struct console console;
+	const uint8_t *kernel;
+	size_t kernel_size;
+	bool kernel_mapped;
+	char *cmdline;
+};
+
+const uint8_t *builtin_guest(size_t *size)
+{
+	*size = (size_t)(vessel_guest_end - vessel_guest_start);
+	return vessel_guest_start;
+}
+
+void machine_config_defaults(struct machine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = MACHINE_DEFAULT_MEM;
+	cfg->cpus = 1;
+	cfg->backing = GUEST_MEM_ANON;
+	cfg->host_quirks = true;
+}
+
+static void irq_set(void *opaque, unsigned gsi, int level)
+{
+	struct vm *vm = opaque;
+
+	if (kvm_irq_line(&vm->kvm, gsi, level) < 0)
+		pr_debug("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
+}
+
+static void console_write(void *opaque, const uint8_t *buf, size_t len)
+{
+	(void)opaque;
+	while (len) {
+		ssize_t n = write(STDOUT_FILENO, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* stdout is gone: the guest's output has nowhere to go */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void kbd_reset(void *opaque)
+{
+	vm_request_exit(opaque, VM_EXIT_RESET);
+}
+
+static void pm_event(void *opaque, enum acpi_pm_event ev)
+{
+	vm_request_exit(opaque, ev == ACPI_PM_POWEROFF ? VM_EXIT_POWEROFF : VM_EXIT_RESET);
+}
+
+static void guest_panicked(void *opaque, uint8_t events)
+{
+	if (events & PVPANIC_PANICKED) {
+		pr_err("the guest reported a kernel panic (pvpanic)");
+		vm_request_exit(opaque, VM_EXIT_CRASH);
+	} else {
+		pr_info("the guest loaded a crash kernel after a panic (pvpanic)");
+	}
+}
+
+static int load_kernel_file(struct machine *m)
+{
+	const char *path = m->cfg->kernel_path;
+	struct stat st;
+	void *p;
+	int fd;
+
+	if (!path) {
+		m->kernel = builtin_guest(&m->kernel_size);
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_err("--kernel %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		pr_err("--kernel %s: not a regular, non-empty file", path);
+		close(fd);
+		return -1;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		pr_err("--kernel %s: %s", path, strerror(errno));
+		return -1;
+	}
+	m->kernel = p;
+	m->kernel_size = (size_t)st.st_size;
+	m->kernel_mapped = true;
+	return 0;
+}
+
+static int setup_memory(struct machine *m)
+{
+	struct guest_mem_range ranges[2];
+	unsigned n = 0, i;
+
+	layout_compute(m->cfg->mem_size, &m->layout);
+	ranges[n++] = (struct guest_mem_range){ 0, m->layout.low_ram_end };
+	if (m->layout.high_ram_size)
+		ranges[n++] = (struct guest_mem_range){ HIGH_RAM_START, m->layout.high_ram_size };
+	if (guest_mem_init(&m->vm.mem, ranges, n, m->cfg->backing, m->cfg->hugetlbfs))
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct guest_mem_region *r = &m->vm.mem.regions[i];
+
+		if (kvm_set_user_memory(&m->vm.kvm, i, r->gpa, r->size, r->hva))
+			return -1;
+	}
+	m->e820_entries = e820_build(&m->layout, m->e820);
+	return 0;
+}
+
+/* Firmware leaves the 8259s initialized and masked; guests route through the IOAPIC. */
+static int mask_pics(struct vm *vm)
+{
+	unsigned chip;
+
+	for (chip = KVM_IRQCHIP_PIC_MASTER; chip <= KVM_IRQCHIP_PIC_SLAVE; chip++) {
+		struct kvm_irqchip ic = { .chip_id = chip };
+
+		if (ioctl(vm->kvm.vm_fd, KVM_GET_IRQCHIP, &ic) < 0)
+			return -1;
+		ic.chip.pic.imr = 0xff;
+		ic.chip.pic.irq_base = chip == KVM_IRQCHIP_PIC_MASTER ? 0x20 : 0x28;
+		ic.chip.pic.init_state = 0;
+		if (ioctl(vm->kvm.vm_fd, KVM_SET_IRQCHIP, &ic) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int setup_devices(struct machine *m)
+{
+	struct irq_line com1 = { irq_set, &m->vm, COM1_IRQ };
+	struct irq_line kbd = { irq_set, &m->vm, I8042_KBD_IRQ };
+	struct uart_sink sink = { console_write, NULL };
+
+	m->uart = uart16550_create(&com1, &sink);
+	m->kbd = i8042_create(&kbd, kbd_reset, &m->vm);
+	m->rtc = rtc_create(NULL);
+	if (!m->uart || !m->kbd || !m->rtc) {
+		pr_err("out of memory");
+		return -1;
+	}
+	m->pm = (struct acpi_pm){ pm_event, &m->vm };
+	m->pvpanic = (struct pvpanic){ guest_panicked, &m->vm };
+	if (uart16550_attach(m->uart, &m->vm.pio, COM1_PORT) ||
+	    i8042_attach(m->kbd, &m->vm.pio) || rtc_attach(m->rtc, &m->vm.pio) ||
+	    acpi_pm_attach(&m->pm, &m->vm.pio) || pvpanic_attach(&m->pvpanic, &m->vm.pio)) {
+		pr_err("device I/O ports overlap");
+		return -1;
+	}
+	return 0;
+}
+
+static void dsdt_devices(struct aml *a, void *opaque)
+{
+	(void)opaque;
+	uart16550_acpi(a, COM1_PORT, COM1_IRQ);
+	i8042_acpi(a);
+	rtc_acpi(a);
+	pvpanic_acpi(a);
+}
+
+static int setup_acpi(struct machine *m)
+{
+	struct acpi_config c = {
+		.nr_cpus = m->cfg->cpus,
+		.ioapic_addr = IOAPIC_ADDR,
+		.lapic_addr = LAPIC_ADDR,
+		.sleep_control_port = ACPI_SLEEP_CONTROL_PORT,
+		.sleep_status_port = ACPI_SLEEP_STATUS_PORT,
+		.reset_port = ACPI_RESET_PORT,
+		.reset_value = ACPI_RESET_VALUE,
+		.s5_slp_typ = ACPI_S5_SLP_TYP,
+		.dsdt_devices = dsdt_devices,
+	};
+	uint8_t *area = gm_ptr(&m->vm.mem, ACPI_TABLES_ADDR, ACPI_TABLES_SIZE);
+
+	if (!area || !acpi_build(&c, area, ACPI_TABLES_SIZE, ACPI_TABLES_ADDR)) {
+		pr_err("cannot build the ACPI tables");
+		return -1;
+	}
+	return 0;
+}
+
+/* The kernel command line, with the host's quirk parameters in front. */
+static int build_cmdline(struct machine *m)
+{
+	const char *user = m->cfg->cmdline;
+	const char *host = NULL, *params = "";
+
+	if (!user)
+		user = m->cfg->kernel_path ? DEFAULT_LINUX_CMDLINE : "";
+	if (m->cfg->kernel_path && m->vm.emulation_quirks) {
+		params = quirks_linux_params();
+		quirks_detect(&host);
+		pr_info("host quirks: this host's KVM is %s; adding kernel parameters \"%s\" "
+			"(--no-host-quirks turns this off)", host, params);
+	}
+	if (asprintf(&m->cmdline, "%s%s%s", params, *params ? " " : "", user) < 0) {
+		m->cmdline = NULL;
+		pr_err("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int load_and_boot(struct machine *m)
+{
+	struct boot_setup setup;
+	struct boot_config bc = {
+		.kernel = m->kernel,
+		.kernel_size = m->kernel_size,
+		.kernel_name = m->cfg->kernel_path ? m->cfg->kernel_path : "built-in guest",
+		.initrd_path = m->cfg->initrd_path,
+		.cmdline = m->cmdline,
+		.rsdp_addr = ACPI_TABLES_ADDR,
+		.layout = &m->layout,
+		.e820 = m->e820,
+		.e820_entries = m->e820_entries,
+	};
+
+	if (boot_load(&m->vm.mem, &bc, &setup))
+		return -1;
+	return boot_set_regs(&m->vm.mem, m->vm.vcpus[0].fd, &setup);
+}
+
+static int build(struct machine *m)
+{
+	const struct machine_config *cfg = m->cfg;
+
+	if (load_kernel_file(m))
+		return -1;
+	/* Check the image before touching KVM, so a bad file fails fast. */
+	if (boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN) {
+		pr_err("%s: not a kernel vessel can boot (neither an ELF with a PVH entry nor a "
+		       "Linux bzImage)", cfg->kernel_path);
+		return -1;
+	}
+	if (kvm_open(&m->vm.kvm, cfg->kvm_path))
+		return -1;
+	m->vm.emulation_quirks = cfg->host_quirks && quirks_detect(NULL);
+	if (setup_memory(m) || kvm_create_irqchip(&m->vm.kvm) || mask_pics(&m->vm))
+		return -1;
+	if (cfg->pit && kvm_create_pit(&m->vm.kvm))
+		return -1;
+	if (vm_create_vcpus(&m->vm, cfg->cpus) || cpuid_setup(&m->vm))
+		return -1;
+	if (setup_devices(m) || setup_acpi(m) || build_cmdline(m))
+		return -1;
+	return load_and_boot(m);
+}
+
+static int exit_status(enum vm_exit why, int sig)
+{
+	switch (why) {
+	case VM_EXIT_POWEROFF:
+		return EXIT_GUEST_POWEROFF;
+	case VM_EXIT_RESET:
+		return EXIT_GUEST_RESET;
+	case VM_EXIT_CRASH:
+		return EXIT_GUEST_CRASH;
+	case VM_EXIT_SIGNAL:
+		return EXIT_SIGNAL_BASE + sig;
+	default:
+		return EXIT_VMM_ERROR;
+	}
+}
+
+static void teardown(struct machine *m)
+{
+	vm_destroy(&m->vm);
+	uart16550_destroy(m->uart);
+	i8042_destroy(m->kbd);
+	rtc_destroy(m->rtc);
+	if (m->kernel_mapped)
+		munmap((void *)m->kernel, m->kernel_size);
+	free(m->cmdline);
+}
+
+int machine_run(const struct machine_config *cfg)
+{
+	struct machine m;
+	int sig = 0, status;
+
+	memset(&m, 0, sizeof(m));
+	m.cfg = cfg;
+	if (vm_init(&m.vm) || build(&m)) {
+		teardown(&m);
+		return EXIT_VMM_ERROR;
+	}
+	if (console_init(&m.console)) {
+		teardown(&m);
+		return EXIT_VMM_ERROR;
+	}
+	if (vm_start(&m.vm) == 0)
+		sig = console_loop(&m.console, &m.vm, m.uart);
+	vm_join(&m.vm);
+	console_restore(&m.console);
+	status = exit_status(vm_exit_reason(&m.vm), sig);
+	if (status == EXIT_GUEST_RESET)
+		pr_info("the guest asked for a reset; vessel exits with status %d", status);
+	teardown(&m);
+	return status;
+}
