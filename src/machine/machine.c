@@ -136,6 +136,24 @@ static int load_kernel_file(struct machine *m)
 	return 0;
 }
 
+/* An unreadable initrd is the user's mistake: say so before touching KVM. */
+static int check_initrd(const char *path)
+{
+	struct stat st;
+
+	if (!path)
+		return 0;
+	if (stat(path, &st)) {
+		pr_err("--initrd %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || access(path, R_OK)) {
+		pr_err("--initrd %s: not a readable regular file", path);
+		return -1;
+	}
+	return 0;
+}
+
 static int setup_memory(struct machine *m)
 {
 	struct guest_mem_range ranges[2];
@@ -277,7 +295,7 @@ static int build(struct machine *m)
 {
 	const struct machine_config *cfg = m->cfg;
 
-	if (load_kernel_file(m))
+	if (load_kernel_file(m) || check_initrd(cfg->initrd_path))
 		return -1;
 	/* Check the image before touching KVM, so a bad file fails fast. */
 	if (boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN) {
