@@ -189,17 +189,100 @@ static void report_cpus(void)
 	check(n == acpi.nr_cpus, "every CPU of the MADT came online");
 }
 
+/* The value of "vessel.test=" on the command line, or "". */
+static void test_mode(const char *cmdline, char *out, size_t len)
+{
+	static const char key[] = "vessel.test=";
+	const char *p = cmdline;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (; p && *p; p++) {
+		if ((p == cmdline || p[-1] == ' ') && !memcmp(p, key, sizeof(key) - 1)) {
+			p += sizeof(key) - 1;
+			while (p[n] && p[n] != ' ' && n + 1 < len) {
+				out[n] = p[n];
+				n++;
+			}
+			out[n] = '\0';
+			return;
+		}
+	}
+}
+
+static int streq(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+/* Read one line from the serial port (polled) and print it back. */
+static void echo_line(void)
+{
+	char line[80];
+	size_t n = 0;
+
+	con_printf("vessel-guest: echo: ready\n");
+	for (;;) {
+		char c;
+
+		while (!(inb(COM1 + 5) & 0x01))
+			cpu_relax();
+		c = (char)inb(COM1);
+		if (c == '\r' || c == '\n')
+			break;
+		if (n + 1 < sizeof(line))
+			line[n++] = c;
+	}
+	line[n] = '\0';
+	con_printf("vessel-guest: echo: got \"%s\"\n", line);
+}
+
+/* Ways to end that the VMM's exit statuses must tell apart. */
+static void run_test_mode(const char *mode)
+{
+	static const struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} no_idt = { 0, 0 };
+
+	if (streq(mode, "echo")) {
+		echo_line();
+	} else if (streq(mode, "reset")) {
+		con_printf("vessel-guest: resetting through the ACPI reset register\n");
+		outb(0x602, 0x01);
+	} else if (streq(mode, "i8042-reset")) {
+		con_printf("vessel-guest: resetting through the i8042\n");
+		outb(0x64, 0xfe);
+	} else if (streq(mode, "panic")) {
+		guest_panic("panic requested on the command line");
+	} else if (streq(mode, "triple-fault")) {
+		con_printf("vessel-guest: triple fault\n");
+		__asm__ volatile("lidt %0; int $3" : : "m"(no_idt));
+	} else if (streq(mode, "hang")) {
+		con_printf("vessel-guest: waiting forever\n");
+		for (;;)
+			__asm__ volatile("sti; hlt");
+	}
+}
+
 void guest_main(uint32_t start_info);
 
 void guest_main(uint32_t start_info)
 {
 	const struct hvm_start_info *si = (const void *)(uint64_t)start_info;
+	const char *cmdline;
+	char mode[32];
 
 	con_printf("vessel-guest: hello from the built-in guest\n");
 	if (si->magic != 0x336ec578)
 		guest_panic("no PVH start info");
-	con_printf("vessel-guest: cmdline: \"%s\"\n",
-		   si->cmdline_paddr ? (const char *)si->cmdline_paddr : "");
+	cmdline = si->cmdline_paddr ? (const char *)si->cmdline_paddr : "";
+	con_printf("vessel-guest: cmdline: \"%s\"\n", cmdline);
+	test_mode(cmdline, mode, sizeof(mode));
 	report_memory(si);
 	acpi.rsdp = si->rsdp_paddr;
 	report_acpi();
@@ -211,6 +294,7 @@ void guest_main(uint32_t start_info)
 	report_cpus();
 	if (failures)
 		guest_panic("some checks failed");
+	run_test_mode(mode);
 	con_printf("vessel-guest: all checks passed, powering off\n");
 	acpi_poweroff(&acpi);
 }

@@ -1,0 +1,45 @@
+# Shared helpers for the VM tests: each test is a bash script that sources this.
+set -euo pipefail
+
+VESSEL=${VESSEL:?VESSEL must name the vessel binary}
+TEST_TIMEOUT=${TEST_TIMEOUT:-120}
+WORK=$(mktemp -d /tmp/vessel-vmtest.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+# Skip (exit 77) where KVM cannot be used; say why.
+require_kvm() {
+	if ! [ -e /dev/kvm ]; then
+		echo "SKIP: /dev/kvm is absent on this host"
+		exit 77
+	fi
+	if ! { exec 9<>/dev/kvm; } 2>/dev/null; then
+		echo "SKIP: /dev/kvm is not accessible to $(id -un)"
+		exit 77
+	fi
+	exec 9>&-
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# vm ARGS...: run vessel, output in $WORK/out, status in $status.
+vm() {
+	status=0
+	timeout --kill-after=5 "$TEST_TIMEOUT" "$VESSEL" "$@" >"$WORK/out" 2>&1 </dev/null || status=$?
+	sed 's/^/  | /' "$WORK/out"
+	[ "$status" -ne 124 ] || fail "vessel $* timed out after ${TEST_TIMEOUT}s"
+}
+
+expect_status() {
+	[ "$status" -eq "$1" ] || fail "expected exit status $1, got $status"
+}
+
+expect_line() {
+	grep -qE -- "$1" "$WORK/out" || fail "no line matching /$1/ in the output"
+}
+
+expect_no_line() {
+	! grep -qE -- "$1" "$WORK/out" || fail "unexpected line matching /$1/"
+}
