@@ -1,0 +1,49 @@
+/* libFuzzer target: kernel images (bzImage headers, ELF/PVH) are user input. */
+#include "boot/boot.h"
+#include "core/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define RAM (32ull << 20)
+
+static struct guest_mem gm;
+static struct mem_layout layout;
+static struct e820_entry e820[E820_MAX];
+static unsigned e820_entries;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	struct guest_mem_range r = { 0, RAM };
+
+	(void)argc;
+	(void)argv;
+	if (!freopen("/dev/null", "w", stderr))
+		return 0;
+	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
+		abort();
+	layout_compute(RAM, &layout);
+	e820_entries = e820_build(&layout, e820);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct boot_config cfg = {
+		.kernel = data,
+		.kernel_size = size,
+		.kernel_name = "fuzz",
+		.cmdline = "console=ttyS0",
+		.layout = &layout,
+		.e820 = e820,
+		.e820_entries = e820_entries,
+	};
+	struct boot_setup s;
+
+	if (boot_load(&gm, &cfg, &s) == 0 && s.entry == 0 && s.mode != BOOT_PVH)
+		abort();
+	return 0;
+}

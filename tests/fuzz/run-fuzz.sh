@@ -1,0 +1,10 @@
+#!/bin/sh
+# Run one libFuzzer target for a bounded time over its seed corpus (read-only:
+# new inputs go to a temporary directory, so the tree stays clean).
+set -eu
+target=$1
+seeds=$2
+shift 2
+scratch=$(mktemp -d /tmp/vessel-fuzz.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+exec "$target" "$@" "$scratch" "$seeds"
