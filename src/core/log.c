@@ -5,10 +5,16 @@
 
 /* One process, one verbosity: set once by the command line. */
 static bool verbose;
+static bool quiet;
 
 void log_set_verbose(bool on)
 {
 	verbose = on;
+}
+
+void log_set_quiet(bool on)
+{
+	quiet = on;
 }
 
 bool log_verbose(void)
@@ -20,6 +26,8 @@ static void emit(const char *level, const char *fmt, va_list ap)
 {
 	char buf[1024];
 
+	if (quiet)
+		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	/* One fprintf per line keeps lines from several threads whole. */
 	fprintf(stderr, "vessel: %s%s\n", level, buf);

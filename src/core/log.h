@@ -5,6 +5,8 @@
 #include <stdbool.h>
 
 void log_set_verbose(bool on);
+/* Drop every message (fuzzers, which feed thousands of bad inputs). */
+void log_set_quiet(bool on);
 bool log_verbose(void);
 
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
