@@ -8,6 +8,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
+
+#define SIPI_POLL_US 200
 
 static void kick_handler(int sig)
 {
@@ -127,9 +130,13 @@ static void *vcpu_thread(void *arg)
 		enum vm_exit why;
 
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
-			/* EAGAIN: an AP waiting for its SIPI on some hosts. */
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR)
 				continue;
+			/* Some hosts return EAGAIN to an AP still waiting for its SIPI. */
+			if (errno == EAGAIN) {
+				usleep(SIPI_POLL_US);
+				continue;
+			}
 			pr_err("vCPU %u: KVM_RUN: %s", v->index, strerror(errno));
 			vm_request_exit(vm, VM_EXIT_ERROR);
 			break;
