@@ -7,4 +7,4 @@ seeds=$2
 shift 2
 scratch=$(mktemp -d /tmp/vessel-fuzz.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-exec "$target" "$@" "$scratch" "$seeds"
+"$target" "$@" "$scratch" "$seeds"
