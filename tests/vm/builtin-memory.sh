@@ -7,7 +7,7 @@ vm run --memory 5G
 expect_status 0
 expect_line 'memory: 0000000000100000-00000000bfffffff ram'
 expect_line 'memory: 00000000e0000000-00000000efffffff reserved'
-expect_line 'memory: 0000000100000000-000000013fffffff ram'
+expect_line 'memory: 0000000100000000-000000017fffffff ram'
 expect_line 'memory: 5119 MiB of RAM'
 expect_line 'all checks passed'
 

@@ -16,6 +16,7 @@ printf 'hello from the host, longer than one FIFO load\n' >&8
 status=0
 wait "$pid" || status=$?
 exec 8>&-
+tr -d '\r' <"$WORK/out" >"$WORK/clean" && mv "$WORK/clean" "$WORK/out"
 sed 's/^/  | /' "$WORK/out"
 expect_status 0
 expect_line 'echo: got "hello from the host, longer than one FIFO load"'

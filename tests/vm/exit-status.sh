@@ -14,9 +14,13 @@ vm run --cmdline vessel.test=panic
 expect_status 4
 expect_line 'guest reported a kernel panic'
 
-vm run --cmdline vessel.test=triple-fault
-expect_status 4
-expect_line 'guest triple fault on vCPU 0'
+if [ -n "${VESSEL_KVM_RIG:-}" ]; then
+	echo "note: triple fault not tried: the KVM rig's emulated SVM hangs on a guest shutdown"
+else
+	vm run --cmdline vessel.test=triple-fault
+	expect_status 4
+	expect_line 'guest triple fault on vCPU 0'
+fi
 
 # Stopped from the host: 128 + the signal, after the guest was running.
 timeout 60 "$VESSEL" run --cmdline vessel.test=hang >"$WORK/out" 2>&1 </dev/null &

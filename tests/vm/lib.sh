@@ -27,7 +27,9 @@ fail() {
 # vm ARGS...: run vessel, output in $WORK/out, status in $status.
 vm() {
 	status=0
-	timeout --kill-after=5 "$TEST_TIMEOUT" "$VESSEL" "$@" >"$WORK/out" 2>&1 </dev/null || status=$?
+	timeout --kill-after=5 "$TEST_TIMEOUT" "$VESSEL" "$@" >"$WORK/raw" 2>&1 </dev/null || status=$?
+	# The guest ends its lines with CR LF, as a serial console does.
+	tr -d '\r' <"$WORK/raw" >"$WORK/out"
 	sed 's/^/  | /' "$WORK/out"
 	[ "$status" -ne 124 ] || fail "vessel $* timed out after ${TEST_TIMEOUT}s"
 }
