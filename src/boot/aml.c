@@ -332,3 +332,47 @@ void aml_res_end(struct aml *a)
 
 	aml_bytes(a, d, sizeof(d));
 }
+
+/* Address space descriptors (ACPI 6.4, 6.4.3.5): a producer with fixed min and max. */
+#define ADDR_SPACE_MEMORY	0
+#define ADDR_SPACE_IO		1
+#define ADDR_SPACE_BUS		2
+#define ADDR_PRODUCER_FIXED	0x0c	/* _MIF and _MAF set, producer, positive decode */
+#define ADDR_MEM_RW		0x01
+#define ADDR_IO_ENTIRE_RANGE	0x03
+
+static void address_space(struct aml *a, uint8_t tag, uint8_t type, uint8_t type_flags,
+			  uint64_t min, uint64_t max, unsigned width)
+{
+	uint8_t hdr[6] = { tag, 0, 0, type, ADDR_PRODUCER_FIXED, type_flags };
+	uint16_t len = (uint16_t)(3 + 5 * width);	/* after the 3-byte header */
+
+	hdr[1] = (uint8_t)len;
+	hdr[2] = (uint8_t)(len >> 8);
+	aml_bytes(a, hdr, sizeof(hdr));
+	le(a, 0, width);			/* granularity */
+	le(a, min, width);
+	le(a, max, width);
+	le(a, 0, width);			/* translation offset */
+	le(a, max - min + 1, width);		/* length */
+}
+
+void aml_res_bus_numbers(struct aml *a, uint16_t min, uint16_t max)
+{
+	address_space(a, 0x88, ADDR_SPACE_BUS, 0, min, max, 2);
+}
+
+void aml_res_io_window(struct aml *a, uint16_t min, uint16_t max)
+{
+	address_space(a, 0x88, ADDR_SPACE_IO, ADDR_IO_ENTIRE_RANGE, min, max, 2);
+}
+
+void aml_res_mem32_window(struct aml *a, uint32_t min, uint32_t max)
+{
+	address_space(a, 0x87, ADDR_SPACE_MEMORY, ADDR_MEM_RW, min, max, 4);
+}
+
+void aml_res_mem64_window(struct aml *a, uint64_t min, uint64_t max)
+{
+	address_space(a, 0x8a, ADDR_SPACE_MEMORY, ADDR_MEM_RW, min, max, 8);
+}

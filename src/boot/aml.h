@@ -40,6 +40,11 @@ void aml_res_io(struct aml *a, uint16_t base, uint8_t len);
 void aml_res_irq(struct aml *a, unsigned irq);
 void aml_res_mem32(struct aml *a, uint32_t base, uint32_t len);
 void aml_res_end(struct aml *a);
+/* Address space descriptors of a bridge's decoded windows, [min, max] inclusive. */
+void aml_res_bus_numbers(struct aml *a, uint16_t min, uint16_t max);
+void aml_res_io_window(struct aml *a, uint16_t min, uint16_t max);
+void aml_res_mem32_window(struct aml *a, uint32_t min, uint32_t max);
+void aml_res_mem64_window(struct aml *a, uint64_t min, uint64_t max);
 
 /* Raw bytes, for descriptors not listed above. */
 void aml_bytes(struct aml *a, const void *p, size_t n);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Addresses KVM needs for real-mode emulation on Intel; inside the MMIO hole. */
@@ -47,11 +48,18 @@ static int open_kvm(const char *path, char *why, unsigned why_len)
 
 int kvm_probe(const char *path, char *why, unsigned why_len)
 {
+	struct stat st;
 	int fd, ver;
 
 	fd = open_kvm(path ? path : KVM_DEVICE_PATH, why, why_len);
 	if (fd < 0)
 		return fd;
+	if (fstat(fd, &st) || !S_ISCHR(st.st_mode)) {
+		snprintf(why, why_len, "%s is not a character device: KVM is not available here",
+			 path ? path : KVM_DEVICE_PATH);
+		close(fd);
+		return -ENODEV;
+	}
 	ver = ioctl(fd, KVM_GET_API_VERSION, 0);
 	if (ver != KVM_API_VERSION) {
 		snprintf(why, why_len, "%s speaks KVM API version %d, vessel needs %d",
