@@ -1,0 +1,188 @@
+/* PCI configuration space: identity, BAR sizing and placement, capabilities, both access paths. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "boot/layout.h"
+#include "hw/pci.h"
+
+#include <string.h>
+
+struct fixture {
+	struct io_bus pio, mmio;
+	struct pci_bus bus;
+	struct pci_device dev;
+	unsigned bar_reads;
+	int intx_level;
+};
+
+static void bar_read(void *opaque, uint64_t off, void *data, unsigned len)
+{
+	struct fixture *f = opaque;
+
+	f->bar_reads++;
+	memset(data, (int)(0xa0 + off), len);
+}
+
+static const struct io_dev_ops bar_ops = { bar_read, NULL };
+
+static void intx(void *opaque, unsigned gsi, int level)
+{
+	struct fixture *f = opaque;
+
+	(void)gsi;
+	f->intx_level = level;
+}
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	struct irq_line line = { intx, &f, 0 };
+
+	memset(&f, 0, sizeof(f));
+	io_bus_init(&f.pio);
+	io_bus_init(&f.mmio);
+	if (pci_bus_init(&f.bus, &f.pio, &f.mmio, 0x1000000000ull, 16) ||
+	    pci_bus_attach_ports(&f.bus, PCI_ECAM_START))
+		return -1;
+	pci_device_init(&f.dev, 0x1af4, 0x1042, 0x010000, 0x1af4, 2);
+	pci_device_set_bar(&f.dev, 0, PCI_BAR_MEM64, 0x4000, &bar_ops, &f);
+	pci_device_set_bar(&f.dev, 2, PCI_BAR_IO, 0x40, &bar_ops, &f);
+	if (pci_bus_add(&f.bus, &f.dev, &line) != 1)
+		return -1;
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	pci_bus_destroy(&f->bus);
+	io_bus_destroy(&f->pio);
+	io_bus_destroy(&f->mmio);
+	return 0;
+}
+
+#define DEVFN 0x08	/* slot 1, function 0 */
+
+static void test_identity_and_absent_slots(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, PCI_VENDOR_ID, 2), 0x1af4);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, PCI_DEVICE_ID, 2), 0x1042);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, PCI_REVISION_ID, 4) >> 8, 0x010000);
+	assert_int_equal(pci_config_read(&f->bus, 0, PCI_CLASS_DEVICE, 2), 0x0600);
+	assert_int_equal(pci_config_read(&f->bus, 0x10, PCI_VENDOR_ID, 4), 0xffffffff);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN + 1, PCI_VENDOR_ID, 4), 0xffffffff);
+	/* Identity registers are read-only. */
+	pci_config_write(&f->bus, DEVFN, PCI_VENDOR_ID, 4, 0x12345678);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, PCI_VENDOR_ID, 2), 0x1af4);
+}
+
+static void test_bar_sizing(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t lo, hi;
+
+	/* The guest's probe: write all ones, read back the size mask and the type bits. */
+	pci_config_write(&f->bus, DEVFN, PCI_BASE_ADDRESS_0, 4, 0xffffffff);
+	pci_config_write(&f->bus, DEVFN, PCI_BASE_ADDRESS_0 + 4, 4, 0xffffffff);
+	lo = pci_config_read(&f->bus, DEVFN, PCI_BASE_ADDRESS_0, 4);
+	hi = pci_config_read(&f->bus, DEVFN, PCI_BASE_ADDRESS_0 + 4, 4);
+	assert_int_equal(lo, 0xffffc004);	/* 16 KiB, 64-bit memory */
+	assert_int_equal(hi, 0xffffffff);
+	pci_config_write(&f->bus, DEVFN, PCI_BASE_ADDRESS_0 + 8, 4, 0xffffffff);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, PCI_BASE_ADDRESS_0 + 8, 4), 0xffffffc1);
+	/* Unused BARs read zero whatever is written. */
+	pci_config_write(&f->bus, DEVFN, PCI_BASE_ADDRESS_0 + 16, 4, 0xffffffff);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, PCI_BASE_ADDRESS_0 + 16, 4), 0);
+}
+
+static void test_bar_mapping_follows_command_and_address(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t bar = pci_config_read(&f->bus, DEVFN, PCI_BASE_ADDRESS_0, 4) & ~15u;
+	uint8_t b;
+
+	assert_true(bar >= PCI_MMIO32_START && bar < PCI_MMIO32_END);	/* assigned at add */
+	assert_false(io_bus_access(&f->mmio, bar, &b, 1, false));	/* decode off */
+	pci_config_write(&f->bus, DEVFN, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_true(io_bus_access(&f->mmio, bar + 3, &b, 1, false));
+	assert_int_equal(b, 0xa3);
+	/* The guest moves the BAR: the old address goes dark, the new one answers. */
+	pci_config_write(&f->bus, DEVFN, PCI_BASE_ADDRESS_0, 4, 0xd0000000);
+	assert_false(io_bus_access(&f->mmio, bar, &b, 1, false));
+	assert_true(io_bus_access(&f->mmio, 0xd0000000, &b, 1, false));
+	pci_config_write(&f->bus, DEVFN, PCI_COMMAND, 2, 0);
+	assert_false(io_bus_access(&f->mmio, 0xd0000000, &b, 1, false));
+	/* I/O BAR through the I/O enable bit. */
+	bar = pci_config_read(&f->bus, DEVFN, PCI_BASE_ADDRESS_0 + 8, 4) & ~3u;
+	pci_config_write(&f->bus, DEVFN, PCI_COMMAND, 2, PCI_COMMAND_IO);
+	assert_true(io_bus_access(&f->pio, bar + 0x3f, &b, 1, false));
+	assert_false(io_bus_access(&f->pio, bar + 0x40, &b, 1, false));
+}
+
+static void test_config_mechanisms_agree(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t addr = 0x80000000u | (DEVFN << 8) | PCI_VENDOR_ID, v = 0;
+
+	/* 0xcf8/0xcfc */
+	assert_true(io_bus_access(&f->pio, 0xcf8, &addr, 4, true));
+	assert_true(io_bus_access(&f->pio, 0xcfc, &v, 4, false));
+	assert_int_equal(v, 0x10421af4);
+	assert_true(io_bus_access(&f->pio, 0xcfe, &v, 2, false));
+	assert_int_equal(v & 0xffff, 0x1042);
+	/* ECAM: bus 0, device 1 */
+	assert_true(io_bus_access(&f->mmio, PCI_ECAM_START + (1 << 15), &v, 4, false));
+	assert_int_equal(v, 0x10421af4);
+	/* Other buses have nothing. */
+	assert_true(io_bus_access(&f->mmio, PCI_ECAM_START + (1 << 20), &v, 4, false));
+	assert_int_equal(v, 0xffffffff);
+	addr = 0; /* disabled: reads float */
+	assert_true(io_bus_access(&f->pio, 0xcf8, &addr, 4, true));
+	assert_true(io_bus_access(&f->pio, 0xcfc, &v, 4, false));
+	assert_int_equal(v, 0xffffffff);
+}
+
+static void test_capabilities_and_intx(void **state)
+{
+	struct fixture *f = *state;
+	unsigned a = pci_device_add_cap(&f->dev, PCI_CAP_ID_VNDR, 16);
+	unsigned b = pci_device_add_cap(&f->dev, PCI_CAP_ID_MSIX, 12);
+
+	assert_true(pci_config_read(&f->bus, DEVFN, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, PCI_CAPABILITY_LIST, 1), a);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, a + 1, 1), b);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, b, 1), PCI_CAP_ID_MSIX);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, b + 1, 1), 0);
+
+	pci_device_set_intx(&f->dev, true);
+	assert_int_equal(f->intx_level, 1);
+	assert_true(pci_config_read(&f->bus, DEVFN, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	pci_config_write(&f->bus, DEVFN, PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE);
+	assert_int_equal(f->intx_level, 0);
+	pci_config_write(&f->bus, DEVFN, PCI_COMMAND, 2, 0);
+	assert_int_equal(f->intx_level, 1);
+	pci_device_set_intx(&f->dev, false);
+	assert_int_equal(f->intx_level, 0);
+	assert_int_equal(pci_config_read(&f->bus, DEVFN, PCI_INTERRUPT_LINE, 1), 16 + (1 + 0) % 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_identity_and_absent_slots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bar_sizing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bar_mapping_follows_command_and_address, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_config_mechanisms_agree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_capabilities_and_intx, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
