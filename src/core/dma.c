@@ -1,0 +1,79 @@
+#include "core/dma.h"
+
+#include <string.h>
+
+void dma_space_init(struct dma_space *ds, const struct guest_mem *mem,
+		    const struct dma_translator *xlate, uint16_t requester)
+{
+	ds->mem = mem;
+	ds->xlate = xlate;
+	ds->requester = requester;
+}
+
+int dma_map_iov(const struct dma_space *ds, uint64_t addr, uint64_t len, bool write,
+		struct iovec *iov, unsigned max)
+{
+	unsigned n = 0;
+
+	if (addr + len < addr)
+		return -1;
+	while (len) {
+		uint64_t gpa = addr, contig = len;
+		void *p;
+
+		if (ds->xlate && ds->xlate->translate(ds->xlate->opaque, ds->requester, addr, len,
+						      write, &gpa, &contig))
+			return -1;
+		if (contig > len)
+			contig = len;
+		p = gm_ptr(ds->mem, gpa, contig);
+		if (!p || n == max)
+			return -1;
+		iov[n].iov_base = p;
+		iov[n].iov_len = contig;
+		n++;
+		addr += contig;
+		len -= contig;
+	}
+	return (int)n;
+}
+
+#define DMA_COPY_IOV 16
+
+static int copy(const struct dma_space *ds, uint64_t addr, void *buf, uint64_t len, bool write)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		struct iovec iov[DMA_COPY_IOV];
+		uint64_t chunk = len;
+		int n, i;
+
+		/* Whole pages at a time keep the iovec count bounded under an IOMMU. */
+		if (ds->xlate && chunk > DMA_COPY_IOV * 4096ull)
+			chunk = DMA_COPY_IOV * 4096ull;
+		n = dma_map_iov(ds, addr, chunk, write, iov, DMA_COPY_IOV);
+		if (n < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			if (write)
+				memcpy(iov[i].iov_base, p, iov[i].iov_len);
+			else
+				memcpy(p, iov[i].iov_base, iov[i].iov_len);
+			p += iov[i].iov_len;
+		}
+		addr += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int dma_read(const struct dma_space *ds, uint64_t addr, void *buf, uint64_t len)
+{
+	return copy(ds, addr, buf, len, false);
+}
+
+int dma_write(const struct dma_space *ds, uint64_t addr, const void *buf, uint64_t len)
+{
+	return copy(ds, addr, (void *)buf, len, true);
+}

@@ -1,0 +1,47 @@
+/*
+ * A device's view of memory for DMA: guest RAM as the device addresses it.
+ * Without an IOMMU this is the identity over guest RAM; with one, addresses
+ * are IO virtual addresses translated for the requester. Devices use only this.
+ */
+#ifndef VESSEL_CORE_DMA_H
+#define VESSEL_CORE_DMA_H
+
+#include "core/guest_mem.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct dma_space;
+
+struct dma_translator {
+	/*
+	 * Translate [iova, iova+len) for a read or a write by @requester; returns
+	 * the guest-physical address and how many bytes from there are contiguous,
+	 * or -1 on a fault (which the translator records).
+	 */
+	int (*translate)(void *opaque, uint16_t requester, uint64_t iova, uint64_t len,
+			 bool write, uint64_t *gpa, uint64_t *contig);
+	void *opaque;
+};
+
+struct dma_space {
+	const struct guest_mem *mem;
+	const struct dma_translator *xlate;	/* NULL: identity */
+	uint16_t requester;			/* bus << 8 | devfn */
+};
+
+void dma_space_init(struct dma_space *ds, const struct guest_mem *mem,
+		    const struct dma_translator *xlate, uint16_t requester);
+
+int dma_read(const struct dma_space *ds, uint64_t addr, void *buf, uint64_t len);
+int dma_write(const struct dma_space *ds, uint64_t addr, const void *buf, uint64_t len);
+
+/*
+ * Host iovecs for [addr, addr+len): at most @max entries. Returns the number
+ * used, or -1 if the range faults or needs more entries.
+ */
+int dma_map_iov(const struct dma_space *ds, uint64_t addr, uint64_t len, bool write,
+		struct iovec *iov, unsigned max);
+
+#endif

@@ -1,0 +1,184 @@
+/* Split virtqueue walking against well-formed and hostile rings in real guest memory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "virtio/virtqueue.h"
+
+#include <string.h>
+
+#define QSZ 8
+#define DESC 0x1000
+#define AVAIL 0x2000
+#define USED 0x3000
+#define MEM (1 << 20)
+
+static struct guest_mem gm;
+static struct dma_space ds;
+static struct virtqueue vq;
+static struct virtq_chain chain;
+
+static void put_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	uint8_t d[16];
+
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &len, 4);
+	memcpy(d + 12, &flags, 2);
+	memcpy(d + 14, &next, 2);
+	gm_write(&gm, DESC + 16 * i, d, 16);
+}
+
+static void offer(uint16_t head)
+{
+	uint16_t idx;
+
+	gm_read(&gm, AVAIL + 2, &idx, 2);
+	gm_write(&gm, AVAIL + 4 + 2 * (idx % QSZ), &head, 2);
+	idx++;
+	gm_write(&gm, AVAIL + 2, &idx, 2);
+}
+
+static int setup(void **state)
+{
+	struct guest_mem_range r = { 0, MEM };
+
+	(void)state;
+	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
+		return -1;
+	dma_space_init(&ds, &gm, NULL, 0x08);
+	vq_init(&vq, &ds, QSZ, DESC, AVAIL, USED, true, true);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	guest_mem_destroy(&gm);
+	return 0;
+}
+
+static void test_chain_and_used_ring(void **state)
+{
+	uint32_t elem[2];
+	uint16_t used_idx;
+
+	(void)state;
+	assert_int_equal(vq_pop(&vq, &chain), VQ_EMPTY);
+	put_desc(3, 0x10000, 16, VIRTQ_DESC_F_NEXT, 5);
+	put_desc(5, 0x11000, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 6);
+	put_desc(6, 0x12000, 1, VIRTQ_DESC_F_WRITE, 0);
+	offer(3);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_CHAIN);
+	assert_int_equal(chain.head, 3);
+	assert_int_equal(chain.nr, 3);
+	assert_int_equal(chain.nr_out, 1);
+	assert_int_equal(chain.segs[1].addr, 0x11000);
+	assert_true(chain.segs[2].write);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_EMPTY);
+	assert_int_equal(vq_push(&vq, 3, 513), 0);
+	gm_read(&gm, USED + 2, &used_idx, 2);
+	gm_read(&gm, USED + 4, elem, 8);
+	assert_int_equal(used_idx, 1);
+	assert_int_equal(elem[0], 3);
+	assert_int_equal(elem[1], 513);
+}
+
+static void test_indirect(void **state)
+{
+	uint8_t tbl[32];
+	uint64_t a = 0x20000;
+	uint32_t l = 64;
+	uint16_t f = VIRTQ_DESC_F_NEXT, n = 1, w = VIRTQ_DESC_F_WRITE;
+
+	(void)state;
+	memset(tbl, 0, sizeof(tbl));
+	memcpy(tbl, &a, 8);
+	memcpy(tbl + 8, &l, 4);
+	memcpy(tbl + 12, &f, 2);
+	memcpy(tbl + 14, &n, 2);
+	a = 0x21000;
+	memcpy(tbl + 16, &a, 8);
+	memcpy(tbl + 24, &l, 4);
+	memcpy(tbl + 28, &w, 2);
+	gm_write(&gm, 0x30000, tbl, sizeof(tbl));
+	put_desc(0, 0x30000, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	offer(0);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_CHAIN);
+	assert_int_equal(chain.nr, 2);
+	assert_int_equal(chain.segs[1].addr, 0x21000);
+	assert_true(chain.segs[1].write);
+}
+
+static void test_hostile_rings(void **state)
+{
+	(void)state;
+	/* A descriptor loop. */
+	put_desc(0, 0x10000, 8, VIRTQ_DESC_F_NEXT, 1);
+	put_desc(1, 0x10000, 8, VIRTQ_DESC_F_NEXT, 0);
+	offer(0);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
+	/* next out of the ring. */
+	put_desc(2, 0x10000, 8, VIRTQ_DESC_F_NEXT, QSZ);
+	offer(2);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
+	/* A head index out of the ring. */
+	offer(QSZ + 1);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
+	/* Readable after writable. */
+	put_desc(3, 0x10000, 8, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 4);
+	put_desc(4, 0x10000, 8, 0, 0);
+	offer(3);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
+	/* An indirect table whose length is no multiple of a descriptor. */
+	put_desc(5, 0x40000, 17, VIRTQ_DESC_F_INDIRECT, 0);
+	offer(5);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
+	/* A ring outside guest memory. */
+	vq_init(&vq, &ds, QSZ, DESC, MEM - 2, USED, true, true);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
+}
+
+static void test_avail_index_jump(void **state)
+{
+	uint16_t idx = QSZ + 1;
+
+	(void)state;
+	gm_write(&gm, AVAIL + 2, &idx, 2);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
+}
+
+static void test_event_idx(void **state)
+{
+	uint16_t used_event = 0;
+
+	(void)state;
+	put_desc(0, 0x10000, 8, 0, 0);
+	gm_write(&gm, AVAIL + 4 + 2 * QSZ, &used_event, 2);
+	offer(0);
+	offer(0);
+	assert_int_equal(vq_pop(&vq, &chain), VQ_CHAIN);
+	vq_push(&vq, 0, 0);
+	assert_true(vq_should_notify(&vq));	/* used_idx went 0 -> 1 past event 0 */
+	assert_int_equal(vq_pop(&vq, &chain), VQ_CHAIN);
+	vq_push(&vq, 0, 0);
+	assert_false(vq_should_notify(&vq));	/* the driver asked only about entry 0 */
+	used_event = 1;
+	gm_write(&gm, AVAIL + 4 + 2 * QSZ, &used_event, 2);
+	assert_int_equal(vq_enable_notify(&vq), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_chain_and_used_ring, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_indirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_rings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_avail_index_jump, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_event_idx, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
