@@ -1,0 +1,96 @@
+/*
+ * The virtio 1.x PCI transport (virtio 1.2, 4.1): common, notify, ISR and
+ * device configuration structures in one 64-bit memory BAR, MSI-X vectors
+ * for queues and configuration changes, INTx as the fallback.
+ */
+#ifndef VESSEL_VIRTIO_VIRTIO_PCI_H
+#define VESSEL_VIRTIO_VIRTIO_PCI_H
+
+#include "hw/msix.h"
+#include "hw/pci.h"
+#include "virtio/virtqueue.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VIRTIO_MAX_QUEUES		8
+#define VIRTIO_MSI_NO_VECTOR		0xffff
+
+/* Device status bits (2.1). */
+#define VIRTIO_STATUS_ACKNOWLEDGE	1
+#define VIRTIO_STATUS_DRIVER		2
+#define VIRTIO_STATUS_DRIVER_OK		4
+#define VIRTIO_STATUS_FEATURES_OK	8
+#define VIRTIO_STATUS_NEEDS_RESET	64
+#define VIRTIO_STATUS_FAILED		128
+
+/* Feature bits (6). */
+#define VIRTIO_RING_F_INDIRECT_DESC	28
+#define VIRTIO_RING_F_EVENT_IDX		29
+#define VIRTIO_F_VERSION_1		32
+#define VIRTIO_F_ACCESS_PLATFORM	33
+
+struct virtio_dev;
+
+struct virtio_dev_ops {
+	/* The queues' rings are set and the driver is ready: start serving. */
+	int (*activate)(struct virtio_dev *vd);
+	/* The driver reset the device: stop and forget every request. */
+	void (*reset)(struct virtio_dev *vd);
+	/* The driver made buffers available on queue @q. */
+	void (*notify)(struct virtio_dev *vd, unsigned q);
+	void (*config_read)(struct virtio_dev *vd, uint64_t off, void *data, unsigned len);
+	void (*config_write)(struct virtio_dev *vd, uint64_t off, const void *data, unsigned len);
+};
+
+struct virtio_queue_state {
+	uint16_t size;
+	uint16_t msix_vector;
+	bool enabled;
+	uint64_t desc, driver, device;
+	struct virtqueue vq;
+};
+
+struct virtio_dev {
+	pthread_mutex_t lock;
+	struct pci_device pci;
+	struct msix msix;
+	struct dma_space dma;
+	const struct virtio_dev_ops *ops;
+	void *opaque;
+	uint16_t device_id;		/* virtio device type (5) */
+	uint64_t host_features;
+	uint64_t guest_features;
+	uint32_t device_feature_select, driver_feature_select;
+	uint8_t status;
+	uint8_t config_generation;
+	uint8_t isr;
+	uint16_t config_msix_vector;
+	uint16_t queue_select;
+	unsigned nr_queues;
+	uint16_t queue_max;
+	struct virtio_queue_state queues[VIRTIO_MAX_QUEUES];
+	size_t config_size;
+	uint64_t bar_addr;		/* where the guest put the BAR: for ioeventfds */
+};
+
+/* Fill the PCI identity, capabilities, BAR and MSI-X of a virtio device. */
+int virtio_pci_init(struct virtio_dev *vd, uint16_t device_id, uint16_t class_code_hi,
+		    unsigned nr_queues, uint16_t queue_max, uint64_t features,
+		    size_t config_size, const struct virtio_dev_ops *ops, void *opaque,
+		    const struct msix_sink *sink);
+
+/* Interrupt the driver for queue @q (respecting EVENT_IDX), or for a config change. */
+void virtio_notify_queue(struct virtio_dev *vd, unsigned q);
+void virtio_notify_config(struct virtio_dev *vd);
+
+/* Give up on the device after a driver error: NEEDS_RESET and a config interrupt. */
+void virtio_needs_reset(struct virtio_dev *vd);
+
+bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit);
+
+/* The guest-physical address of queue @q's notify register, once the BAR is placed. */
+uint64_t virtio_notify_addr(struct virtio_dev *vd, unsigned q);
+
+#endif
