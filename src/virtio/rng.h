@@ -1,0 +1,17 @@
+/* virtio-rng (virtio 1.2, 5.4): entropy from the host's getrandom(). */
+#ifndef VESSEL_VIRTIO_RNG_H
+#define VESSEL_VIRTIO_RNG_H
+
+#include "virtio/virtio_pci.h"
+#include "virtio/worker.h"
+
+struct virtio_rng {
+	struct virtio_dev vd;
+	struct virtio_worker worker;
+	struct virtq_chain chain;
+};
+
+int virtio_rng_init(struct virtio_rng *r, const struct msix_sink *sink);
+void virtio_rng_destroy(struct virtio_rng *r);
+
+#endif
