@@ -128,6 +128,8 @@ int acpi_parse(uint64_t rsdp, struct acpi_info *info)
 			parse_madt(t, info);
 		else if (!memcmp(t->sig, "FACP", 4))
 			parse_fadt(t, info);
+		else if (!memcmp(t->sig, "MCFG", 4) && t->length >= 60)
+			memcpy(&info->ecam_base, (const uint8_t *)t + 44, 8);
 	}
 	return 0;
 }

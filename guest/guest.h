@@ -71,6 +71,7 @@ struct acpi_info {
 	uint64_t sleep_control_addr;
 	int has_i8042;			/* FADT IA-PC boot flags say an 8042 exists */
 	int s5_slp_typ;		/* -1 if \_S5 is missing */
+	uint64_t ecam_base;	/* from MCFG, 0 if none */
 	unsigned nr_devices;	/* Device() objects in the DSDT */
 	char device_ids[16][9];
 };
@@ -92,6 +93,18 @@ void irq_set_handler(unsigned vector, void (*fn)(unsigned vector));
 void lapic_eoi(void);
 unsigned lapic_id(void);
 void lapic_send_ipi(unsigned apic_id, uint32_t icr_low);
+
+/* PCI through ECAM, and the virtio devices the guest drives. */
+struct pci_dev {
+	unsigned slot;
+	uint16_t vendor, device;
+	uint32_t class_code;
+};
+
+unsigned pci_scan(const struct acpi_info *info, struct pci_dev *devs, unsigned max);
+uint32_t pci_read32(unsigned slot, unsigned off);
+void pci_write16(unsigned slot, unsigned off, uint16_t v);
+int virtio_rng_check(unsigned slot);
 
 /* Secondary CPUs. */
 unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);

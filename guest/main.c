@@ -177,6 +177,25 @@ static int has_device(const char *id)
 	return 0;
 }
 
+static void report_pci(void)
+{
+	struct pci_dev devs[32];
+	unsigned n, i;
+
+	if (!acpi.ecam_base) {
+		con_printf("vessel-guest: pci: no MCFG table\n");
+		return;
+	}
+	n = pci_scan(&acpi, devs, 32);
+	check(n > 0, "PCI host bridge through ECAM");
+	for (i = 0; i < n; i++) {
+		con_printf("vessel-guest: pci: 00:%02x.0 %04x:%04x class %06x\n", devs[i].slot,
+			   devs[i].vendor, devs[i].device, devs[i].class_code);
+		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1044)
+			check(virtio_rng_check(devs[i].slot) == 0, "virtio-rng returns random bytes");
+	}
+}
+
 static void report_cpus(void)
 {
 	uint8_t ids[GUEST_MAX_CPUS];
@@ -291,6 +310,7 @@ void guest_main(uint32_t start_info)
 	check_rtc();
 	check_i8042();
 	con_printf("vessel-guest: pvpanic: %s\n", has_device("QEMU0001") ? "present" : "absent");
+	report_pci();
 	report_cpus();
 	if (failures)
 		guest_panic("some checks failed");

@@ -18,6 +18,7 @@ enum {
 	OPT_HUGEPAGES = 0x100,
 	OPT_NO_QUIRKS,
 	OPT_PIT,
+	OPT_RNG,
 	OPT_VERBOSE,
 	OPT_HELP,
 };
@@ -31,6 +32,7 @@ static const struct option run_options[] = {
 	{ "hugepages", optional_argument, NULL, OPT_HUGEPAGES },
 	{ "no-host-quirks", no_argument, NULL, OPT_NO_QUIRKS },
 	{ "pit", no_argument, NULL, OPT_PIT },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -48,6 +50,7 @@ void run_usage(FILE *f)
 		"  --cpus N          vCPUs, 1-%d (default 1)\n"
 		"  --hugepages[=DIR] back RAM with huge pages: transparent, or from a hugetlbfs mount\n"
 		"  --pit             add the legacy i8254 PIT (for guests without another timer)\n"
+		"  --rng             add a virtio-rng device fed by the host's getrandom()\n"
 		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
 		"  --verbose         debug messages on stderr\n\n"
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
@@ -125,6 +128,9 @@ int run_parse(int argc, char **argv, struct machine_config *cfg)
 			break;
 		case OPT_PIT:
 			cfg->pit = true;
+			break;
+		case OPT_RNG:
+			cfg->rng = true;
 			break;
 		case OPT_VERBOSE:
 			log_set_verbose(true);

@@ -163,6 +163,10 @@ static void update_intx(struct pci_device *d)
 
 void pci_device_set_intx(struct pci_device *d, bool level)
 {
+	if (!d->bus) {
+		d->intx_level = level;	/* not plugged in yet */
+		return;
+	}
 	pthread_mutex_lock(&d->bus->lock);
 	d->intx_level = level;
 	update_intx(d);

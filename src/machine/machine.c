@@ -8,9 +8,12 @@
 #include "core/vm.h"
 #include "hw/acpi_pm.h"
 #include "hw/i8042.h"
+#include "hw/pci.h"
 #include "hw/pvpanic.h"
 #include "hw/rtc.h"
 #include "hw/uart16550.h"
+#include "machine/msi.h"
+#include "virtio/rng.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +27,7 @@
 #include <unistd.h>
 
 #define DEFAULT_LINUX_CMDLINE "console=ttyS0 panic=-1"
+#define PCI_INTX_GSI_BASE 16	/* IOAPIC pins 16-19 take PCI INTA-INTD */
 
 extern const uint8_t vessel_guest_start[], vessel_guest_end[];
 
@@ -39,6 +43,13 @@ struct machine {
 	struct acpi_pm pm;
 	struct pvpanic pvpanic;
 	struct console console;
+	struct pci_bus pci;
+	bool pci_ready;
+	struct irq_routes routes;
+	bool routes_ready;
+	struct virtio_rng *rng;
+	struct msi_vectors rng_msi;
+	uint8_t mcfg[PCI_MCFG_LEN];
 	const uint8_t *kernel;
 	size_t kernel_size;
 	bool kernel_mapped;
@@ -218,9 +229,42 @@ static int setup_devices(struct machine *m)
 	return 0;
 }
 
+/* The PCI root bus and the paravirtual devices on it. */
+static int setup_pci(struct machine *m)
+{
+	uint64_t mmio64 = (HIGH_RAM_START + m->layout.high_ram_size + GiB - 1) & ~(GiB - 1);
+	struct irq_line intx = { irq_set, &m->vm, 0 };
+	struct msix_sink sink;
+	int slot;
+
+	if (pci_bus_init(&m->pci, &m->vm.pio, &m->vm.mmio, mmio64, PCI_INTX_GSI_BASE))
+		return -1;
+	m->pci_ready = true;
+	if (pci_bus_attach_ports(&m->pci, PCI_ECAM_START)) {
+		pr_err("PCI configuration ports overlap another device");
+		return -1;
+	}
+	if (irq_routes_init(&m->routes, &m->vm.kvm))
+		return -1;
+	m->routes_ready = true;
+	if (!m->cfg->rng)
+		return 0;
+	m->rng = calloc(1, sizeof(*m->rng));
+	if (!m->rng || msi_vectors_init(&m->rng_msi, &m->routes, 2, &sink) ||
+	    virtio_rng_init(m->rng, &sink))
+		return -1;
+	slot = pci_bus_add(&m->pci, &m->rng->vd.pci, &intx);
+	if (slot < 0)
+		return -1;
+	dma_space_init(&m->rng->vd.dma, &m->vm.mem, NULL, (uint16_t)(slot << 3));
+	return 0;
+}
+
 static void dsdt_devices(struct aml *a, void *opaque)
 {
-	(void)opaque;
+	struct machine *m = opaque;
+
+	pci_bus_acpi(&m->pci, a, PCI_ECAM_START);
 	uart16550_acpi(a, COM1_PORT, COM1_IRQ);
 	i8042_acpi(a);
 	rtc_acpi(a);
@@ -239,9 +283,13 @@ static int setup_acpi(struct machine *m)
 		.reset_value = ACPI_RESET_VALUE,
 		.s5_slp_typ = ACPI_S5_SLP_TYP,
 		.dsdt_devices = dsdt_devices,
+		.opaque = m,
+		.extra = { m->mcfg },
+		.nr_extra = 1,
 	};
 	uint8_t *area = gm_ptr(&m->vm.mem, ACPI_TABLES_ADDR, ACPI_TABLES_SIZE);
 
+	pci_mcfg(m->mcfg, PCI_ECAM_START);
 	if (!area || !acpi_build(&c, area, ACPI_TABLES_SIZE, ACPI_TABLES_ADDR)) {
 		pr_err("cannot build the ACPI tables");
 		return -1;
@@ -312,7 +360,7 @@ static int build(struct machine *m)
 		return -1;
 	if (vm_create_vcpus(&m->vm, cfg->cpus) || cpuid_setup(&m->vm))
 		return -1;
-	if (setup_devices(m) || setup_acpi(m) || build_cmdline(m))
+	if (setup_devices(m) || setup_pci(m) || setup_acpi(m) || build_cmdline(m))
 		return -1;
 	return load_and_boot(m);
 }
@@ -335,6 +383,15 @@ static int exit_status(enum vm_exit why, int sig)
 
 static void teardown(struct machine *m)
 {
+	if (m->rng) {
+		virtio_rng_destroy(m->rng);
+		free(m->rng);
+	}
+	msi_vectors_destroy(&m->rng_msi);
+	if (m->routes_ready)
+		irq_routes_destroy(&m->routes);
+	if (m->pci_ready)
+		pci_bus_destroy(&m->pci);
 	vm_destroy(&m->vm);
 	uart16550_destroy(m->uart);
 	i8042_destroy(m->kbd);

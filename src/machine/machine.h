@@ -28,6 +28,7 @@ struct machine_config {
 	const char *hugetlbfs;
 	bool host_quirks;		/* on unless --no-host-quirks */
 	bool pit;			/* in-kernel i8254 PIT for guests that need it */
+	bool rng;			/* a virtio-rng device */
 	const char *kvm_path;		/* NULL: /dev/kvm */
 };
 
