@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(gcc meson ninja-build pkg-config liburing-dev libjson-c-dev libseccomp-dev libcap-dev)
 test_pkgs=(libcmocka-dev acpica-tools clang busybox-static qemu-system-x86 cpio)
-long_pkgs=(linux-source-6.1 bc bison flex libelf-dev libssl-dev cpio xz-utils kmod zstd busybox-static e2fsprogs)
+long_pkgs=(linux-source-6.1 make bc bison flex libelf-dev libssl-dev cpio xz-utils busybox-static)
 bench_pkgs=(qemu-system-x86 hyperfine time runc crun busybox-static)
 
 missing() {

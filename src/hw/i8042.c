@@ -10,6 +10,7 @@
 #define STS_OBF		0x01	/* output buffer full */
 #define STS_SYS		0x04	/* system flag: self test passed */
 #define STS_CMD		0x08	/* last write was to the command port */
+#define STS_UNLOCKED	0x10	/* the keyboard inhibit switch is off */
 #define STS_AUX_OBF	0x20
 
 /* Command byte bits. */
@@ -299,7 +300,7 @@ struct i8042 *i8042_create(const struct irq_line *kbd_irq, void (*reset)(void *o
 	k->irq = *kbd_irq;
 	k->reset = reset;
 	k->reset_opaque = reset_opaque;
-	k->status = STS_SYS;
+	k->status = STS_SYS | STS_UNLOCKED;
 	k->cb = CB_KBD_INT | CB_SYS | CB_XLATE;
 	k->outp = OUTP_RESET_BIT | 0x02;	/* reset line high, A20 enabled */
 	k->scancode_set = 2;
