@@ -24,4 +24,11 @@ vm run --kernel "$kdir/bzImage" --initrd "$WORK/initramfs.cpio.gz" --memory 256M
 expect_status 0
 expect_line '^cpus: 1$'
 expect_line '^VESSEL-TEST-RESULT: PASS'
+
+# Paravirtual devices: virtio-rng on PCI, with MSI-X through KVM irqfds.
+vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 256M --cpus 1 \
+	--rng --cmdline "$base vessel_test=rng"
+expect_status 0
+expect_line '^hwrng: virtio_rng'
+expect_line '^VESSEL-TEST-RESULT: PASS'
 echo "PASS"

@@ -25,7 +25,7 @@ rm -rf "$cache/extract" "$cache"/"$pkg"_*.deb
 # decompresses to an ELF file.
 try() {
 	local magic=$1 tool=$2 off
-	for off in $(grep -abo -P "$magic" "$cache/vmlinuz" 2>/dev/null | cut -d: -f1); do
+	for off in $(LC_ALL=C grep -abo -P "$magic" "$cache/vmlinuz" 2>/dev/null | cut -d: -f1); do
 		tail -c +"$((off + 1))" "$cache/vmlinuz" | $tool >"$cache/vmlinux.try" 2>/dev/null || true
 		if [ "$(head -c 4 "$cache/vmlinux.try" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
 			mv "$cache/vmlinux.try" "$cache/vmlinux"
