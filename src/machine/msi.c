@@ -9,8 +9,11 @@ static void msi_route(void *opaque, unsigned v, uint64_t addr, uint32_t data)
 {
 	struct msi_vectors *mv = opaque;
 
-	if (v < mv->nr)
-		irq_routes_set_msi(mv->routes, mv->gsi[v], addr, data);
+	if (v >= mv->nr)
+		return;
+	pr_debug("MSI vector %u (GSI %u): address 0x%llx data 0x%x", v, mv->gsi[v],
+		 (unsigned long long)addr, data);
+	irq_routes_set_msi(mv->routes, mv->gsi[v], addr, data);
 }
 
 static void msi_fire(void *opaque, unsigned v)

@@ -1,5 +1,7 @@
 #include "virtio/virtio_pci.h"
 
+#include "core/log.h"
+
 #include <string.h>
 
 #define VIRTIO_PCI_VENDOR	0x1af4
@@ -107,11 +109,18 @@ static int activate_locked(struct virtio_dev *vd)
 		vq_init(&qs->vq, &vd->dma, qs->size, qs->desc, qs->driver, qs->device,
 			event_idx, indirect);
 	}
-	return vd->ops->activate ? vd->ops->activate(vd) : 0;
+	if (vd->ops->activate && vd->ops->activate(vd))
+		return -1;
+	/* Buffers made available before DRIVER_OK are served now. */
+	for (q = 0; q < vd->nr_queues; q++)
+		if (vd->queues[q].enabled)
+			vd->ops->notify(vd, q);
+	return 0;
 }
 
 static void write_status(struct virtio_dev *vd, uint8_t status)
 {
+	pr_debug("virtio %u: status 0x%x -> 0x%x", vd->device_id, vd->status, status);
 	if (status == 0) {
 		reset_locked(vd);
 		return;
@@ -338,6 +347,8 @@ void virtio_notify_queue(struct virtio_dev *vd, unsigned q)
 		return;
 	}
 	vector = vd->queues[q].msix_vector;
+	pr_debug("virtio %u: interrupt for queue %u, vector %u, MSI-X %s", vd->device_id, q,
+		 vector, msix_enabled(&vd->msix) ? "on" : "off");
 	if (!msix_enabled(&vd->msix)) {
 		vd->isr |= ISR_QUEUE;
 		pci_device_set_intx(&vd->pci, true);

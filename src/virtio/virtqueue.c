@@ -80,8 +80,18 @@ enum vq_pop_result vq_pop(struct virtqueue *vq, struct virtq_chain *c)
 
 	if (read16(vq, vq->avail + 2, &avail_idx))
 		return VQ_BROKEN;
-	if (avail_idx == vq->last_avail)
-		return VQ_EMPTY;
+	if (avail_idx == vq->last_avail) {
+		/*
+		 * With EVENT_IDX the driver kicks only past avail_event (2.7.10): move
+		 * it to here before sleeping, then look again for a buffer that raced.
+		 */
+		if (!vq->event_idx)
+			return VQ_EMPTY;
+		if (vq_enable_notify(vq) || read16(vq, vq->avail + 2, &avail_idx))
+			return VQ_BROKEN;
+		if (avail_idx == vq->last_avail)
+			return VQ_EMPTY;
+	}
 	/* More new entries than the ring holds means a corrupt index. */
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->size)
 		return VQ_BROKEN;
