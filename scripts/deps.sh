@@ -4,10 +4,10 @@
 # usage: scripts/deps.sh build|test|long|bench
 set -euo pipefail
 
-build_pkgs=(gcc meson ninja-build pkg-config liburing-dev libjson-c-dev libseccomp-dev libcap-dev)
+build_pkgs=(gcc meson ninja-build pkg-config)
 test_pkgs=(libcmocka-dev acpica-tools clang busybox-static qemu-system-x86 cpio)
 long_pkgs=(linux-source-6.1 make bc bison flex libelf-dev libssl-dev cpio xz-utils busybox-static)
-bench_pkgs=(qemu-system-x86 hyperfine time runc crun busybox-static)
+bench_pkgs=(qemu-system-x86 time)
 
 missing() {
 	local p

@@ -1,30 +1,20 @@
 #include "cli/cli.h"
-#include "oci/oci.h"
 
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
-
-#define RUNC_NAME "vessel-runc"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vessel COMMAND [options]\n\n"
 		"commands:\n"
-		"  run        boot a VM (the built-in guest, or --kernel FILE)\n"
-		"  oci ...    the OCI container runtime, with runc's command line\n"
-		"             (also spoken directly when invoked as '" RUNC_NAME "')\n\n"
+		"  run        boot a VM (the built-in guest, or --kernel FILE)\n\n"
 		"  --help     this text; 'vessel run --help' for run's options\n"
 		"  --version  print the version\n");
 }
 
 int main(int argc, char **argv)
 {
-	char *name = basename(argv[0]);
-
-	if (!strcmp(name, RUNC_NAME))
-		return oci_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
@@ -39,8 +29,6 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "oci"))
-		return oci_main(argc - 1, argv + 1);
 	fprintf(stderr, "vessel: unknown command '%s'\nTry 'vessel --help'.\n", argv[1]);
 	return EXIT_USAGE;
 }
