@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
 shift
-root=$(mktemp -d /tmp/vessel-initramfs.XXXXXX)
+root=$(mktemp -d "${TMPDIR:-/tmp}/vessel-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
 
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests,lib/modules}

@@ -3,7 +3,7 @@ set -euo pipefail
 
 VESSEL=${VESSEL:?VESSEL must name the vessel binary}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
-WORK=$(mktemp -d /tmp/vessel-vmtest.XXXXXX)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vessel-vmtest.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 # Skip (exit 77) where KVM cannot be used; say why.
