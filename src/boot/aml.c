@@ -376,3 +376,29 @@ void aml_res_mem64_window(struct aml *a, uint64_t min, uint64_t max)
 {
 	address_space(a, 0x8a, ADDR_SPACE_MEMORY, ADDR_MEM_RW, min, max, 8);
 }
+
+void aml_fixed_device(struct aml *a, const char *name, const char *hid, int uid,
+		      const struct aml_io_range *io, unsigned nr_io, int irq)
+{
+	unsigned i;
+
+	aml_device(a, name);
+	aml_name(a, "_HID");
+	if (strlen(hid) == 7)
+		aml_eisaid(a, hid);
+	else
+		aml_string(a, hid);
+	if (uid >= 0) {
+		aml_name(a, "_UID");
+		aml_integer(a, (uint64_t)uid);
+	}
+	aml_name(a, "_CRS");
+	aml_buffer(a);
+	for (i = 0; i < nr_io; i++)
+		aml_res_io(a, io[i].base, io[i].len);
+	if (irq >= 0)
+		aml_res_irq(a, (unsigned)irq);
+	aml_res_end(a);
+	aml_close(a);
+	aml_close(a);
+}

@@ -46,6 +46,19 @@ void aml_res_io_window(struct aml *a, uint16_t min, uint16_t max);
 void aml_res_mem32_window(struct aml *a, uint32_t min, uint32_t max);
 void aml_res_mem64_window(struct aml *a, uint64_t min, uint64_t max);
 
+/*
+ * A fixed-resource device in the current scope: Device(@name) with _HID
+ * (an EISA id like "PNP0501", or a string id like "QEMU0001"), _UID unless
+ * @uid is negative, and _CRS listing @nr_io port ranges and @irq unless negative.
+ */
+struct aml_io_range {
+	uint16_t base;
+	uint8_t len;
+};
+
+void aml_fixed_device(struct aml *a, const char *name, const char *hid, int uid,
+		      const struct aml_io_range *io, unsigned nr_io, int irq);
+
 /* Raw bytes, for descriptors not listed above. */
 void aml_bytes(struct aml *a, const void *p, size_t n);
 

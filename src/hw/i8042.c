@@ -325,15 +325,7 @@ int i8042_attach(struct i8042 *k, struct io_bus *pio)
 
 void i8042_acpi(struct aml *a)
 {
-	aml_device(a, "PS2K");
-	aml_name(a, "_HID");
-	aml_eisaid(a, "PNP0303");
-	aml_name(a, "_CRS");
-	aml_buffer(a);
-	aml_res_io(a, I8042_DATA_PORT, 1);
-	aml_res_io(a, I8042_CMD_PORT, 1);
-	aml_res_irq(a, I8042_KBD_IRQ);
-	aml_res_end(a);
-	aml_close(a);
-	aml_close(a);
+	const struct aml_io_range io[] = { { I8042_DATA_PORT, 1 }, { I8042_CMD_PORT, 1 } };
+
+	aml_fixed_device(a, "PS2K", "PNP0303", -1, io, 2, I8042_KBD_IRQ);
 }

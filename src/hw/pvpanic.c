@@ -36,13 +36,7 @@ int pvpanic_attach(struct pvpanic *p, struct io_bus *pio)
 
 void pvpanic_acpi(struct aml *a)
 {
-	aml_device(a, "PEVT");
-	aml_name(a, "_HID");
-	aml_string(a, "QEMU0001");
-	aml_name(a, "_CRS");
-	aml_buffer(a);
-	aml_res_io(a, PVPANIC_PORT, 1);
-	aml_res_end(a);
-	aml_close(a);
-	aml_close(a);
+	const struct aml_io_range io = { PVPANIC_PORT, 1 };
+
+	aml_fixed_device(a, "PEVT", "QEMU0001", -1, &io, 1, -1);
 }

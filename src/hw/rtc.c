@@ -262,14 +262,8 @@ int rtc_attach(struct rtc *r, struct io_bus *pio)
 
 void rtc_acpi(struct aml *a)
 {
-	aml_device(a, "RTC");
-	aml_name(a, "_HID");
-	aml_eisaid(a, "PNP0B00");
-	aml_name(a, "_CRS");
-	aml_buffer(a);
+	const struct aml_io_range io = { RTC_INDEX_PORT, 2 };
+
 	/* No IRQ: alarms and periodic interrupts are not emulated, so none is claimed. */
-	aml_res_io(a, RTC_INDEX_PORT, 2);
-	aml_res_end(a);
-	aml_close(a);
-	aml_close(a);
+	aml_fixed_device(a, "RTC", "PNP0B00", -1, &io, 1, -1);
 }

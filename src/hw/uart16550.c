@@ -376,16 +376,7 @@ int uart16550_attach(struct uart16550 *u, struct io_bus *pio, uint16_t base)
 
 void uart16550_acpi(struct aml *a, uint16_t base, unsigned irq)
 {
-	aml_device(a, "COM1");
-	aml_name(a, "_HID");
-	aml_eisaid(a, "PNP0501");
-	aml_name(a, "_UID");
-	aml_integer(a, 1);
-	aml_name(a, "_CRS");
-	aml_buffer(a);
-	aml_res_io(a, base, UART_NR_PORTS);
-	aml_res_irq(a, irq);
-	aml_res_end(a);
-	aml_close(a);
-	aml_close(a);
+	const struct aml_io_range io = { base, UART_NR_PORTS };
+
+	aml_fixed_device(a, "COM1", "PNP0501", 1, &io, 1, (int)irq);
 }
