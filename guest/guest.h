@@ -105,6 +105,7 @@ unsigned pci_scan(const struct acpi_info *info, struct pci_dev *devs, unsigned m
 uint32_t pci_read32(unsigned slot, unsigned off);
 void pci_write16(unsigned slot, unsigned off, uint16_t v);
 int virtio_rng_check(unsigned slot);
+int virtio_blk_check(unsigned slot, int selftest);
 
 /* Secondary CPUs. */
 unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);

@@ -177,6 +177,8 @@ static int has_device(const char *id)
 	return 0;
 }
 
+static int disk_test;	/* vessel.disktest: the disks may be written */
+
 static void report_pci(void)
 {
 	struct pci_dev devs[32];
@@ -193,6 +195,9 @@ static void report_pci(void)
 			   devs[i].vendor, devs[i].device, devs[i].class_code);
 		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1044)
 			check(virtio_rng_check(devs[i].slot) == 0, "virtio-rng returns random bytes");
+		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1042)
+			check(virtio_blk_check(devs[i].slot, disk_test) == 0,
+			      disk_test ? "virtio-blk self-test" : "virtio-blk reads");
 	}
 }
 
@@ -227,6 +232,21 @@ static void test_mode(const char *cmdline, char *out, size_t len)
 			return;
 		}
 	}
+}
+
+/* Whether @word appears on the command line as a whole word. */
+static int has_word(const char *cmdline, const char *word)
+{
+	size_t n = 0;
+	const char *p;
+
+	while (word[n])
+		n++;
+	for (p = cmdline; *p; p++)
+		if ((p == cmdline || p[-1] == ' ') && !memcmp(p, word, n) &&
+		    (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
 }
 
 static int streq(const char *a, const char *b)
@@ -302,6 +322,7 @@ void guest_main(uint32_t start_info)
 	cmdline = si->cmdline_paddr ? (const char *)si->cmdline_paddr : "";
 	con_printf("vessel-guest: cmdline: \"%s\"\n", cmdline);
 	test_mode(cmdline, mode, sizeof(mode));
+	disk_test = has_word(cmdline, "vessel.disktest");
 	report_memory(si);
 	acpi.rsdp = si->rsdp_paddr;
 	report_acpi();

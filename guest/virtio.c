@@ -1,36 +1,19 @@
-/* A minimal virtio 1.x PCI driver: find the structures, negotiate, use one queue polled. */
-#include "guest.h"
+/* A minimal virtio 1.x PCI driver: find the structures, negotiate, run one queue. */
+#include "virtio.h"
 
 #define CAP_VNDR	0x09
+#define CAP_MSIX	0x11
 #define CFG_COMMON	1
 #define CFG_NOTIFY	2
+#define CFG_DEVICE	4
 #define STATUS_ACK	1
 #define STATUS_DRIVER	2
 #define STATUS_DRIVER_OK 4
 #define STATUS_FEATURES_OK 8
-#define DESC_F_WRITE	2
-#define QSZ		8
+#define STATUS_NEEDS_RESET 64
+#define DESC_F_NEXT	1
+#define MSIX_ENABLE	0x8000
 #define WAIT_CYCLES	(10ull * 1000 * 1000 * 1000)
-
-struct virtio_common {
-	uint32_t dfselect, df, gfselect, gf;
-	uint16_t msix, numq;
-	uint8_t status, cfggen;
-	uint16_t q_select, q_size, q_msix, q_enable, q_notify_off;
-	uint64_t q_desc, q_avail, q_used;
-} __attribute__((packed));
-
-struct vq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
-
-static struct vq_desc desc[QSZ] __attribute__((aligned(4096)));
-static struct { uint16_t flags, idx, ring[QSZ], used_event; } avail __attribute__((aligned(4096)));
-static struct { uint16_t flags, idx; struct { uint32_t id, len; } ring[QSZ]; uint16_t avail_event; }
-	used __attribute__((aligned(4096)));
-static uint8_t buf[32] __attribute__((aligned(64)));
 
 static uint64_t bar_base(unsigned slot, unsigned bar)
 {
@@ -41,77 +24,163 @@ static uint64_t bar_base(unsigned slot, unsigned bar)
 	return lo & ~15ull;
 }
 
-/* The address of the capability of @type, and its notify multiplier if asked. */
-static uint64_t find_cfg(unsigned slot, uint8_t type, uint32_t *mult)
+/* Walk the capability list; a malformed list ends after 48 steps. */
+static unsigned find_cap(unsigned slot, uint8_t id, int vndr_type)
 {
 	unsigned off = pci_read32(slot, 0x34) & 0xfc, guard = 0;
 
 	while (off && guard++ < 48) {
 		uint32_t h = pci_read32(slot, off);
 
-		if ((h & 0xff) == CAP_VNDR && ((h >> 24) & 0xff) == type) {
-			unsigned bar = pci_read32(slot, off + 4) & 0xff;
-
-			if (mult)
-				*mult = pci_read32(slot, off + 16);
-			return bar_base(slot, bar) + pci_read32(slot, off + 8);
-		}
+		if ((h & 0xff) == id && (vndr_type < 0 || ((h >> 24) & 0xff) == (unsigned)vndr_type))
+			return off;
 		off = (h >> 8) & 0xfc;
 	}
 	return 0;
 }
 
-int virtio_rng_check(unsigned slot)
+static uint64_t cfg_addr(unsigned slot, unsigned type)
+{
+	unsigned c = find_cap(slot, CAP_VNDR, (int)type);
+
+	if (!c)
+		return 0;
+	return bar_base(slot, pci_read32(slot, c + 4) & 0xff) + pci_read32(slot, c + 8);
+}
+
+int vdev_init(struct vdev *d, unsigned slot, uint32_t features, uint32_t *offered)
 {
 	volatile struct virtio_common *c;
-	uint64_t notify;
-	uint32_t mult = 0;
-	unsigned i, nonzero = 0;
+	unsigned notify_cap;
 
+	memset(d, 0, sizeof(*d));
+	d->slot = slot;
 	pci_write16(slot, 4, 0x0006);	/* memory decode, bus master */
-	c = (volatile struct virtio_common *)find_cfg(slot, CFG_COMMON, 0);
-	notify = find_cfg(slot, CFG_NOTIFY, &mult);
-	if (!c || !notify)
+	d->common = c = (volatile struct virtio_common *)cfg_addr(slot, CFG_COMMON);
+	d->device_cfg = (volatile uint8_t *)cfg_addr(slot, CFG_DEVICE);
+	d->notify = cfg_addr(slot, CFG_NOTIFY);
+	notify_cap = find_cap(slot, CAP_VNDR, CFG_NOTIFY);
+	d->msix_cap = find_cap(slot, CAP_MSIX, -1);
+	if (!c || !d->notify || !notify_cap)
 		return -1;
+	d->notify_mult = pci_read32(slot, notify_cap + 16);
+	if (d->msix_cap) {
+		uint32_t t = pci_read32(slot, d->msix_cap + 4);
+
+		d->msix_table = bar_base(slot, t & 7) + (t & ~7u);
+	}
 	c->status = 0;
 	c->status = STATUS_ACK | STATUS_DRIVER;
 	c->dfselect = 1;
-	if (!(c->df & 1))		/* VIRTIO_F_VERSION_1 */
+	if (!(c->df & VIRTIO_F_VERSION_1_HI))
 		return -1;
+	c->dfselect = 0;
+	*offered = c->df;
 	c->gfselect = 0;
-	c->gf = 0;
+	c->gf = features & *offered;
 	c->gfselect = 1;
-	c->gf = 1;
+	c->gf = VIRTIO_F_VERSION_1_HI;
 	c->status = STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK;
-	if (!(c->status & STATUS_FEATURES_OK))
-		return -1;
+	return c->status & STATUS_FEATURES_OK ? 0 : -1;
+}
+
+static struct vdev *msix_owner[48];
+
+static void msix_irq(unsigned vector)
+{
+	if (msix_owner[vector])
+		msix_owner[vector]->irqs++;
+	lapic_eoi();
+}
+
+/* Table entry 0 to @vector on this CPU, then MSI-X on (PCI 3.0, 6.8.2). */
+static void msix_setup(struct vdev *d, unsigned vector)
+{
+	volatile uint32_t *e = (volatile uint32_t *)d->msix_table;
+	uint32_t ctrl = pci_read32(d->slot, d->msix_cap);
+
+	msix_owner[vector] = d;
+	irq_set_handler(vector, msix_irq);
+	e[0] = 0xfee00000u | (lapic_id() << 12);
+	e[1] = 0;
+	e[2] = vector;
+	e[3] = 0;	/* unmasked */
+	pci_write16(d->slot, d->msix_cap + 2, (uint16_t)((ctrl >> 16) | MSIX_ENABLE));
+}
+
+int vdev_start(struct vdev *d, struct vring *ring, int vector)
+{
+	volatile struct virtio_common *c = d->common;
+
+	memset(ring, 0, sizeof(*ring));
+	d->ring = ring;
+	if (vector >= 0) {
+		if (!d->msix_table)
+			return -1;
+		msix_setup(d, (unsigned)vector);
+	}
 	c->q_select = 0;
-	if (c->q_size < QSZ)
+	if (c->q_size < VQ_SIZE)
 		return -1;
-	c->q_size = QSZ;
-	c->q_desc = (uint64_t)desc;
-	c->q_avail = (uint64_t)&avail;
-	c->q_used = (uint64_t)&used;
+	c->q_size = VQ_SIZE;
+	c->q_desc = (uint64_t)ring->desc;
+	c->q_avail = (uint64_t)&ring->avail;
+	c->q_used = (uint64_t)&ring->used;
+	c->q_msix = vector >= 0 ? 0 : 0xffff;
+	if (vector >= 0 && c->q_msix != 0)
+		return -1;	/* the device refused the vector */
+	d->use_irq = vector >= 0;
+	d->q_notify_off = c->q_notify_off;
 	c->q_enable = 1;
 	c->status = STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK;
+	return c->status & STATUS_NEEDS_RESET ? -1 : 0;
+}
 
-	desc[0].addr = (uint64_t)buf;
-	desc[0].len = sizeof(buf);
-	desc[0].flags = DESC_F_WRITE;
-	avail.ring[0] = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	avail.idx = 1;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	*(volatile uint16_t *)(notify + c->q_notify_off * mult) = 0;
-	wait_flag((volatile uint32_t *)&used, WAIT_CYCLES);	/* flags and idx */
-	if (used.idx != 1 || used.ring[0].id != 0)
+static int wait_used(struct vdev *d)
+{
+	volatile uint16_t *idx = &d->ring->used.idx;
+	uint64_t start = rdtsc();
+
+	while (*idx == d->last_used) {
+		if (rdtsc() - start > WAIT_CYCLES)
+			return -1;
+		if (d->use_irq)
+			__asm__ volatile("sti; hlt; cli");	/* the MSI-X interrupt wakes us */
+		else
+			cpu_relax();
+	}
+	return 0;
+}
+
+int vdev_transfer(struct vdev *d, const struct vbuf *bufs, unsigned n)
+{
+	struct vring *r = d->ring;
+	uint16_t slot;
+	unsigned i;
+
+	if (n == 0 || n > VQ_SIZE)
 		return -1;
-	con_printf("vessel-guest: virtio-rng: %u bytes:", used.ring[0].len);
-	for (i = 0; i < 8; i++)
-		con_printf(" %02x", buf[i]);
-	con_printf("\n");
-	for (i = 0; i < sizeof(buf); i++)
-		nonzero += buf[i] != 0;
-	c->status = 0;
-	return used.ring[0].len == sizeof(buf) && nonzero > 16 ? 0 : -1;
+	for (i = 0; i < n; i++) {
+		r->desc[i].addr = (uint64_t)bufs[i].addr;
+		r->desc[i].len = bufs[i].len;
+		r->desc[i].flags = (uint16_t)(bufs[i].flags | (i + 1 < n ? DESC_F_NEXT : 0));
+		r->desc[i].next = (uint16_t)(i + 1);
+	}
+	slot = r->avail.idx % VQ_SIZE;
+	r->avail.ring[slot] = 0;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	r->avail.idx++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	*(volatile uint16_t *)(d->notify + (uint64_t)d->q_notify_off * d->notify_mult) = 0;
+	if (wait_used(d))
+		return -1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	slot = d->last_used % VQ_SIZE;
+	d->last_used++;
+	return r->used.ring[slot].id == 0 ? (int)r->used.ring[slot].len : -1;
+}
+
+void vdev_reset(struct vdev *d)
+{
+	d->common->status = 0;
 }

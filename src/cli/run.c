@@ -4,7 +4,9 @@
 #include "boot/layout.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_MEMORY (1ull << 40)
@@ -19,6 +21,7 @@ enum {
 	OPT_NO_QUIRKS,
 	OPT_PIT,
 	OPT_RNG,
+	OPT_DISK,
 	OPT_VERBOSE,
 	OPT_HELP,
 };
@@ -33,6 +36,7 @@ static const struct option run_options[] = {
 	{ "no-host-quirks", no_argument, NULL, OPT_NO_QUIRKS },
 	{ "pit", no_argument, NULL, OPT_PIT },
 	{ "rng", no_argument, NULL, OPT_RNG },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -51,18 +55,25 @@ void run_usage(FILE *f)
 		"  --hugepages[=DIR] back RAM with huge pages: transparent, or from a hugetlbfs mount\n"
 		"  --pit             add the legacy i8254 PIT (for guests without another timer)\n"
 		"  --rng             add a virtio-rng device fed by the host's getrandom()\n"
+		"  --disk FILE[,OPTS] add a virtio-blk disk backed by a raw image (repeatable);\n"
+		"                    OPTS: readonly, serial=ID (20 bytes), queues=N (1-%d),\n"
+		"                    io=uring|sync (default: io_uring where the host has it)\n"
 		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
 		"  --verbose         debug messages on stderr\n\n"
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
 		"4 guest crash (triple fault or panic), 128+N stopped by signal N\n"
 		"console: stdin goes to the guest's serial port; in a terminal, Ctrl-A x quits\n",
-		MACHINE_MAX_CPUS);
+		MACHINE_MAX_CPUS, VIRTIO_BLK_MAX_QUEUES);
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "vessel run: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry 'vessel run --help'.\n");
 	return EXIT_USAGE;
 }
@@ -90,6 +101,72 @@ static int parse_cpus(const char *arg, struct machine_config *cfg)
 	if (parse_uint(arg, MACHINE_MAX_CPUS, &v) || v == 0)
 		return usage_error("--cpus '%s': must be a number from 1 to 254", arg);
 	cfg->cpus = (unsigned)v;
+	return 0;
+}
+
+static int disk_suboption(const char *arg, struct blk_options *o, char **opts)
+{
+	enum { D_READONLY, D_SERIAL, D_QUEUES, D_IO };
+	char *const tokens[] = { "readonly", "serial", "queues", "io", NULL };
+	char *value = NULL;
+	uint64_t n;
+
+	switch (getsubopt(opts, tokens, &value)) {
+	case D_READONLY:
+		if (value)
+			return usage_error("--disk %s: 'readonly' takes no value", arg);
+		o->readonly = true;
+		return 0;
+	case D_SERIAL:
+		if (!value || strlen(value) > VIRTIO_BLK_ID_BYTES)
+			return usage_error("--disk %s: serial=ID needs an ID of 1 to %d bytes", arg,
+					   VIRTIO_BLK_ID_BYTES);
+		o->serial = value;
+		return 0;
+	case D_QUEUES:
+		if (!value || parse_uint(value, VIRTIO_BLK_MAX_QUEUES, &n) || n == 0)
+			return usage_error("--disk %s: queues=N needs a number from 1 to %d", arg,
+					   VIRTIO_BLK_MAX_QUEUES);
+		o->queues = (unsigned)n;
+		return 0;
+	case D_IO:
+		if (value && !strcmp(value, "uring"))
+			o->sync_io = false;
+		else if (value && !strcmp(value, "sync"))
+			o->sync_io = true;
+		else
+			return usage_error("--disk %s: io= is 'uring' or 'sync'", arg);
+		return 0;
+	default:
+		return usage_error("--disk %s: unknown option '%s' (known: readonly, serial=ID, "
+				   "queues=N, io=uring|sync)", arg, value);
+	}
+}
+
+/* --disk PATH[,readonly][,serial=ID][,queues=N][,io=uring|sync] */
+static int parse_disk(const char *arg, struct machine_config *cfg)
+{
+	struct disk_config *d = &cfg->disks[cfg->nr_disks];
+	char *opts;
+	int r;
+
+	if (cfg->nr_disks == MACHINE_MAX_DISKS)
+		return usage_error("--disk %s: at most %d disks", arg, MACHINE_MAX_DISKS);
+	if (strlen(arg) >= sizeof(d->spec))
+		return usage_error("--disk: argument too long");
+	strcpy(d->spec, arg);
+	memset(&d->opts, 0, sizeof(d->opts));
+	d->opts.path = d->spec;
+	d->opts.queues = 1;
+	opts = strchr(d->spec, ',');
+	if (opts)
+		*opts++ = '\0';
+	if (!d->spec[0])
+		return usage_error("--disk '%s': no image file named", arg);
+	while (opts && *opts)
+		if ((r = disk_suboption(arg, &d->opts, &opts)))
+			return r;
+	cfg->nr_disks++;
 	return 0;
 }
 
@@ -131,6 +208,10 @@ int run_parse(int argc, char **argv, struct machine_config *cfg)
 			break;
 		case OPT_RNG:
 			cfg->rng = true;
+			break;
+		case OPT_DISK:
+			if ((r = parse_disk(optarg, cfg)))
+				return r;
 			break;
 		case OPT_VERBOSE:
 			log_set_verbose(true);

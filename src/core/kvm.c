@@ -187,3 +187,17 @@ int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level)
 
 	return ioctl(kvm->vm_fd, KVM_IRQ_LINE, &irq);
 }
+
+int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, int efd, bool assign)
+{
+	struct kvm_ioeventfd io = {
+		.addr = addr,
+		.len = 0,	/* any access width: drivers may write 16 or 32 bits */
+		.fd = efd,
+		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+
+	if (!kvm_check_extension(kvm, KVM_CAP_IOEVENTFD_ANY_LENGTH))
+		io.len = 2;	/* a virtio notify is a 16-bit write (4.1.4.4) */
+	return ioctl(kvm->vm_fd, KVM_IOEVENTFD, &io);
+}

@@ -54,6 +54,7 @@ void pci_device_init(struct pci_device *d, uint16_t vendor, uint16_t device,
 		  PCI_COMMAND_INTX_DISABLE);
 	d->wmask[PCI_INTERRUPT_LINE] = 0xff;
 	d->next_cap_off = PCI_FIRST_CAP;
+	pthread_mutex_init(&d->intx_lock, NULL);
 }
 
 void pci_device_set_bar(struct pci_device *d, unsigned n, enum pci_bar_kind kind,
@@ -128,13 +129,15 @@ static void update_bars(struct pci_device *d)
 	for (n = 0; n < PCI_NR_BARS; n++) {
 		struct pci_bar *b = &d->bars[n];
 		struct io_bus *bus = b->kind == PCI_BAR_IO ? d->bus->pio : d->bus->mmio;
-		uint64_t addr;
-		bool want;
+		uint64_t addr, old;
+		bool want, was;
 
 		if (b->kind == PCI_BAR_NONE)
 			continue;
 		addr = bar_address(d, n);
 		want = bar_decoded(d, b) && addr != 0;
+		was = b->mapped;
+		old = b->addr;
 		if (b->mapped && (!want || addr != b->addr)) {
 			io_bus_unregister(bus, b->addr);
 			b->mapped = false;
@@ -144,33 +147,53 @@ static void update_bars(struct pci_device *d)
 			b->addr = addr;
 			b->mapped = true;
 		}
+		if ((was != b->mapped || old != b->addr) && d->ops && d->ops->bar_moved)
+			d->ops->bar_moved(d, n);
 	}
 }
 
+/* Drive the pin from the device's level and COMMAND's disable bit; intx_lock held. */
 static void update_intx(struct pci_device *d)
 {
-	uint16_t cmd;
-	bool level;
-
-	memcpy(&cmd, d->cfg + PCI_COMMAND, 2);
-	level = d->intx_level && !(cmd & PCI_COMMAND_INTX_DISABLE);
-	if (level)
-		d->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
-	else if (!d->intx_level)
-		d->cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
-	irq_line_set(&d->intx, level);
+	irq_line_set(&d->intx, d->intx_level && !d->intx_disabled);
 }
 
+/* Called with the bus lock held, after a write to COMMAND. */
+static void command_written(struct pci_device *d)
+{
+	uint16_t cmd;
+
+	memcpy(&cmd, d->cfg + PCI_COMMAND, 2);
+	pthread_mutex_lock(&d->intx_lock);
+	d->intx_disabled = cmd & PCI_COMMAND_INTX_DISABLE;
+	update_intx(d);
+	pthread_mutex_unlock(&d->intx_lock);
+}
+
+/*
+ * Devices raise INTx from their own locked sections, so the pin has its own
+ * lock, taken after the bus lock and never before it.
+ */
 void pci_device_set_intx(struct pci_device *d, bool level)
 {
-	if (!d->bus) {
-		d->intx_level = level;	/* not plugged in yet */
-		return;
-	}
-	pthread_mutex_lock(&d->bus->lock);
+	pthread_mutex_lock(&d->intx_lock);
 	d->intx_level = level;
-	update_intx(d);
-	pthread_mutex_unlock(&d->bus->lock);
+	if (d->bus)
+		update_intx(d);
+	pthread_mutex_unlock(&d->intx_lock);
+}
+
+/* STATUS's interrupt bit reflects the device's level, disabled or not (PCI 3.0, 6.2.3). */
+static uint32_t status_bits(struct pci_device *d, unsigned off, unsigned len)
+{
+	bool level;
+
+	if (off > PCI_STATUS || off + len <= PCI_STATUS)
+		return 0;
+	pthread_mutex_lock(&d->intx_lock);
+	level = d->intx_level;
+	pthread_mutex_unlock(&d->intx_lock);
+	return level ? (uint32_t)PCI_STATUS_INTERRUPT << (8 * (PCI_STATUS - off)) : 0;
 }
 
 static struct pci_device *device_at(struct pci_bus *bus, unsigned devfn)
@@ -195,6 +218,7 @@ uint32_t pci_config_read(struct pci_bus *bus, unsigned devfn, unsigned off, unsi
 			d->ops->config_read(d, off, len);
 		v = 0;
 		memcpy(&v, d->cfg + off, len);
+		v |= status_bits(d, off, len);
 	}
 	pthread_mutex_unlock(&bus->lock);
 	return v;
@@ -221,7 +245,7 @@ void pci_config_write(struct pci_bus *bus, unsigned devfn, unsigned off, unsigne
 	if (off < PCI_BASE_ADDRESS_0 + 4 * PCI_NR_BARS && off + len > PCI_COMMAND)
 		update_bars(d);
 	if (off <= PCI_COMMAND + 1 && off + len > PCI_COMMAND)
-		update_intx(d);
+		command_written(d);
 	if (d->ops && d->ops->config_written)
 		d->ops->config_written(d, off, len);
 out:
@@ -264,11 +288,13 @@ int pci_bus_add(struct pci_bus *bus, struct pci_device *d, const struct irq_line
 		pthread_mutex_unlock(&bus->lock);
 		return -1;
 	}
+	pthread_mutex_lock(&d->intx_lock);
 	d->bus = bus;
 	d->slot = slot;
 	d->intx = *intx_set;
 	d->intx.gsi = bus->intx_gsi_base + (slot + d->cfg[PCI_INTERRUPT_PIN] - 1) % PCI_INTX_PINS;
 	d->cfg[PCI_INTERRUPT_LINE] = (uint8_t)d->intx.gsi;
+	pthread_mutex_unlock(&d->intx_lock);
 	assign_bars(bus, d);
 	bus->devs[slot] = d;
 	pthread_mutex_unlock(&bus->lock);

@@ -70,6 +70,8 @@ struct pci_device_ops {
 	void (*config_written)(struct pci_device *d, unsigned off, unsigned len);
 	/* Reads of config space [off, off+len) about to be served (e.g. MSI-X state). */
 	void (*config_read)(struct pci_device *d, unsigned off, unsigned len);
+	/* BAR @n went on or off the bus, or moved; the bus lock is held. */
+	void (*bar_moved)(struct pci_device *d, unsigned n);
 };
 
 struct pci_device {
@@ -83,8 +85,10 @@ struct pci_device {
 	unsigned slot;
 	uint8_t last_cap;		/* offset of the last capability added */
 	uint8_t next_cap_off;		/* where the next capability goes */
+	pthread_mutex_t intx_lock;	/* the pin's state below */
 	struct irq_line intx;
 	bool intx_level;
+	bool intx_disabled;		/* COMMAND's INTx disable bit */
 };
 
 struct pci_bus {

@@ -13,7 +13,7 @@
 #include "hw/rtc.h"
 #include "hw/uart16550.h"
 #include "machine/msi.h"
-#include "virtio/rng.h"
+#include "machine/virtio_devs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,8 +47,7 @@ struct machine {
 	bool pci_ready;
 	struct irq_routes routes;
 	bool routes_ready;
-	struct virtio_rng *rng;
-	struct msi_vectors rng_msi;
+	struct virtio_devs virtio;
 	uint8_t mcfg[PCI_MCFG_LEN];
 	const uint8_t *kernel;
 	size_t kernel_size;
@@ -234,8 +233,6 @@ static int setup_pci(struct machine *m)
 {
 	uint64_t mmio64 = (HIGH_RAM_START + m->layout.high_ram_size + GiB - 1) & ~(GiB - 1);
 	struct irq_line intx = { irq_set, &m->vm, 0 };
-	struct msix_sink sink;
-	int slot;
 
 	if (pci_bus_init(&m->pci, &m->vm.pio, &m->vm.mmio, mmio64, PCI_INTX_GSI_BASE))
 		return -1;
@@ -247,17 +244,7 @@ static int setup_pci(struct machine *m)
 	if (irq_routes_init(&m->routes, &m->vm.kvm))
 		return -1;
 	m->routes_ready = true;
-	if (!m->cfg->rng)
-		return 0;
-	m->rng = calloc(1, sizeof(*m->rng));
-	if (!m->rng || msi_vectors_init(&m->rng_msi, &m->routes, 2, &sink) ||
-	    virtio_rng_init(m->rng, &sink))
-		return -1;
-	slot = pci_bus_add(&m->pci, &m->rng->vd.pci, &intx);
-	if (slot < 0)
-		return -1;
-	dma_space_init(&m->rng->vd.dma, &m->vm.mem, NULL, (uint16_t)(slot << 3));
-	return 0;
+	return virtio_devs_build(&m->virtio, m->cfg, &m->vm, &m->pci, &m->routes, &intx);
 }
 
 static void dsdt_devices(struct aml *a, void *opaque)
@@ -383,11 +370,7 @@ static int exit_status(enum vm_exit why, int sig)
 
 static void teardown(struct machine *m)
 {
-	if (m->rng) {
-		virtio_rng_destroy(m->rng);
-		free(m->rng);
-	}
-	msi_vectors_destroy(&m->rng_msi);
+	virtio_devs_destroy(&m->virtio);
 	if (m->routes_ready)
 		irq_routes_destroy(&m->routes);
 	if (m->pci_ready)

@@ -3,6 +3,9 @@
 #define VESSEL_MACHINE_MACHINE_H
 
 #include "core/guest_mem.h"
+#include "virtio/blk.h"
+
+#include <limits.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,6 +20,13 @@
 
 #define MACHINE_MAX_CPUS	254	/* xAPIC ids, the IOAPIC takes the next one */
 #define MACHINE_DEFAULT_MEM	(256ull << 20)
+#define MACHINE_MAX_DISKS	8
+
+/* One --disk: the argument's text, split in place, and what it says. */
+struct disk_config {
+	char spec[PATH_MAX + 64];
+	struct blk_options opts;
+};
 
 struct machine_config {
 	const char *kernel_path;	/* NULL: the built-in guest */
@@ -29,6 +39,8 @@ struct machine_config {
 	bool host_quirks;		/* on unless --no-host-quirks */
 	bool pit;			/* in-kernel i8254 PIT for guests that need it */
 	bool rng;			/* a virtio-rng device */
+	struct disk_config disks[MACHINE_MAX_DISKS];
+	unsigned nr_disks;
 	const char *kvm_path;		/* NULL: /dev/kvm */
 };
 

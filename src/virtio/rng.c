@@ -45,7 +45,8 @@ static void rng_handle(void *opaque, unsigned q)
 	bool broken = false, pushed = false;
 
 	pthread_mutex_lock(&vd->lock);
-	while ((vd->status & VIRTIO_STATUS_DRIVER_OK) && !(vd->status & VIRTIO_STATUS_NEEDS_RESET)) {
+	while ((vd->status & VIRTIO_STATUS_DRIVER_OK) && !(vd->status & VIRTIO_STATUS_NEEDS_RESET) &&
+	       vd->queues[q].enabled) {
 		enum vq_pop_result pr = vq_pop(vq, &r->chain);
 		long n;
 
@@ -72,14 +73,22 @@ static void rng_notify(struct virtio_dev *vd, unsigned q)
 	worker_kick(&r->worker, q);
 }
 
+static int rng_queue_fd(struct virtio_dev *vd, unsigned q)
+{
+	struct virtio_rng *r = vd->opaque;
+
+	return worker_queue_fd(&r->worker, q);
+}
+
 static const struct virtio_dev_ops rng_ops = {
 	.notify = rng_notify,
+	.queue_fd = rng_queue_fd,
 };
 
-int virtio_rng_init(struct virtio_rng *r, const struct msix_sink *sink)
+int virtio_rng_init(struct virtio_rng *r, const struct virtio_pci_env *env)
 {
 	if (virtio_pci_init(&r->vd, VIRTIO_ID_RNG, PCI_CLASS_OTHER, 1, RNG_QUEUE_SIZE, 0, 0,
-			    &rng_ops, r, sink))
+			    &rng_ops, r, env))
 		return -1;
 	if (worker_init(&r->worker, 1, rng_handle, r) || worker_start(&r->worker))
 		return -1;

@@ -11,7 +11,7 @@ struct virtio_rng {
 	struct virtq_chain chain;
 };
 
-int virtio_rng_init(struct virtio_rng *r, const struct msix_sink *sink);
+int virtio_rng_init(struct virtio_rng *r, const struct virtio_pci_env *env);
 void virtio_rng_destroy(struct virtio_rng *r);
 
 #endif

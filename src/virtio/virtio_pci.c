@@ -266,6 +266,7 @@ static void bar_write(void *opaque, uint64_t off, const void *data, unsigned len
 	memcpy(&v, data, len > 8 ? 8 : len);
 	if (off >= NOTIFY_OFF && off < NOTIFY_OFF + NOTIFY_MULT * vd->nr_queues) {
 		q = (unsigned)(off - NOTIFY_OFF) / NOTIFY_MULT;
+		pr_debug("virtio %u: queue %u kicked through a VM exit", vd->device_id, q);
 		if ((vd->status & VIRTIO_STATUS_DRIVER_OK) && vd->queues[q].enabled &&
 		    !(vd->status & VIRTIO_STATUS_NEEDS_RESET))
 			vd->ops->notify(vd, q);
@@ -282,23 +283,97 @@ static void bar_write(void *opaque, uint64_t off, const void *data, unsigned len
 
 static const struct io_dev_ops virtio_bar_ops = { bar_read, bar_write };
 
+/* The VIRTIO_PCI_CAP_PCI_CFG window (4.1.4.9): BAR access through config space. */
+static bool window_hit(struct virtio_dev *vd, unsigned off, unsigned len, uint32_t *bar_off,
+		       uint32_t *win_len)
+{
+	const uint8_t *cap = vd->pci.cfg + vd->pci_cfg_cap;
+	unsigned data = vd->pci_cfg_cap + CAP_LEN;
+
+	if (!vd->pci_cfg_cap || off + len <= data || off >= data + 4)
+		return false;
+	memcpy(bar_off, cap + 8, 4);
+	memcpy(win_len, cap + 12, 4);
+	return cap[4] == VIRTIO_BAR && (*win_len == 1 || *win_len == 2 || *win_len == 4) &&
+	       *bar_off % *win_len == 0 && *bar_off < BAR_SIZE;
+}
+
+static void window_config_read(struct pci_device *d, unsigned off, unsigned len)
+{
+	struct virtio_dev *vd = d->opaque;
+	uint32_t bar_off, win_len;
+
+	if (window_hit(vd, off, len, &bar_off, &win_len))
+		bar_read(vd, bar_off, d->cfg + vd->pci_cfg_cap + CAP_LEN, win_len);
+}
+
 static void pci_config_written(struct pci_device *d, unsigned off, unsigned len)
 {
 	struct virtio_dev *vd = d->opaque;
 	unsigned cap = vd->msix.cap;
+	uint32_t bar_off, win_len;
 
 	if (off < cap + 4 && off + len > cap + 2)
 		msix_config_written(&vd->msix);
+	if (window_hit(vd, off, len, &bar_off, &win_len))
+		bar_write(vd, bar_off, d->cfg + vd->pci_cfg_cap + CAP_LEN, win_len);
+}
+
+static void set_doorbells(struct virtio_dev *vd, uint64_t base, bool assign)
+{
+	unsigned q;
+
+	for (q = 0; q < vd->nr_queues; q++) {
+		int efd = vd->ops->queue_fd(vd, q);
+
+		if (efd >= 0 && vd->doorbell.bind(vd->doorbell.opaque,
+						  base + NOTIFY_OFF + (uint64_t)q * NOTIFY_MULT,
+						  efd, assign))
+			pr_debug("virtio %u: queue %u doorbell %s failed: kicks exit to the VMM",
+				 vd->device_id, q, assign ? "bind" : "unbind");
+	}
+}
+
+/* Doorbells follow the BAR wherever the guest places it. */
+static void pci_bar_moved(struct pci_device *d, unsigned n)
+{
+	struct virtio_dev *vd = d->opaque;
+	const struct pci_bar *b = &d->bars[n];
+
+	if (n != VIRTIO_BAR || !vd->doorbell.bind || !vd->ops->queue_fd)
+		return;
+	if (vd->doorbell_base)
+		set_doorbells(vd, vd->doorbell_base, false);
+	vd->doorbell_base = b->mapped ? b->addr : 0;
+	if (vd->doorbell_base)
+		set_doorbells(vd, vd->doorbell_base, true);
 }
 
 static const struct pci_device_ops virtio_pci_dev_ops = {
 	.config_written = pci_config_written,
+	.config_read = window_config_read,
+	.bar_moved = pci_bar_moved,
 };
+
+static int add_pci_cfg_window(struct virtio_dev *vd)
+{
+	struct pci_device *d = &vd->pci;
+	unsigned c = add_virtio_cap(d, VIRTIO_PCI_CAP_PCI_CFG, 0, 0, 4);
+
+	if (!c)
+		return -1;
+	d->cfg[c + 4] = 0;
+	memset(d->wmask + c + 4, 0xff, 1);	/* bar */
+	memset(d->wmask + c + 8, 0xff, 8);	/* offset, length */
+	memset(d->wmask + c + CAP_LEN, 0xff, 4);	/* pci_cfg_data */
+	vd->pci_cfg_cap = c;
+	return 0;
+}
 
 int virtio_pci_init(struct virtio_dev *vd, uint16_t device_id, uint16_t class_code_hi,
 		    unsigned nr_queues, uint16_t queue_max, uint64_t features,
 		    size_t config_size, const struct virtio_dev_ops *ops, void *opaque,
-		    const struct msix_sink *sink)
+		    const struct virtio_pci_env *env)
 {
 	struct pci_device *d = &vd->pci;
 	unsigned c;
@@ -314,6 +389,7 @@ int virtio_pci_init(struct virtio_dev *vd, uint16_t device_id, uint16_t class_co
 	vd->nr_queues = nr_queues;
 	vd->queue_max = queue_max;
 	vd->config_size = config_size;
+	vd->doorbell = env->doorbell;
 	vd->host_features = features | (1ull << VIRTIO_F_VERSION_1) |
 			    (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_RING_F_INDIRECT_DESC);
 	pci_device_init(d, VIRTIO_PCI_VENDOR, (uint16_t)(VIRTIO_PCI_DEVICE_BASE + device_id),
@@ -331,7 +407,9 @@ int virtio_pci_init(struct virtio_dev *vd, uint16_t device_id, uint16_t class_co
 	if (!c)
 		return -1;
 	memcpy(d->cfg + c + CAP_LEN, &mult, 4);
-	if (msix_init(&vd->msix, d, nr_queues + 1, VIRTIO_BAR, MSIX_TABLE_OFF, MSIX_PBA_OFF, sink))
+	if (add_pci_cfg_window(vd) ||
+	    msix_init(&vd->msix, d, nr_queues + 1, VIRTIO_BAR, MSIX_TABLE_OFF, MSIX_PBA_OFF,
+		      &env->msix))
 		return -1;
 	reset_locked(vd);
 	return 0;
@@ -379,9 +457,4 @@ void virtio_needs_reset(struct virtio_dev *vd)
 	vd->status |= VIRTIO_STATUS_NEEDS_RESET;
 	pthread_mutex_unlock(&vd->lock);
 	virtio_notify_config(vd);
-}
-
-uint64_t virtio_notify_addr(struct virtio_dev *vd, unsigned q)
-{
-	return vd->pci.bars[VIRTIO_BAR].addr + NOTIFY_OFF + (uint64_t)q * NOTIFY_MULT;
 }

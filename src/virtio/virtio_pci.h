@@ -33,6 +33,21 @@
 
 struct virtio_dev;
 
+/*
+ * Notify registers wired straight to a queue's eventfd, so a guest's kick
+ * wakes the device's thread without a trip through the VMM (KVM ioeventfd).
+ */
+struct virtio_doorbell {
+	int (*bind)(void *opaque, uint64_t addr, int efd, bool assign);
+	void *opaque;
+};
+
+/* What the machine gives every virtio device: interrupts and doorbells. */
+struct virtio_pci_env {
+	struct msix_sink msix;
+	struct virtio_doorbell doorbell;	/* bind NULL: every kick exits to the VMM */
+};
+
 struct virtio_dev_ops {
 	/* The queues' rings are set and the driver is ready: start serving. */
 	int (*activate)(struct virtio_dev *vd);
@@ -40,6 +55,8 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *vd);
 	/* The driver made buffers available on queue @q. */
 	void (*notify)(struct virtio_dev *vd, unsigned q);
+	/* The eventfd that wakes queue @q's handler, for a doorbell; optional. */
+	int (*queue_fd)(struct virtio_dev *vd, unsigned q);
 	void (*config_read)(struct virtio_dev *vd, uint64_t off, void *data, unsigned len);
 	void (*config_write)(struct virtio_dev *vd, uint64_t off, const void *data, unsigned len);
 };
@@ -72,14 +89,16 @@ struct virtio_dev {
 	uint16_t queue_max;
 	struct virtio_queue_state queues[VIRTIO_MAX_QUEUES];
 	size_t config_size;
-	uint64_t bar_addr;		/* where the guest put the BAR: for ioeventfds */
+	struct virtio_doorbell doorbell;
+	uint64_t doorbell_base;		/* notify area the doorbells are bound at, or 0 */
+	unsigned pci_cfg_cap;		/* offset of the VIRTIO_PCI_CAP_PCI_CFG window */
 };
 
 /* Fill the PCI identity, capabilities, BAR and MSI-X of a virtio device. */
 int virtio_pci_init(struct virtio_dev *vd, uint16_t device_id, uint16_t class_code_hi,
 		    unsigned nr_queues, uint16_t queue_max, uint64_t features,
 		    size_t config_size, const struct virtio_dev_ops *ops, void *opaque,
-		    const struct msix_sink *sink);
+		    const struct virtio_pci_env *env);
 
 /* Interrupt the driver for queue @q (respecting EVENT_IDX), or for a config change. */
 void virtio_notify_queue(struct virtio_dev *vd, unsigned q);
@@ -90,7 +109,5 @@ void virtio_needs_reset(struct virtio_dev *vd);
 
 bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit);
 
-/* The guest-physical address of queue @q's notify register, once the BAR is placed. */
-uint64_t virtio_notify_addr(struct virtio_dev *vd, unsigned q);
 
 #endif

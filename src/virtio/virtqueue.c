@@ -78,6 +78,8 @@ enum vq_pop_result vq_pop(struct virtqueue *vq, struct virtq_chain *c)
 	unsigned steps;
 	struct virtq_desc d;
 
+	if (!vq->size)
+		return VQ_EMPTY;	/* the queue was never set up */
 	if (read16(vq, vq->avail + 2, &avail_idx))
 		return VQ_BROKEN;
 	if (avail_idx == vq->last_avail) {

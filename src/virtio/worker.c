@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #define STOP_TAG UINT32_MAX
+#define WATCH_TAG 0x10000	/* + watch index; queue tags are below */
 
 static void drain(int fd)
 {
@@ -50,6 +51,24 @@ int worker_init(struct virtio_worker *w, unsigned nr_queues,
 	return 0;
 }
 
+int worker_watch(struct virtio_worker *w, int fd, void (*ready)(void *arg), void *arg)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (w->nr_watches == WORKER_MAX_WATCHES)
+		return -1;
+	ev.data.u32 = WATCH_TAG + w->nr_watches;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev))
+		return -1;
+	w->watches[w->nr_watches++] = (struct worker_watch){ fd, ready, arg };
+	return 0;
+}
+
+int worker_queue_fd(const struct virtio_worker *w, unsigned q)
+{
+	return q < w->nr ? w->queue_efd[q] : -1;
+}
+
 static void *worker_main(void *arg)
 {
 	struct virtio_worker *w = arg;
@@ -58,8 +77,8 @@ static void *worker_main(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
-		struct epoll_event evs[WORKER_MAX_QUEUES + 1];
-		int n = epoll_wait(w->epfd, evs, WORKER_MAX_QUEUES + 1, -1), i;
+		struct epoll_event evs[WORKER_MAX_QUEUES + WORKER_MAX_WATCHES + 1];
+		int n = epoll_wait(w->epfd, evs, WORKER_MAX_QUEUES + WORKER_MAX_WATCHES + 1, -1), i;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -70,6 +89,12 @@ static void *worker_main(void *arg)
 
 			if (q == STOP_TAG)
 				return NULL;
+			if (q >= WATCH_TAG) {
+				const struct worker_watch *ww = &w->watches[q - WATCH_TAG];
+
+				ww->ready(ww->arg);
+				continue;
+			}
 			drain(w->queue_efd[q]);
 			w->handle(w->opaque, q);
 		}

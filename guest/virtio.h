@@ -1,0 +1,64 @@
+/* The built-in guest's virtio 1.x PCI driver core: one device, small rings. */
+#ifndef VESSEL_GUEST_VIRTIO_H
+#define VESSEL_GUEST_VIRTIO_H
+
+#include "guest.h"
+
+#define VQ_SIZE		8
+#define VQ_F_WRITE	2	/* device-writable buffer */
+#define VIRTIO_F_VERSION_1_HI 1	/* bit 32: bit 0 of the high word */
+
+struct virtio_common {
+	uint32_t dfselect, df, gfselect, gf;
+	uint16_t msix, numq;
+	uint8_t status, cfggen;
+	uint16_t q_select, q_size, q_msix, q_enable, q_notify_off;
+	uint64_t q_desc, q_avail, q_used;
+} __attribute__((packed));
+
+struct vq_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags, next;
+};
+
+struct vring {
+	struct vq_desc desc[VQ_SIZE] __attribute__((aligned(4096)));
+	struct { uint16_t flags, idx, ring[VQ_SIZE], used_event; } avail __attribute__((aligned(4096)));
+	struct { uint16_t flags, idx; struct { uint32_t id, len; } ring[VQ_SIZE]; uint16_t avail_event; }
+		used __attribute__((aligned(4096)));
+};
+
+struct vbuf {
+	void *addr;
+	uint32_t len;
+	uint16_t flags;
+};
+
+struct vdev {
+	unsigned slot;
+	volatile struct virtio_common *common;
+	volatile uint8_t *device_cfg;
+	uint64_t notify;
+	uint32_t notify_mult;
+	uint64_t msix_table;	/* 0: no MSI-X capability */
+	unsigned msix_cap;
+	struct vring *ring;
+	uint16_t q_notify_off;
+	uint16_t last_used;
+	int use_irq;
+	volatile uint32_t irqs;	/* MSI-X interrupts taken */
+};
+
+/* Reset the device and negotiate VERSION_1 plus the low @features it offers. */
+int vdev_init(struct vdev *d, unsigned slot, uint32_t features, uint32_t *offered);
+/*
+ * Queue 0 on @ring; with @vector >= 0 its completions raise MSI-X table entry 0
+ * as @vector on this CPU, otherwise the driver polls. Then DRIVER_OK.
+ */
+int vdev_start(struct vdev *d, struct vring *ring, int vector);
+/* Post one chain of @n buffers, kick, and wait for it; returns the used length or -1. */
+int vdev_transfer(struct vdev *d, const struct vbuf *bufs, unsigned n);
+void vdev_reset(struct vdev *d);
+
+#endif

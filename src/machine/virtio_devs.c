@@ -1,0 +1,98 @@
+#include "machine/virtio_devs.h"
+#include "core/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int doorbell_bind(void *opaque, uint64_t addr, int efd, bool assign)
+{
+	struct vm *vm = opaque;
+
+	return kvm_ioeventfd(&vm->kvm, addr, efd, assign);
+}
+
+/* Interrupts and doorbells for a device with @nr_queues queues. */
+static int make_env(struct virtio_devs *vs, unsigned nr_queues, struct virtio_pci_env *env)
+{
+	struct msi_vectors *mv = &vs->msi[vs->nr_msi];
+
+	if (vs->nr_msi == sizeof(vs->msi) / sizeof(vs->msi[0]))
+		return -1;
+	vs->nr_msi++;
+	env->doorbell = (struct virtio_doorbell){ doorbell_bind, vs->vm };
+	return msi_vectors_init(mv, vs->routes, nr_queues + 1, &env->msix);
+}
+
+static int plug(struct virtio_devs *vs, struct virtio_dev *vd)
+{
+	int slot = pci_bus_add(vs->pci, &vd->pci, &vs->intx);
+
+	if (slot < 0) {
+		pr_err("no free PCI slot for another device");
+		return -1;
+	}
+	dma_space_init(&vd->dma, &vs->vm->mem, NULL, (uint16_t)(slot << 3));
+	return 0;
+}
+
+static int add_rng(struct virtio_devs *vs)
+{
+	struct virtio_pci_env env;
+
+	vs->rng = calloc(1, sizeof(*vs->rng));
+	if (!vs->rng || make_env(vs, 1, &env) || virtio_rng_init(vs->rng, &env))
+		return -1;
+	return plug(vs, &vs->rng->vd);
+}
+
+static int add_blk(struct virtio_devs *vs, const struct blk_options *o)
+{
+	struct virtio_pci_env env;
+	struct virtio_blk *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return -1;
+	if (make_env(vs, o->queues, &env)) {
+		free(b);
+		return -1;
+	}
+	vs->blk[vs->nr_blk++] = b;
+	if (virtio_blk_init(b, o, &env))
+		return -1;
+	return plug(vs, &b->vd);
+}
+
+int virtio_devs_build(struct virtio_devs *vs, const struct machine_config *cfg, struct vm *vm,
+		      struct pci_bus *pci, struct irq_routes *routes, const struct irq_line *intx)
+{
+	unsigned i;
+
+	memset(vs, 0, sizeof(*vs));
+	vs->intx = *intx;
+	vs->vm = vm;
+	vs->pci = pci;
+	vs->routes = routes;
+	for (i = 0; i < cfg->nr_disks; i++)
+		if (add_blk(vs, &cfg->disks[i].opts))
+			return -1;
+	if (cfg->rng && add_rng(vs))
+		return -1;
+	return 0;
+}
+
+void virtio_devs_destroy(struct virtio_devs *vs)
+{
+	unsigned i;
+
+	for (i = 0; i < vs->nr_blk; i++) {
+		virtio_blk_destroy(vs->blk[i]);
+		free(vs->blk[i]);
+	}
+	if (vs->rng) {
+		virtio_rng_destroy(vs->rng);
+		free(vs->rng);
+	}
+	for (i = 0; i < vs->nr_msi; i++)
+		msi_vectors_destroy(&vs->msi[i]);
+	memset(vs, 0, sizeof(*vs));
+}

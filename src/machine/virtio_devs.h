@@ -1,0 +1,31 @@
+/*
+ * The paravirtual devices a VM gets from its command line, plugged into the
+ * PCI bus with MSI-X vectors routed through KVM and doorbells on ioeventfds.
+ */
+#ifndef VESSEL_MACHINE_VIRTIO_DEVS_H
+#define VESSEL_MACHINE_VIRTIO_DEVS_H
+
+#include "core/vm.h"
+#include "hw/pci.h"
+#include "machine/machine.h"
+#include "machine/msi.h"
+#include "virtio/blk.h"
+#include "virtio/rng.h"
+
+struct virtio_devs {
+	struct vm *vm;
+	struct pci_bus *pci;
+	struct irq_routes *routes;
+	struct irq_line intx;		/* INTx template: the bus sets the GSI */
+	struct virtio_rng *rng;
+	struct virtio_blk *blk[MACHINE_MAX_DISKS];
+	unsigned nr_blk;
+	struct msi_vectors msi[MACHINE_MAX_DISKS + 2];
+	unsigned nr_msi;
+};
+
+int virtio_devs_build(struct virtio_devs *vs, const struct machine_config *cfg, struct vm *vm,
+		      struct pci_bus *pci, struct irq_routes *routes, const struct irq_line *intx);
+void virtio_devs_destroy(struct virtio_devs *vs);
+
+#endif

@@ -1,0 +1,38 @@
+/* virtio-blk (virtio 1.2, 5.2) over a raw image file, one I/O thread per queue. */
+#ifndef VESSEL_VIRTIO_BLK_H
+#define VESSEL_VIRTIO_BLK_H
+
+#include "backend/disk.h"
+#include "virtio/blk_req.h"
+#include "virtio/virtio_pci.h"
+
+#define VIRTIO_BLK_MAX_QUEUES	VIRTIO_MAX_QUEUES
+#define VIRTIO_BLK_CONFIG_SIZE	60
+
+struct blk_options {
+	const char *path;
+	bool readonly;
+	const char *serial;		/* up to 20 bytes; NULL: none */
+	unsigned queues;
+	bool sync_io;			/* no io_uring, even where it works */
+};
+
+struct blk_queue;
+
+struct virtio_blk {
+	struct virtio_dev vd;
+	struct disk disk;
+	struct blk_limits lim;
+	char serial[VIRTIO_BLK_ID_BYTES];
+	unsigned nr_queues;
+	unsigned nr_started;		/* queues whose worker exists: torn down at the end */
+	struct blk_queue *queues;
+	uint8_t config[VIRTIO_BLK_CONFIG_SIZE];
+};
+
+/* Open the image and build the device; errors name the image. */
+int virtio_blk_init(struct virtio_blk *b, const struct blk_options *o,
+		    const struct virtio_pci_env *env);
+void virtio_blk_destroy(struct virtio_blk *b);
+
+#endif
