@@ -164,6 +164,21 @@ static int check_initrd(const char *path)
 	return 0;
 }
 
+/* Bad disk images are the user's mistake too: opened once here, before KVM. */
+static int check_disks(const struct machine_config *cfg)
+{
+	unsigned i;
+
+	for (i = 0; i < cfg->nr_disks; i++) {
+		struct disk d;
+
+		if (disk_open(&d, cfg->disks[i].opts.path, cfg->disks[i].opts.readonly))
+			return -1;
+		disk_close(&d);
+	}
+	return 0;
+}
+
 static int setup_memory(struct machine *m)
 {
 	struct guest_mem_range ranges[2];
@@ -330,7 +345,7 @@ static int build(struct machine *m)
 {
 	const struct machine_config *cfg = m->cfg;
 
-	if (load_kernel_file(m) || check_initrd(cfg->initrd_path))
+	if (load_kernel_file(m) || check_initrd(cfg->initrd_path) || check_disks(cfg))
 		return -1;
 	/* Check the image before touching KVM, so a bad file fails fast. */
 	if (boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN) {

@@ -7,4 +7,5 @@ seeds=$2
 shift 2
 scratch=$(mktemp -d /tmp/vessel-fuzz.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
-"$target" "$@" "$scratch" "$seeds"
+# libFuzzer's own exit code for a crash is 77, which test harnesses read as "skipped".
+"$target" -error_exitcode=1 -timeout_exitcode=1 "$@" "$scratch" "$seeds"
