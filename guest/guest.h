@@ -106,6 +106,7 @@ uint32_t pci_read32(unsigned slot, unsigned off);
 void pci_write16(unsigned slot, unsigned off, uint16_t v);
 int virtio_rng_check(unsigned slot);
 int virtio_blk_check(unsigned slot, int selftest);
+int virtio_console_check(unsigned slot, int echo);
 
 /* Secondary CPUs. */
 unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);

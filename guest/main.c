@@ -177,7 +177,10 @@ static int has_device(const char *id)
 	return 0;
 }
 
+static int streq(const char *a, const char *b);
 static int disk_test;	/* vessel.disktest: the disks may be written */
+static char mode[32];	/* vessel.test= */
+static int echoed;	/* echo mode served by virtio-console */
 
 static void report_pci(void)
 {
@@ -195,6 +198,11 @@ static void report_pci(void)
 			   devs[i].vendor, devs[i].device, devs[i].class_code);
 		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1044)
 			check(virtio_rng_check(devs[i].slot) == 0, "virtio-rng returns random bytes");
+		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1043) {
+			echoed = streq(mode, "echo");
+			check(virtio_console_check(devs[i].slot, echoed) == 0,
+			      "virtio-console transmits (and echoes)");
+		}
 		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1042)
 			check(virtio_blk_check(devs[i].slot, disk_test) == 0,
 			      disk_test ? "virtio-blk self-test" : "virtio-blk reads");
@@ -289,7 +297,8 @@ static void run_test_mode(const char *mode)
 	} no_idt = { 0, 0 };
 
 	if (streq(mode, "echo")) {
-		echo_line();
+		if (!echoed)
+			echo_line();
 	} else if (streq(mode, "reset")) {
 		con_printf("vessel-guest: resetting through the ACPI reset register\n");
 		outb(0x602, 0x01);
@@ -314,7 +323,6 @@ void guest_main(uint32_t start_info)
 {
 	const struct hvm_start_info *si = (const void *)(uint64_t)start_info;
 	const char *cmdline;
-	char mode[32];
 
 	con_printf("vessel-guest: hello from the built-in guest\n");
 	if (si->magic != 0x336ec578)

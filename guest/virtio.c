@@ -108,57 +108,47 @@ static void msix_setup(struct vdev *d, unsigned vector)
 	pci_write16(d->slot, d->msix_cap + 2, (uint16_t)((ctrl >> 16) | MSIX_ENABLE));
 }
 
-int vdev_start(struct vdev *d, struct vring *ring, int vector)
+int vdev_start(struct vdev *d, struct vring **rings, unsigned nq, int vector)
 {
 	volatile struct virtio_common *c = d->common;
+	unsigned q;
 
-	memset(ring, 0, sizeof(*ring));
-	d->ring = ring;
+	if (nq > VDEV_MAX_QUEUES || nq > c->numq)
+		return -1;
 	if (vector >= 0) {
 		if (!d->msix_table)
 			return -1;
 		msix_setup(d, (unsigned)vector);
 	}
-	c->q_select = 0;
-	if (c->q_size < VQ_SIZE)
-		return -1;
-	c->q_size = VQ_SIZE;
-	c->q_desc = (uint64_t)ring->desc;
-	c->q_avail = (uint64_t)&ring->avail;
-	c->q_used = (uint64_t)&ring->used;
-	c->q_msix = vector >= 0 ? 0 : 0xffff;
-	if (vector >= 0 && c->q_msix != 0)
-		return -1;	/* the device refused the vector */
 	d->use_irq = vector >= 0;
-	d->q_notify_off = c->q_notify_off;
-	c->q_enable = 1;
+	for (q = 0; q < nq; q++) {
+		struct vring *ring = rings[q];
+
+		memset(ring, 0, sizeof(*ring));
+		d->rings[q] = ring;
+		c->q_select = (uint16_t)q;
+		if (c->q_size < VQ_SIZE)
+			return -1;
+		c->q_size = VQ_SIZE;
+		c->q_desc = (uint64_t)ring->desc;
+		c->q_avail = (uint64_t)&ring->avail;
+		c->q_used = (uint64_t)&ring->used;
+		c->q_msix = vector >= 0 ? 0 : 0xffff;
+		if (vector >= 0 && c->q_msix != 0)
+			return -1;	/* the device refused the vector */
+		d->q_notify_off[q] = c->q_notify_off;
+		c->q_enable = 1;
+	}
 	c->status = STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK;
 	return c->status & STATUS_NEEDS_RESET ? -1 : 0;
 }
 
-static int wait_used(struct vdev *d)
+int vdev_post(struct vdev *d, unsigned q, const struct vbuf *bufs, unsigned n)
 {
-	volatile uint16_t *idx = &d->ring->used.idx;
-	uint64_t start = rdtsc();
-
-	while (*idx == d->last_used) {
-		if (rdtsc() - start > WAIT_CYCLES)
-			return -1;
-		if (d->use_irq)
-			__asm__ volatile("sti; hlt; cli");	/* the MSI-X interrupt wakes us */
-		else
-			cpu_relax();
-	}
-	return 0;
-}
-
-int vdev_transfer(struct vdev *d, const struct vbuf *bufs, unsigned n)
-{
-	struct vring *r = d->ring;
-	uint16_t slot;
+	struct vring *r = q < VDEV_MAX_QUEUES ? d->rings[q] : 0;
 	unsigned i;
 
-	if (n == 0 || n > VQ_SIZE)
+	if (!r || n == 0 || n > VQ_SIZE)
 		return -1;
 	for (i = 0; i < n; i++) {
 		r->desc[i].addr = (uint64_t)bufs[i].addr;
@@ -166,18 +156,41 @@ int vdev_transfer(struct vdev *d, const struct vbuf *bufs, unsigned n)
 		r->desc[i].flags = (uint16_t)(bufs[i].flags | (i + 1 < n ? DESC_F_NEXT : 0));
 		r->desc[i].next = (uint16_t)(i + 1);
 	}
-	slot = r->avail.idx % VQ_SIZE;
-	r->avail.ring[slot] = 0;
+	r->avail.ring[r->avail.idx % VQ_SIZE] = 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	r->avail.idx++;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	*(volatile uint16_t *)(d->notify + (uint64_t)d->q_notify_off * d->notify_mult) = 0;
-	if (wait_used(d))
-		return -1;
+	*(volatile uint16_t *)(d->notify + (uint64_t)d->q_notify_off[q] * d->notify_mult) =
+		(uint16_t)q;
+	return 0;
+}
+
+int vdev_wait(struct vdev *d, unsigned q, uint64_t cycles)
+{
+	struct vring *r = d->rings[q];
+	volatile uint16_t *idx = &r->used.idx;
+	uint64_t start = rdtsc();
+	uint16_t slot;
+
+	while (*idx == d->last_used[q]) {
+		if (cycles != VDEV_FOREVER && rdtsc() - start > cycles)
+			return -1;
+		if (d->use_irq)
+			__asm__ volatile("sti; hlt; cli");	/* the MSI-X interrupt wakes us */
+		else
+			cpu_relax();
+	}
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	slot = d->last_used % VQ_SIZE;
-	d->last_used++;
+	slot = d->last_used[q] % VQ_SIZE;
+	d->last_used[q]++;
 	return r->used.ring[slot].id == 0 ? (int)r->used.ring[slot].len : -1;
+}
+
+int vdev_transfer(struct vdev *d, unsigned q, const struct vbuf *bufs, unsigned n)
+{
+	if (vdev_post(d, q, bufs, n))
+		return -1;
+	return vdev_wait(d, q, WAIT_CYCLES);
 }
 
 void vdev_reset(struct vdev *d)

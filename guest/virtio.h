@@ -5,6 +5,8 @@
 #include "guest.h"
 
 #define VQ_SIZE		8
+#define VDEV_MAX_QUEUES	2
+#define VDEV_FOREVER	(~0ull)
 #define VQ_F_WRITE	2	/* device-writable buffer */
 #define VIRTIO_F_VERSION_1_HI 1	/* bit 32: bit 0 of the high word */
 
@@ -43,9 +45,9 @@ struct vdev {
 	uint32_t notify_mult;
 	uint64_t msix_table;	/* 0: no MSI-X capability */
 	unsigned msix_cap;
-	struct vring *ring;
-	uint16_t q_notify_off;
-	uint16_t last_used;
+	struct vring *rings[VDEV_MAX_QUEUES];
+	uint16_t q_notify_off[VDEV_MAX_QUEUES];
+	uint16_t last_used[VDEV_MAX_QUEUES];
 	int use_irq;
 	volatile uint32_t irqs;	/* MSI-X interrupts taken */
 };
@@ -53,12 +55,16 @@ struct vdev {
 /* Reset the device and negotiate VERSION_1 plus the low @features it offers. */
 int vdev_init(struct vdev *d, unsigned slot, uint32_t features, uint32_t *offered);
 /*
- * Queue 0 on @ring; with @vector >= 0 its completions raise MSI-X table entry 0
- * as @vector on this CPU, otherwise the driver polls. Then DRIVER_OK.
+ * Queues 0..@nq-1 on @rings; with @vector >= 0 their completions raise MSI-X
+ * table entry 0 as @vector on this CPU, otherwise the driver polls. Then DRIVER_OK.
  */
-int vdev_start(struct vdev *d, struct vring *ring, int vector);
-/* Post one chain of @n buffers, kick, and wait for it; returns the used length or -1. */
-int vdev_transfer(struct vdev *d, const struct vbuf *bufs, unsigned n);
+int vdev_start(struct vdev *d, struct vring **rings, unsigned nq, int vector);
+/* Post one chain of @n buffers on queue @q and kick (one chain in flight per queue). */
+int vdev_post(struct vdev *d, unsigned q, const struct vbuf *bufs, unsigned n);
+/* Wait up to @cycles for queue @q's chain; returns the used length or -1. */
+int vdev_wait(struct vdev *d, unsigned q, uint64_t cycles);
+/* Post and wait. */
+int vdev_transfer(struct vdev *d, unsigned q, const struct vbuf *bufs, unsigned n);
 void vdev_reset(struct vdev *d);
 
 #endif

@@ -31,6 +31,7 @@ struct blk_range {
 };
 
 static struct vring ring;
+static struct vring *rings[] = { &ring };
 static struct blk_hdr hdr;
 static uint8_t data[TEST_BYTES] __attribute__((aligned(4096)));
 static volatile uint8_t status;
@@ -50,7 +51,7 @@ static int request(struct vdev *d, uint32_t type, uint64_t sector, void *buf, ui
 		b[n++] = (struct vbuf){ buf, len, data_flags };
 	b[n++] = (struct vbuf){ (void *)&status, 1, VQ_F_WRITE };
 	status = 0xff;
-	if (vdev_transfer(d, b, n) < 0)
+	if (vdev_transfer(d, 0, b, n) < 0)
 		return -1;
 	return status;
 }
@@ -114,7 +115,7 @@ int virtio_blk_check(unsigned slot, int selftest)
 		return -1;
 	capacity = *(volatile uint32_t *)d.device_cfg |
 		   (uint64_t)*(volatile uint32_t *)(d.device_cfg + 4) << 32;
-	if (vdev_start(&d, &ring, BLK_VECTOR))
+	if (vdev_start(&d, rings, 1, BLK_VECTOR))
 		return -1;
 	memset(serial, 0, sizeof(serial));
 	ok = request(&d, BLK_T_GET_ID, 0, serial, 20, VQ_F_WRITE) == BLK_S_OK &&

@@ -2,6 +2,7 @@
 #include "virtio.h"
 
 static struct vring ring;
+static struct vring *rings[] = { &ring };
 static uint8_t buf[32] __attribute__((aligned(64)));
 
 int virtio_rng_check(unsigned slot)
@@ -12,9 +13,9 @@ int virtio_rng_check(unsigned slot)
 	unsigned i, nonzero = 0;
 	int len;
 
-	if (vdev_init(&d, slot, 0, &offered) || vdev_start(&d, &ring, -1))
+	if (vdev_init(&d, slot, 0, &offered) || vdev_start(&d, rings, 1, -1))
 		return -1;
-	len = vdev_transfer(&d, &b, 1);
+	len = vdev_transfer(&d, 0, &b, 1);
 	vdev_reset(&d);
 	if (len < 0)
 		return -1;

@@ -22,6 +22,7 @@ enum {
 	OPT_PIT,
 	OPT_RNG,
 	OPT_DISK,
+	OPT_CONSOLE,
 	OPT_VERBOSE,
 	OPT_HELP,
 };
@@ -37,6 +38,7 @@ static const struct option run_options[] = {
 	{ "pit", no_argument, NULL, OPT_PIT },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -58,11 +60,14 @@ void run_usage(FILE *f)
 		"  --disk FILE[,OPTS] add a virtio-blk disk backed by a raw image (repeatable);\n"
 		"                    OPTS: readonly, serial=ID (20 bytes), queues=N (1-%d),\n"
 		"                    io=uring|sync (default: io_uring where the host has it)\n"
+		"  --console serial|virtio  where the terminal's input goes: the 16550 UART\n"
+		"                    (ttyS0, default) or a virtio-console (hvc0; Linux gets\n"
+		"                    console=hvc0); the guest's output on either reaches stdout\n"
 		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
 		"  --verbose         debug messages on stderr\n\n"
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
 		"4 guest crash (triple fault or panic), 128+N stopped by signal N\n"
-		"console: stdin goes to the guest's serial port; in a terminal, Ctrl-A x quits\n",
+		"console: stdin goes to the guest's console; in a terminal, Ctrl-A x quits\n",
 		MACHINE_MAX_CPUS, VIRTIO_BLK_MAX_QUEUES);
 }
 
@@ -208,6 +213,14 @@ int run_parse(int argc, char **argv, struct machine_config *cfg)
 			break;
 		case OPT_RNG:
 			cfg->rng = true;
+			break;
+		case OPT_CONSOLE:
+			if (!strcmp(optarg, "serial"))
+				cfg->console = CONSOLE_SERIAL;
+			else if (!strcmp(optarg, "virtio"))
+				cfg->console = CONSOLE_VIRTIO;
+			else
+				return usage_error("--console '%s': 'serial' or 'virtio'", optarg);
 			break;
 		case OPT_DISK:
 			if ((r = parse_disk(optarg, cfg)))

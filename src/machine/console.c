@@ -1,7 +1,6 @@
 #include "machine/console.h"
 #include "core/log.h"
 #include "core/vm.h"
-#include "hw/uart16550.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -56,8 +55,8 @@ void console_restore(struct console *c)
 	c->sigfd = -1;
 }
 
-/* Feed host input to the UART, handling the escape sequence; -1 asks to quit. */
-static int feed(struct console *c, struct uart16550 *uart, const uint8_t *buf, size_t n)
+/* Feed host input to the guest, handling the escape sequence; -1 asks to quit. */
+static int feed(struct console *c, const struct console_input *in, const uint8_t *buf, size_t n)
 {
 	size_t i;
 
@@ -69,20 +68,20 @@ static int feed(struct console *c, struct uart16550 *uart, const uint8_t *buf, s
 			if (b == 'x')
 				return -1;
 			if (b != ESCAPE_KEY)
-				uart16550_receive(uart, (const uint8_t[]){ ESCAPE_KEY }, 1);
+				in->receive(in->opaque, (const uint8_t[]){ ESCAPE_KEY }, 1);
 		} else if (c->raw && b == ESCAPE_KEY) {
 			c->escape = true;
 			continue;
 		}
-		uart16550_receive(uart, &b, 1);
+		in->receive(in->opaque, &b, 1);
 	}
 	return 0;
 }
 
-static int read_stdin(struct console *c, struct uart16550 *uart)
+static int read_stdin(struct console *c, const struct console_input *in)
 {
-	uint8_t buf[UART_FIFO_SIZE];
-	size_t room = uart16550_rx_room(uart);
+	uint8_t buf[256];
+	size_t room = in->room(in->opaque);
 	ssize_t n;
 
 	if (room == 0)
@@ -94,10 +93,10 @@ static int read_stdin(struct console *c, struct uart16550 *uart)
 		c->stdin_open = false;
 		return 0;
 	}
-	return feed(c, uart, buf, (size_t)n);
+	return feed(c, in, buf, (size_t)n);
 }
 
-int console_loop(struct console *c, struct vm *vm, struct uart16550 *uart)
+int console_loop(struct console *c, struct vm *vm, const struct console_input *in)
 {
 	for (;;) {
 		struct pollfd fds[3] = {
@@ -105,12 +104,12 @@ int console_loop(struct console *c, struct vm *vm, struct uart16550 *uart)
 			{ .fd = c->sigfd, .events = POLLIN },
 			{ .fd = -1, .events = POLLIN },
 		};
-		bool want_stdin = c->stdin_open && uart16550_rx_room(uart) > 0;
+		bool want_stdin = c->stdin_open && in->room(in->opaque) > 0;
 		struct signalfd_siginfo si;
 		uint64_t cnt;
 
 		if (c->stdin_open)
-			fds[2].fd = want_stdin ? STDIN_FILENO : uart16550_rx_room_fd(uart);
+			fds[2].fd = want_stdin ? STDIN_FILENO : in->room_fd(in->opaque);
 		if (poll(fds, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -128,10 +127,10 @@ int console_loop(struct console *c, struct vm *vm, struct uart16550 *uart)
 			continue;
 		if (!want_stdin) {
 			if (read(fds[2].fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-				pr_debug("uart room eventfd: %s", strerror(errno));
+				pr_debug("console room eventfd: %s", strerror(errno));
 			continue;
 		}
-		if (read_stdin(c, uart) < 0) {
+		if (read_stdin(c, in) < 0) {
 			vm_request_exit(vm, VM_EXIT_SIGNAL);
 			return SIGINT;
 		}

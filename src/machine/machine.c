@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #define DEFAULT_LINUX_CMDLINE "console=ttyS0 panic=-1"
+#define DEFAULT_LINUX_CMDLINE_HVC "console=hvc0 panic=-1"
 #define PCI_INTX_GSI_BASE 16	/* IOAPIC pins 16-19 take PCI INTA-INTD */
 
 extern const uint8_t vessel_guest_start[], vessel_guest_end[];
@@ -248,6 +249,7 @@ static int setup_pci(struct machine *m)
 {
 	uint64_t mmio64 = (HIGH_RAM_START + m->layout.high_ram_size + GiB - 1) & ~(GiB - 1);
 	struct irq_line intx = { irq_set, &m->vm, 0 };
+	struct virtio_console_sink out = { console_write, NULL };
 
 	if (pci_bus_init(&m->pci, &m->vm.pio, &m->vm.mmio, mmio64, PCI_INTX_GSI_BASE))
 		return -1;
@@ -259,7 +261,7 @@ static int setup_pci(struct machine *m)
 	if (irq_routes_init(&m->routes, &m->vm.kvm))
 		return -1;
 	m->routes_ready = true;
-	return virtio_devs_build(&m->virtio, m->cfg, &m->vm, &m->pci, &m->routes, &intx);
+	return virtio_devs_build(&m->virtio, m->cfg, &m->vm, &m->pci, &m->routes, &intx, &out);
 }
 
 static void dsdt_devices(struct aml *a, void *opaque)
@@ -306,7 +308,9 @@ static int build_cmdline(struct machine *m)
 	const char *host = NULL, *params = "";
 
 	if (!user)
-		user = m->cfg->kernel_path ? DEFAULT_LINUX_CMDLINE : "";
+		user = !m->cfg->kernel_path ? "" :
+		       m->cfg->console == CONSOLE_VIRTIO ? DEFAULT_LINUX_CMDLINE_HVC :
+							   DEFAULT_LINUX_CMDLINE;
 	if (m->cfg->kernel_path && m->vm.emulation_quirks) {
 		params = quirks_linux_params();
 		quirks_detect(&host);
@@ -399,6 +403,45 @@ static void teardown(struct machine *m)
 	free(m->cmdline);
 }
 
+static size_t uart_receive(void *u, const uint8_t *buf, size_t len)
+{
+	return uart16550_receive(u, buf, len);
+}
+
+static size_t uart_room(void *u)
+{
+	return uart16550_rx_room(u);
+}
+
+static int uart_room_fd(void *u)
+{
+	return uart16550_rx_room_fd(u);
+}
+
+static size_t hvc_receive(void *c, const uint8_t *buf, size_t len)
+{
+	return virtio_console_receive(c, buf, len);
+}
+
+static size_t hvc_room(void *c)
+{
+	return virtio_console_rx_room(c);
+}
+
+static int hvc_room_fd(void *c)
+{
+	return virtio_console_room_fd(c);
+}
+
+/* Host input goes to the console the command line chose. */
+static struct console_input console_input(struct machine *m)
+{
+	if (m->virtio.console)
+		return (struct console_input){ hvc_receive, hvc_room, hvc_room_fd,
+					       m->virtio.console };
+	return (struct console_input){ uart_receive, uart_room, uart_room_fd, m->uart };
+}
+
 int machine_run(const struct machine_config *cfg)
 {
 	struct machine m;
@@ -414,8 +457,11 @@ int machine_run(const struct machine_config *cfg)
 		teardown(&m);
 		return EXIT_VMM_ERROR;
 	}
-	if (vm_start(&m.vm) == 0)
-		sig = console_loop(&m.console, &m.vm, m.uart);
+	if (vm_start(&m.vm) == 0) {
+		struct console_input in = console_input(&m);
+
+		sig = console_loop(&m.console, &m.vm, &in);
+	}
 	vm_join(&m.vm);
 	console_restore(&m.console);
 	status = exit_status(vm_exit_reason(&m.vm), sig);

@@ -28,6 +28,8 @@ struct disk_config {
 	struct blk_options opts;
 };
 
+enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
+
 struct machine_config {
 	const char *kernel_path;	/* NULL: the built-in guest */
 	const char *initrd_path;
@@ -39,6 +41,7 @@ struct machine_config {
 	bool host_quirks;		/* on unless --no-host-quirks */
 	bool pit;			/* in-kernel i8254 PIT for guests that need it */
 	bool rng;			/* a virtio-rng device */
+	enum console_kind console;	/* where stdin goes, and Linux's console= */
 	struct disk_config disks[MACHINE_MAX_DISKS];
 	unsigned nr_disks;
 	const char *kvm_path;		/* NULL: /dev/kvm */

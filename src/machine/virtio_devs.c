@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 static int doorbell_bind(void *opaque, uint64_t addr, int efd, bool assign)
 {
@@ -39,8 +41,9 @@ static int add_rng(struct virtio_devs *vs)
 {
 	struct virtio_pci_env env;
 
-	vs->rng = calloc(1, sizeof(*vs->rng));
-	if (!vs->rng || make_env(vs, 1, &env) || virtio_rng_init(vs->rng, &env))
+	/* Vectors first: a device is only destroyed once its init has run. */
+	if (make_env(vs, 1, &env) || !(vs->rng = calloc(1, sizeof(*vs->rng))) ||
+	    virtio_rng_init(vs->rng, &env))
 		return -1;
 	return plug(vs, &vs->rng->vd);
 }
@@ -48,22 +51,43 @@ static int add_rng(struct virtio_devs *vs)
 static int add_blk(struct virtio_devs *vs, const struct blk_options *o)
 {
 	struct virtio_pci_env env;
-	struct virtio_blk *b = calloc(1, sizeof(*b));
+	struct virtio_blk *b;
 
-	if (!b)
+	if (make_env(vs, o->queues, &env) || !(b = calloc(1, sizeof(*b))))
 		return -1;
-	if (make_env(vs, o->queues, &env)) {
-		free(b);
-		return -1;
-	}
 	vs->blk[vs->nr_blk++] = b;
 	if (virtio_blk_init(b, o, &env))
 		return -1;
 	return plug(vs, &b->vd);
 }
 
+/* The terminal's size for the guest's hvc0, when stdout is a terminal. */
+static void terminal_size(uint16_t *cols, uint16_t *rows)
+{
+	struct winsize ws;
+
+	*cols = *rows = 0;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+		*cols = ws.ws_col;
+		*rows = ws.ws_row;
+	}
+}
+
+static int add_console(struct virtio_devs *vs, const struct virtio_console_sink *out)
+{
+	struct virtio_pci_env env;
+	uint16_t cols, rows;
+
+	terminal_size(&cols, &rows);
+	if (make_env(vs, 2, &env) || !(vs->console = calloc(1, sizeof(*vs->console))) ||
+	    virtio_console_init(vs->console, &env, out, cols, rows))
+		return -1;
+	return plug(vs, &vs->console->vd);
+}
+
 int virtio_devs_build(struct virtio_devs *vs, const struct machine_config *cfg, struct vm *vm,
-		      struct pci_bus *pci, struct irq_routes *routes, const struct irq_line *intx)
+		      struct pci_bus *pci, struct irq_routes *routes, const struct irq_line *intx,
+		      const struct virtio_console_sink *out)
 {
 	unsigned i;
 
@@ -72,6 +96,8 @@ int virtio_devs_build(struct virtio_devs *vs, const struct machine_config *cfg, 
 	vs->vm = vm;
 	vs->pci = pci;
 	vs->routes = routes;
+	if (cfg->console == CONSOLE_VIRTIO && add_console(vs, out))
+		return -1;
 	for (i = 0; i < cfg->nr_disks; i++)
 		if (add_blk(vs, &cfg->disks[i].opts))
 			return -1;
@@ -91,6 +117,10 @@ void virtio_devs_destroy(struct virtio_devs *vs)
 	if (vs->rng) {
 		virtio_rng_destroy(vs->rng);
 		free(vs->rng);
+	}
+	if (vs->console) {
+		virtio_console_destroy(vs->console);
+		free(vs->console);
 	}
 	for (i = 0; i < vs->nr_msi; i++)
 		msi_vectors_destroy(&vs->msi[i]);

@@ -10,6 +10,7 @@
 #include "machine/machine.h"
 #include "machine/msi.h"
 #include "virtio/blk.h"
+#include "virtio/console.h"
 #include "virtio/rng.h"
 
 struct virtio_devs {
@@ -18,14 +19,17 @@ struct virtio_devs {
 	struct irq_routes *routes;
 	struct irq_line intx;		/* INTx template: the bus sets the GSI */
 	struct virtio_rng *rng;
+	struct virtio_console *console;
 	struct virtio_blk *blk[MACHINE_MAX_DISKS];
 	unsigned nr_blk;
 	struct msi_vectors msi[MACHINE_MAX_DISKS + 2];
 	unsigned nr_msi;
 };
 
+/* @out: where a virtio console's output goes. */
 int virtio_devs_build(struct virtio_devs *vs, const struct machine_config *cfg, struct vm *vm,
-		      struct pci_bus *pci, struct irq_routes *routes, const struct irq_line *intx);
+		      struct pci_bus *pci, struct irq_routes *routes, const struct irq_line *intx,
+		      const struct virtio_console_sink *out);
 void virtio_devs_destroy(struct virtio_devs *vs);
 
 #endif

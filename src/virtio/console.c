@@ -1,0 +1,227 @@
+#include "virtio/console.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define VIRTIO_ID_CONSOLE		3
+#define PCI_CLASS_COMMUNICATION_OTHER	0x0780
+#define CONSOLE_QUEUE_SIZE		128
+#define RX_QUEUE			0
+#define TX_QUEUE			1
+#define TX_CHUNK			4096
+
+/* Feature bits and configuration layout (5.3.3, 5.3.4). */
+#define VIRTIO_CONSOLE_F_SIZE		0
+#define VIRTIO_CONSOLE_F_EMERG_WRITE	2
+#define CFG_COLS			0
+#define CFG_ROWS			2
+#define CFG_EMERG_WR			8
+
+static bool queue_live(const struct virtio_dev *vd, unsigned q)
+{
+	return (vd->status & VIRTIO_STATUS_DRIVER_OK) &&
+	       !(vd->status & VIRTIO_STATUS_NEEDS_RESET) && vd->queues[q].enabled;
+}
+
+static void signal_room(struct virtio_console *c)
+{
+	uint64_t one = 1;
+
+	if (write(c->room_efd, &one, sizeof(one)) < 0)
+		pr_debug("virtio-console room eventfd: %s", strerror(errno));
+}
+
+/* Copy pending input into the driver's receive buffers; vd.lock held. */
+static int fill_rx(struct virtio_console *c, bool *pushed)
+{
+	struct virtqueue *vq = &c->vd.queues[RX_QUEUE].vq;
+
+	pthread_mutex_lock(&c->rx_lock);
+	while (c->rx_len) {
+		enum vq_pop_result pr = vq_pop(vq, &c->chain);
+		size_t done = 0;
+		unsigned i;
+
+		if (pr == VQ_EMPTY)
+			break;
+		if (pr == VQ_BROKEN)
+			goto err;
+		for (i = c->chain.nr_out; i < c->chain.nr && done < c->rx_len; i++) {
+			const struct virtq_seg *s = &c->chain.segs[i];
+			size_t n = c->rx_len - done < s->len ? c->rx_len - done : s->len;
+
+			if (dma_write(&c->vd.dma, s->addr, c->rx + done, n))
+				goto err;
+			done += n;
+		}
+		if (vq_push(vq, c->chain.head, (uint32_t)done))
+			goto err;
+		memmove(c->rx, c->rx + done, c->rx_len - done);
+		c->rx_len -= done;
+		*pushed = true;
+		signal_room(c);
+	}
+	pthread_mutex_unlock(&c->rx_lock);
+	return 0;
+err:
+	pthread_mutex_unlock(&c->rx_lock);
+	return -1;
+}
+
+/* Send one transmit chain's bytes to the sink; returns -1 on a bad chain. */
+static int send_chain(struct virtio_console *c)
+{
+	uint8_t buf[TX_CHUNK];
+	unsigned i;
+
+	for (i = 0; i < c->chain.nr_out; i++) {
+		const struct virtq_seg *s = &c->chain.segs[i];
+		uint64_t off = 0;
+
+		while (off < s->len) {
+			uint64_t n = s->len - off < sizeof(buf) ? s->len - off : sizeof(buf);
+
+			if (dma_read(&c->vd.dma, s->addr + off, buf, n))
+				return -1;
+			c->out.write(c->out.opaque, buf, n);
+			off += n;
+		}
+	}
+	return 0;
+}
+
+static int drain_tx(struct virtio_console *c, bool *pushed)
+{
+	struct virtqueue *vq = &c->vd.queues[TX_QUEUE].vq;
+
+	for (;;) {
+		enum vq_pop_result pr = vq_pop(vq, &c->chain);
+
+		if (pr == VQ_EMPTY)
+			return 0;
+		if (pr == VQ_BROKEN || send_chain(c) || vq_push(vq, c->chain.head, 0))
+			return -1;
+		*pushed = true;
+	}
+}
+
+static void console_handle(void *opaque, unsigned q)
+{
+	struct virtio_console *c = opaque;
+	struct virtio_dev *vd = &c->vd;
+	bool pushed = false;
+	int err = 0;
+
+	pthread_mutex_lock(&vd->lock);
+	if (queue_live(vd, q))
+		err = q == RX_QUEUE ? fill_rx(c, &pushed) : drain_tx(c, &pushed);
+	pthread_mutex_unlock(&vd->lock);
+	if (err)
+		virtio_needs_reset(vd);
+	else if (pushed)
+		virtio_notify_queue(vd, q);
+}
+
+size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf, size_t len)
+{
+	size_t n;
+
+	pthread_mutex_lock(&c->rx_lock);
+	n = sizeof(c->rx) - c->rx_len < len ? sizeof(c->rx) - c->rx_len : len;
+	memcpy(c->rx + c->rx_len, buf, n);
+	c->rx_len += n;
+	pthread_mutex_unlock(&c->rx_lock);
+	if (n)
+		worker_kick(&c->worker, RX_QUEUE);
+	return n;
+}
+
+size_t virtio_console_rx_room(struct virtio_console *c)
+{
+	size_t room;
+
+	pthread_mutex_lock(&c->rx_lock);
+	room = sizeof(c->rx) - c->rx_len;
+	pthread_mutex_unlock(&c->rx_lock);
+	return room;
+}
+
+int virtio_console_room_fd(struct virtio_console *c)
+{
+	return c->room_efd;
+}
+
+static void console_notify(struct virtio_dev *vd, unsigned q)
+{
+	struct virtio_console *c = vd->opaque;
+
+	worker_kick(&c->worker, q);
+}
+
+static int console_queue_fd(struct virtio_dev *vd, unsigned q)
+{
+	struct virtio_console *c = vd->opaque;
+
+	return worker_queue_fd(&c->worker, q);
+}
+
+static void console_config_read(struct virtio_dev *vd, uint64_t off, void *data, unsigned len)
+{
+	struct virtio_console *c = vd->opaque;
+
+	if (off + len <= sizeof(c->config))
+		memcpy(data, c->config + off, len);
+}
+
+/* emerg_wr: one character straight out, usable before the queues are (5.3.4). */
+static void console_config_write(struct virtio_dev *vd, uint64_t off, const void *data,
+				 unsigned len)
+{
+	struct virtio_console *c = vd->opaque;
+
+	if (off == CFG_EMERG_WR && len >= 1)
+		c->out.write(c->out.opaque, data, 1);
+}
+
+static const struct virtio_dev_ops console_ops = {
+	.notify = console_notify,
+	.queue_fd = console_queue_fd,
+	.config_read = console_config_read,
+	.config_write = console_config_write,
+};
+
+int virtio_console_init(struct virtio_console *c, const struct virtio_pci_env *env,
+			const struct virtio_console_sink *out, uint16_t cols, uint16_t rows)
+{
+	uint64_t features = 1ull << VIRTIO_CONSOLE_F_EMERG_WRITE;
+
+	memset(c, 0, sizeof(*c));
+	c->room_efd = -1;
+	c->out = *out;
+	pthread_mutex_init(&c->rx_lock, NULL);
+	if (cols && rows) {
+		features |= 1ull << VIRTIO_CONSOLE_F_SIZE;
+		memcpy(c->config + CFG_COLS, &cols, 2);
+		memcpy(c->config + CFG_ROWS, &rows, 2);
+	}
+	if (worker_init(&c->worker, 2, console_handle, c))
+		return -1;
+	c->room_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->room_efd < 0)
+		return -1;
+	if (virtio_pci_init(&c->vd, VIRTIO_ID_CONSOLE, PCI_CLASS_COMMUNICATION_OTHER, 2,
+			    CONSOLE_QUEUE_SIZE, features, sizeof(c->config), &console_ops, c, env))
+		return -1;
+	return worker_start(&c->worker);
+}
+
+void virtio_console_destroy(struct virtio_console *c)
+{
+	worker_destroy(&c->worker);
+	msix_destroy(&c->vd.msix);
+	if (c->room_efd >= 0)
+		close(c->room_efd);
+}
