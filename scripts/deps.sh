@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(gcc meson ninja-build pkg-config liburing-dev)
 test_pkgs=(libcmocka-dev acpica-tools clang busybox-static qemu-system-x86 cpio)
-long_pkgs=(linux-source-6.1 make bc bison flex libelf-dev libssl-dev cpio xz-utils busybox-static)
+long_pkgs=(linux-source-6.1 make bc bison flex libelf-dev libssl-dev cpio xz-utils busybox-static kmod e2fsprogs)
 bench_pkgs=(qemu-system-x86 time)
 
 missing() {

@@ -105,6 +105,7 @@ int worker_start(struct virtio_worker *w)
 {
 	if (pthread_create(&w->thread, NULL, worker_main, w))
 		return -1;
+	pthread_setname_np(w->thread, "virtio-io");
 	w->running = true;
 	return 0;
 }

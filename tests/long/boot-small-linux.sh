@@ -7,6 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 require_kvm
 
 kdir=$("$here/build-kernel.sh")
+. "$here/blk-check.sh"
 "$here/build-initramfs.sh" "$WORK/initramfs.cpio.gz"
 TEST_TIMEOUT=${LONG_TIMEOUT:-900}
 base="console=ttyS0 panic=-1 quiet"
@@ -30,5 +31,26 @@ vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 256M
 	--rng --cmdline "$base vessel_test=rng"
 expect_status 0
 expect_line '^hwrng: virtio_rng'
+expect_line '^VESSEL-TEST-RESULT: PASS'
+
+# virtio-blk: a file system made, written, remounted and checked in the guest;
+# the host finds the same file in the image afterwards.
+truncate -s 64M "$WORK/vda.img"
+truncate -s 8M "$WORK/vdb.img"
+vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 256M --cpus 2 \
+	--disk "$WORK/vda.img,serial=vessel-vda,queues=2" --disk "$WORK/vdb.img,readonly" \
+	--cmdline "$base vessel_test=blk"
+expect_status 0
+expect_line "^vda: 131072 sectors, serial 'vessel-vda', 2 queue\(s\)"
+expect_line '^vdb: read-only, write refused'
+expect_line '^VESSEL-TEST-RESULT: PASS'
+check_image_file "$WORK/vda.img"
+
+# virtio-console as the kernel's console (console=hvc0 is --console virtio's default).
+vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 256M \
+	--console virtio --cmdline "console=hvc0 panic=-1 quiet vessel_test=hvc"
+expect_status 0
+expect_line '^consoles: hvc0'
+expect_line '^hvc: written to /dev/hvc0 directly'
 expect_line '^VESSEL-TEST-RESULT: PASS'
 echo "PASS"

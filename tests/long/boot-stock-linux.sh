@@ -7,7 +7,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 require_kvm
 
 kdir=$("$here/fetch-stock-kernel.sh")
-"$here/build-initramfs.sh" "$WORK/initramfs.cpio.gz"
+. "$here/blk-check.sh"
+# Debian builds these as modules: the initramfs loads them, as a distribution's would.
+"$here/build-initramfs.sh" "$WORK/initramfs.cpio.gz" --modules "$kdir/modules" \
+	virtio_pci,virtio_blk,virtio_console,virtio-rng,crc32c_generic,ext4
 TEST_TIMEOUT=${STOCK_TIMEOUT:-3000}
 
 vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 1G --cpus 2 \
@@ -22,5 +25,28 @@ fi
 expect_status 0
 expect_line '^VESSEL-INIT: userspace is up'
 expect_line '^cpus: 2$'
+expect_line '^VESSEL-TEST-RESULT: PASS'
+
+# The paravirtual devices, through Debian's own modules.
+truncate -s 64M "$WORK/vda.img"
+truncate -s 8M "$WORK/vdb.img"
+vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 1G --cpus 2 \
+	--disk "$WORK/vda.img,serial=vessel-vda" --disk "$WORK/vdb.img,readonly" --rng \
+	--cmdline "console=ttyS0 panic=-1 vessel_test=blk"
+expect_status 0
+expect_no_line 'insmod .* failed'
+expect_line '^vdb: read-only, write refused'
+expect_line '^VESSEL-TEST-RESULT: PASS'
+check_image_file "$WORK/vda.img"
+
+vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 1G --rng \
+	--cmdline "console=ttyS0 panic=-1 vessel_test=rng"
+expect_status 0
+expect_line '^VESSEL-TEST-RESULT: PASS'
+
+vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 1G \
+	--console virtio --cmdline "console=hvc0 panic=-1 vessel_test=hvc"
+expect_status 0
+expect_line '^hvc: written to /dev/hvc0 directly'
 expect_line '^VESSEL-TEST-RESULT: PASS'
 echo "PASS"
