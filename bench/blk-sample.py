@@ -34,6 +34,7 @@ def main():
         line = line.strip()
         if line.startswith("BENCH-BEGIN "):
             begin = thread_cpu(proc.pid)
+            print(f"blk-io: {name}: {line[12:]}", file=sys.stderr)
         m = re.match(r"BENCH (\S+) ops=(\d+) bytes=(\d+) usec=(\d+)", line)
         if m and begin:
             end = thread_cpu(proc.pid)
