@@ -8,8 +8,18 @@ import json, os, re, subprocess, sys
 TICK = os.sysconf("SC_CLK_TCK")
 
 
+def ticks(stat):
+    """utime + stime of a /proc stat line, in seconds."""
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
 def thread_cpu(pid):
-    total = vcpu = 0.0
+    """The process's CPU time (exited threads included, such as io_uring's
+    workers) and the part its vCPU threads used."""
+    with open(f"/proc/{pid}/stat") as f:
+        total = ticks(f.read())
+    vcpu = 0.0
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{tid}/stat") as f:
@@ -17,11 +27,8 @@ def thread_cpu(pid):
         except OSError:
             continue
         name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
-        secs = (int(fields[11]) + int(fields[12])) / TICK
-        total += secs
         if re.match(r"vcpu\d+$|CPU \d+/KVM$", name):
-            vcpu += secs
+            vcpu += ticks(stat)
     return total, vcpu
 
 

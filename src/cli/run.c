@@ -23,6 +23,7 @@ enum {
 	OPT_RNG,
 	OPT_DISK,
 	OPT_CONSOLE,
+	OPT_IOMMU,
 	OPT_VERBOSE,
 	OPT_HELP,
 };
@@ -39,6 +40,7 @@ static const struct option run_options[] = {
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "iommu", no_argument, NULL, OPT_IOMMU },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -63,6 +65,8 @@ void run_usage(FILE *f)
 		"  --console serial|virtio  where the terminal's input goes: the 16550 UART\n"
 		"                    (ttyS0, default) or a virtio-console (hvc0; Linux gets\n"
 		"                    console=hvc0); the guest's output on either reaches stdout\n"
+		"  --iommu           an emulated Intel VT-d IOMMU (ACPI DMAR) remapping the DMA of\n"
+		"                    every PCI device\n"
 		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
 		"  --verbose         debug messages on stderr\n\n"
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
@@ -221,6 +225,9 @@ int run_parse(int argc, char **argv, struct machine_config *cfg)
 				cfg->console = CONSOLE_VIRTIO;
 			else
 				return usage_error("--console '%s': 'serial' or 'virtio'", optarg);
+			break;
+		case OPT_IOMMU:
+			cfg->iommu = true;
 			break;
 		case OPT_DISK:
 			if ((r = parse_disk(optarg, cfg)))

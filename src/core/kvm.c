@@ -201,3 +201,14 @@ int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, int efd, bool assign)
 		io.len = 2;	/* a virtio notify is a 16-bit write (4.1.4.4) */
 	return ioctl(kvm->vm_fd, KVM_IOEVENTFD, &io);
 }
+
+int kvm_signal_msi(struct kvm *kvm, uint64_t addr, uint32_t data)
+{
+	struct kvm_msi msi = {
+		.address_lo = (uint32_t)addr,
+		.address_hi = (uint32_t)(addr >> 32),
+		.data = data,
+	};
+
+	return ioctl(kvm->vm_fd, KVM_SIGNAL_MSI, &msi);
+}

@@ -29,6 +29,8 @@ int kvm_create_pit(struct kvm *kvm);
 int kvm_set_user_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa,
 			uint64_t size, void *hva);
 int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level);
+/* Deliver one MSI message now. */
+int kvm_signal_msi(struct kvm *kvm, uint64_t addr, uint32_t data);
 /* Writes to the MMIO address @addr signal @efd in the kernel, not a VM exit. */
 int kvm_ioeventfd(struct kvm *kvm, uint64_t addr, int efd, bool assign);
 

@@ -14,6 +14,8 @@
 #include "hw/uart16550.h"
 #include "machine/msi.h"
 #include "machine/virtio_devs.h"
+#include "iommu/dmar.h"
+#include "iommu/vtd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +51,9 @@ struct machine {
 	struct irq_routes routes;
 	bool routes_ready;
 	struct virtio_devs virtio;
+	struct vtd *vtd;
+	struct dma_translator vtd_xlate;
+	uint8_t dmar[DMAR_TABLE_LEN];
 	uint8_t mcfg[PCI_MCFG_LEN];
 	const uint8_t *kernel;
 	size_t kernel_size;
@@ -244,6 +249,32 @@ static int setup_devices(struct machine *m)
 	return 0;
 }
 
+static void vtd_send_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+	struct vm *vm = opaque;
+
+	if (kvm_signal_msi(&vm->kvm, addr, data) < 0)
+		pr_debug("KVM_SIGNAL_MSI for the IOMMU: %s", strerror(errno));
+}
+
+/* The VT-d unit: its registers, and the translator every device's DMA goes through. */
+static int setup_iommu(struct machine *m)
+{
+	struct vtd_msi_sink sink = { vtd_send_msi, &m->vm };
+
+	m->vtd = calloc(1, sizeof(*m->vtd));
+	if (!m->vtd)
+		return -1;
+	vtd_init(m->vtd, &m->vm.mem, &sink);
+	if (vtd_attach(m->vtd, &m->vm.mmio)) {
+		pr_err("the IOMMU's registers overlap another device");
+		return -1;
+	}
+	vtd_translator(m->vtd, &m->vtd_xlate);
+	dmar_build(m->dmar, VTD_BASE_ADDR, (uint8_t)m->cfg->cpus, false);
+	return 0;
+}
+
 /* The PCI root bus and the paravirtual devices on it. */
 static int setup_pci(struct machine *m)
 {
@@ -261,7 +292,10 @@ static int setup_pci(struct machine *m)
 	if (irq_routes_init(&m->routes, &m->vm.kvm))
 		return -1;
 	m->routes_ready = true;
-	return virtio_devs_build(&m->virtio, m->cfg, &m->vm, &m->pci, &m->routes, &intx, &out);
+	if (m->cfg->iommu && setup_iommu(m))
+		return -1;
+	return virtio_devs_build(&m->virtio, m->cfg, &m->vm, &m->pci, &m->routes, &intx,
+				 m->vtd ? &m->vtd_xlate : NULL, &out);
 }
 
 static void dsdt_devices(struct aml *a, void *opaque)
@@ -288,8 +322,8 @@ static int setup_acpi(struct machine *m)
 		.s5_slp_typ = ACPI_S5_SLP_TYP,
 		.dsdt_devices = dsdt_devices,
 		.opaque = m,
-		.extra = { m->mcfg },
-		.nr_extra = 1,
+		.extra = { m->mcfg, m->dmar },
+		.nr_extra = m->vtd ? 2 : 1,
 	};
 	uint8_t *area = gm_ptr(&m->vm.mem, ACPI_TABLES_ADDR, ACPI_TABLES_SIZE);
 
@@ -390,6 +424,16 @@ static int exit_status(enum vm_exit why, int sig)
 static void teardown(struct machine *m)
 {
 	virtio_devs_destroy(&m->virtio);
+	if (m->vtd) {
+		struct vtd_stats st;
+
+		vtd_stats(m->vtd, &st);
+		pr_debug("IOMMU: IOTLB %llu hits, %llu misses; %llu faults",
+			 (unsigned long long)st.iotlb_hits, (unsigned long long)st.iotlb_misses,
+			 (unsigned long long)st.faults);
+		vtd_destroy(m->vtd);
+		free(m->vtd);
+	}
 	if (m->routes_ready)
 		irq_routes_destroy(&m->routes);
 	if (m->pci_ready)

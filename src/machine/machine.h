@@ -41,6 +41,7 @@ struct machine_config {
 	bool host_quirks;		/* on unless --no-host-quirks */
 	bool pit;			/* in-kernel i8254 PIT for guests that need it */
 	bool rng;			/* a virtio-rng device */
+	bool iommu;			/* an emulated VT-d unit in front of every PCI device */
 	enum console_kind console;	/* where stdin goes, and Linux's console= */
 	struct disk_config disks[MACHINE_MAX_DISKS];
 	unsigned nr_disks;

@@ -22,6 +22,7 @@ static int make_env(struct virtio_devs *vs, unsigned nr_queues, struct virtio_pc
 		return -1;
 	vs->nr_msi++;
 	env->doorbell = (struct virtio_doorbell){ doorbell_bind, vs->vm };
+	env->iommu = vs->iommu != NULL;
 	return msi_vectors_init(mv, vs->routes, nr_queues + 1, &env->msix);
 }
 
@@ -33,7 +34,7 @@ static int plug(struct virtio_devs *vs, struct virtio_dev *vd)
 		pr_err("no free PCI slot for another device");
 		return -1;
 	}
-	dma_space_init(&vd->dma, &vs->vm->mem, NULL, (uint16_t)(slot << 3));
+	dma_space_init(&vd->dma, &vs->vm->mem, vs->iommu, (uint16_t)(slot << 3));
 	return 0;
 }
 
@@ -87,12 +88,13 @@ static int add_console(struct virtio_devs *vs, const struct virtio_console_sink 
 
 int virtio_devs_build(struct virtio_devs *vs, const struct machine_config *cfg, struct vm *vm,
 		      struct pci_bus *pci, struct irq_routes *routes, const struct irq_line *intx,
-		      const struct virtio_console_sink *out)
+		      const struct dma_translator *iommu, const struct virtio_console_sink *out)
 {
 	unsigned i;
 
 	memset(vs, 0, sizeof(*vs));
 	vs->intx = *intx;
+	vs->iommu = iommu;
 	vs->vm = vm;
 	vs->pci = pci;
 	vs->routes = routes;

@@ -18,6 +18,7 @@ struct virtio_devs {
 	struct pci_bus *pci;
 	struct irq_routes *routes;
 	struct irq_line intx;		/* INTx template: the bus sets the GSI */
+	const struct dma_translator *iommu;	/* NULL: devices address guest RAM directly */
 	struct virtio_rng *rng;
 	struct virtio_console *console;
 	struct virtio_blk *blk[MACHINE_MAX_DISKS];
@@ -29,7 +30,7 @@ struct virtio_devs {
 /* @out: where a virtio console's output goes. */
 int virtio_devs_build(struct virtio_devs *vs, const struct machine_config *cfg, struct vm *vm,
 		      struct pci_bus *pci, struct irq_routes *routes, const struct irq_line *intx,
-		      const struct virtio_console_sink *out);
+		      const struct dma_translator *iommu, const struct virtio_console_sink *out);
 void virtio_devs_destroy(struct virtio_devs *vs);
 
 #endif

@@ -159,6 +159,8 @@ static void run_queue(struct blk_queue *bq)
 		start(bq, s);
 	}
 	disk_io_flush(&bq->io);
+	/* Reads the page cache holds finish inside the submit: answer them in this batch. */
+	disk_io_reap(&bq->io);
 	if (broken) {
 		pr_debug("--disk %s: queue %u: the driver broke the ring; device needs a reset",
 			 bq->blk->disk.path, bq->index);

@@ -28,8 +28,8 @@
 #define VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP 1
 
 #define BLK_SECTOR_SHIFT		9
-#define BLK_SEG_MAX			126	/* advertised seg_max */
-#define BLK_MAX_IOV			256	/* a segment may split across RAM or IOMMU pages */
+#define BLK_SEG_MAX			254	/* advertised seg_max: a 1 MiB request in one chain */
+#define BLK_MAX_IOV			512	/* a segment may split across RAM or IOMMU pages */
 
 struct blk_limits {
 	uint64_t capacity;		/* sectors */

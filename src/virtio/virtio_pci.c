@@ -391,7 +391,8 @@ int virtio_pci_init(struct virtio_dev *vd, uint16_t device_id, uint16_t class_co
 	vd->config_size = config_size;
 	vd->doorbell = env->doorbell;
 	vd->host_features = features | (1ull << VIRTIO_F_VERSION_1) |
-			    (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_RING_F_INDIRECT_DESC);
+			    (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_RING_F_INDIRECT_DESC) |
+			    (env->iommu ? 1ull << VIRTIO_F_ACCESS_PLATFORM : 0);
 	pci_device_init(d, VIRTIO_PCI_VENDOR, (uint16_t)(VIRTIO_PCI_DEVICE_BASE + device_id),
 			(uint32_t)class_code_hi << 8, VIRTIO_PCI_VENDOR, device_id);
 	d->cfg[PCI_REVISION_ID] = 1;	/* modern device (4.1.2.1) */

@@ -46,6 +46,7 @@ struct virtio_doorbell {
 struct virtio_pci_env {
 	struct msix_sink msix;
 	struct virtio_doorbell doorbell;	/* bind NULL: every kick exits to the VMM */
+	bool iommu;	/* DMA goes through an IOMMU: offer VIRTIO_F_ACCESS_PLATFORM */
 };
 
 struct virtio_dev_ops {
