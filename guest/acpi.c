@@ -130,6 +130,8 @@ int acpi_parse(uint64_t rsdp, struct acpi_info *info)
 			parse_fadt(t, info);
 		else if (!memcmp(t->sig, "MCFG", 4) && t->length >= 60)
 			memcpy(&info->ecam_base, (const uint8_t *)t + 44, 8);
+		else if (!memcmp(t->sig, "DMAR", 4) && t->length >= 64)
+			memcpy(&info->dmar_base, (const uint8_t *)t + 48 + 8, 8);	/* first DRHD */
 	}
 	return 0;
 }

@@ -72,6 +72,7 @@ struct acpi_info {
 	int has_i8042;			/* FADT IA-PC boot flags say an 8042 exists */
 	int s5_slp_typ;		/* -1 if \_S5 is missing */
 	uint64_t ecam_base;	/* from MCFG, 0 if none */
+	uint64_t dmar_base;	/* the VT-d unit's registers from DMAR, 0 if none */
 	unsigned nr_devices;	/* Device() objects in the DSDT */
 	char device_ids[16][9];
 };
@@ -106,6 +107,7 @@ uint32_t pci_read32(unsigned slot, unsigned off);
 void pci_write16(unsigned slot, unsigned off, uint16_t v);
 int virtio_rng_check(unsigned slot);
 int virtio_blk_check(unsigned slot, int selftest);
+int iommu_check(const struct acpi_info *info, unsigned blk_slot, uint64_t ram_top);
 int virtio_console_check(unsigned slot, int echo);
 
 /* Secondary CPUs. */

@@ -30,6 +30,7 @@ struct hvm_memmap_entry {
 };
 
 static struct acpi_info acpi;
+static uint64_t ram_end;	/* the end of the highest RAM range */
 static volatile uint32_t uart_irqs;
 static unsigned failures;
 
@@ -73,6 +74,8 @@ static uint64_t report_memory(const struct hvm_start_info *si)
 			   e[i].addr + e[i].size - 1, e820_name(e[i].type));
 		if (e[i].type == 1)
 			ram += e[i].size;
+		if (e[i].type == 1 && e[i].addr + e[i].size > ram_end)
+			ram_end = e[i].addr + e[i].size;
 	}
 	con_printf("vessel-guest: memory: %lu MiB of RAM\n", ram >> 20);
 	return ram;
@@ -203,9 +206,13 @@ static void report_pci(void)
 			check(virtio_console_check(devs[i].slot, echoed) == 0,
 			      "virtio-console transmits (and echoes)");
 		}
-		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1042)
+		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1042) {
 			check(virtio_blk_check(devs[i].slot, disk_test) == 0,
 			      disk_test ? "virtio-blk self-test" : "virtio-blk reads");
+			if (disk_test && acpi.dmar_base)
+				check(iommu_check(&acpi, devs[i].slot, ram_end) == 0,
+				      "DMA remapping of virtio-blk through the IOMMU");
+		}
 	}
 }
 

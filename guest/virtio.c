@@ -78,8 +78,9 @@ int vdev_init(struct vdev *d, unsigned slot, uint32_t features, uint32_t *offere
 	*offered = c->df;
 	c->gfselect = 0;
 	c->gf = features & *offered;
+	c->dfselect = 1;
 	c->gfselect = 1;
-	c->gf = VIRTIO_F_VERSION_1_HI;
+	c->gf = VIRTIO_F_VERSION_1_HI | (c->df & VIRTIO_F_ACCESS_PLATFORM_HI);
 	c->status = STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK;
 	return c->status & STATUS_FEATURES_OK ? 0 : -1;
 }

@@ -9,6 +9,7 @@
 #define VDEV_FOREVER	(~0ull)
 #define VQ_F_WRITE	2	/* device-writable buffer */
 #define VIRTIO_F_VERSION_1_HI 1	/* bit 32: bit 0 of the high word */
+#define VIRTIO_F_ACCESS_PLATFORM_HI 2	/* bit 33: DMA addresses go through the IOMMU */
 
 struct virtio_common {
 	uint32_t dfselect, df, gfselect, gf;
@@ -66,5 +67,14 @@ int vdev_wait(struct vdev *d, unsigned q, uint64_t cycles);
 /* Post and wait. */
 int vdev_transfer(struct vdev *d, unsigned q, const struct vbuf *bufs, unsigned n);
 void vdev_reset(struct vdev *d);
+
+/* virtio-blk, for the tests that drive it (the IOMMU's). */
+#define BLK_T_IN		0
+#define BLK_T_OUT		1
+#define BLK_S_OK		0
+#define BLK_S_IOERR		1
+int blk_start(struct vdev *d, unsigned slot, uint32_t *offered, uint64_t *capacity);
+int blk_request(struct vdev *d, uint32_t type, uint64_t sector, void *buf, uint32_t len,
+		uint16_t data_flags);
 
 #endif

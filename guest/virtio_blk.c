@@ -4,13 +4,9 @@
  */
 #include "virtio.h"
 
-#define BLK_T_IN		0
-#define BLK_T_OUT		1
 #define BLK_T_FLUSH		4
 #define BLK_T_GET_ID		8
 #define BLK_T_WRITE_ZEROES	13
-#define BLK_S_OK		0
-#define BLK_S_IOERR		1
 #define BLK_F_RO		(1u << 5)
 #define BLK_F_BLK_SIZE		(1u << 6)
 #define BLK_F_FLUSH		(1u << 9)
@@ -37,8 +33,8 @@ static uint8_t data[TEST_BYTES] __attribute__((aligned(4096)));
 static volatile uint8_t status;
 
 /* One request; returns its status byte, or -1 when the device did not answer. */
-static int request(struct vdev *d, uint32_t type, uint64_t sector, void *buf, uint32_t len,
-		   uint16_t data_flags)
+int blk_request(struct vdev *d, uint32_t type, uint64_t sector, void *buf, uint32_t len,
+		uint16_t data_flags)
 {
 	struct vbuf b[3];
 	unsigned n = 0;
@@ -67,7 +63,7 @@ static int self_test(struct vdev *d, uint32_t features, uint64_t capacity)
 	unsigned i;
 
 	if (features & BLK_F_RO) {
-		int st = request(d, BLK_T_OUT, TEST_SECTOR, data, TEST_BYTES, 0);
+		int st = blk_request(d, BLK_T_OUT, TEST_SECTOR, data, TEST_BYTES, 0);
 
 		con_printf("vessel-guest: virtio-blk: read-only disk: write status %d\n", st);
 		return st == BLK_S_IOERR ? 0 : -1;
@@ -76,22 +72,22 @@ static int self_test(struct vdev *d, uint32_t features, uint64_t capacity)
 		return -1;
 	for (i = 0; i < TEST_BYTES; i++)
 		data[i] = pattern(i);
-	if (request(d, BLK_T_OUT, TEST_SECTOR, data, TEST_BYTES, 0) != BLK_S_OK ||
-	    request(d, BLK_T_FLUSH, 0, 0, 0, 0) != BLK_S_OK)
+	if (blk_request(d, BLK_T_OUT, TEST_SECTOR, data, TEST_BYTES, 0) != BLK_S_OK ||
+	    blk_request(d, BLK_T_FLUSH, 0, 0, 0, 0) != BLK_S_OK)
 		return -1;
 	memset(data, 0, TEST_BYTES);
-	if (request(d, BLK_T_IN, TEST_SECTOR, data, TEST_BYTES, VQ_F_WRITE) != BLK_S_OK)
+	if (blk_request(d, BLK_T_IN, TEST_SECTOR, data, TEST_BYTES, VQ_F_WRITE) != BLK_S_OK)
 		return -1;
 	for (i = 0; i < TEST_BYTES; i++)
 		if (data[i] != pattern(i))
 			return -1;
-	if (request(d, BLK_T_IN, capacity, data, 512, VQ_F_WRITE) != BLK_S_IOERR)
+	if (blk_request(d, BLK_T_IN, capacity, data, 512, VQ_F_WRITE) != BLK_S_IOERR)
 		return -1;	/* past the end must fail */
 	if (features & BLK_F_WRITE_ZEROES) {
 		memset(data, 0xee, TEST_BYTES);
-		if (request(d, BLK_T_OUT, ZERO_SECTOR, data, TEST_BYTES, 0) != BLK_S_OK ||
-		    request(d, BLK_T_WRITE_ZEROES, 0, &range, sizeof(range), 0) != BLK_S_OK ||
-		    request(d, BLK_T_IN, ZERO_SECTOR, data, TEST_BYTES, VQ_F_WRITE) != BLK_S_OK)
+		if (blk_request(d, BLK_T_OUT, ZERO_SECTOR, data, TEST_BYTES, 0) != BLK_S_OK ||
+		    blk_request(d, BLK_T_WRITE_ZEROES, 0, &range, sizeof(range), 0) != BLK_S_OK ||
+		    blk_request(d, BLK_T_IN, ZERO_SECTOR, data, TEST_BYTES, VQ_F_WRITE) != BLK_S_OK)
 			return -1;
 		for (i = 0; i < TEST_BYTES; i++)
 			if (data[i])
@@ -102,6 +98,16 @@ static int self_test(struct vdev *d, uint32_t features, uint64_t capacity)
 	return 0;
 }
 
+int blk_start(struct vdev *d, unsigned slot, uint32_t *offered, uint64_t *capacity)
+{
+	if (vdev_init(d, slot, BLK_F_RO | BLK_F_BLK_SIZE | BLK_F_FLUSH | BLK_F_WRITE_ZEROES,
+		      offered))
+		return -1;
+	*capacity = *(volatile uint32_t *)d->device_cfg |
+		    (uint64_t)*(volatile uint32_t *)(d->device_cfg + 4) << 32;
+	return vdev_start(d, rings, 1, BLK_VECTOR);
+}
+
 int virtio_blk_check(unsigned slot, int selftest)
 {
 	struct vdev d;
@@ -110,16 +116,11 @@ int virtio_blk_check(unsigned slot, int selftest)
 	uint64_t capacity;
 	int ok;
 
-	if (vdev_init(&d, slot, BLK_F_RO | BLK_F_BLK_SIZE | BLK_F_FLUSH | BLK_F_WRITE_ZEROES,
-		      &offered))
-		return -1;
-	capacity = *(volatile uint32_t *)d.device_cfg |
-		   (uint64_t)*(volatile uint32_t *)(d.device_cfg + 4) << 32;
-	if (vdev_start(&d, rings, 1, BLK_VECTOR))
+	if (blk_start(&d, slot, &offered, &capacity))
 		return -1;
 	memset(serial, 0, sizeof(serial));
-	ok = request(&d, BLK_T_GET_ID, 0, serial, 20, VQ_F_WRITE) == BLK_S_OK &&
-	     request(&d, BLK_T_IN, 0, data, 512, VQ_F_WRITE) == BLK_S_OK;
+	ok = blk_request(&d, BLK_T_GET_ID, 0, serial, 20, VQ_F_WRITE) == BLK_S_OK &&
+	     blk_request(&d, BLK_T_IN, 0, data, 512, VQ_F_WRITE) == BLK_S_OK;
 	con_printf("vessel-guest: virtio-blk 00:%02x.0: %lu sectors (%lu MiB), serial \"%s\"%s, "
 		   "%u MSI-X interrupts\n", slot, capacity, capacity >> 11, serial,
 		   offered & BLK_F_RO ? ", read-only" : "", d.irqs);
