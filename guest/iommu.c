@@ -2,8 +2,9 @@
  * The VT-d unit driven as an OS driver would: translation tables for the
  * virtio-blk device, I/O through an IOVA that differs from the buffer's
  * physical address, faults for unmapped IOVAs (with the fault interrupt),
- * revocation with invalidation, queued invalidation, and a buffer above
- * 4 GiB reached through an IOVA below it. Runs with vessel.disktest only.
+ * revocation with invalidation, queued invalidation, a buffer above 4 GiB
+ * reached through an IOVA below it, and the device's MSI-X interrupt through
+ * an interrupt remapping table entry. Runs with vessel.disktest only.
  */
 #include "virtio.h"
 
@@ -17,12 +18,18 @@
 #define IQH		0x80
 #define IQT		0x88
 #define IQA		0x90
+#define IRTA		0xb8
 #define IVA		0x100
 #define IOTLB		0x108
 #define FRCD		0x200
 #define TE		(1u << 31)
 #define SRTP		(1u << 30)
 #define QIE		(1u << 26)
+#define IRE		(1u << 25)
+#define SIRTP		(1u << 24)
+#define IRTPS		SIRTP
+#define IR_VECTOR	43		/* what the IRTE says, not what the device was told */
+#define IR_INDEX	5
 #define PPF		2u
 #define FAULT_VECTOR	42
 #define IOVA_WINDOW	0x4000000ul	/* 64 MiB: above the identity-mapped low RAM */
@@ -37,6 +44,9 @@ static uint64_t pdpt[512] __attribute__((aligned(4096)));
 static uint64_t pd[512] __attribute__((aligned(4096)));
 static uint64_t pt[512] __attribute__((aligned(4096)));
 static uint64_t queue[256 * 2] __attribute__((aligned(4096)));
+static uint64_t irt[256 * 2] __attribute__((aligned(4096)));
+static volatile uint32_t ir_irqs;
+static unsigned qtail;
 static uint8_t buf_a[4096] __attribute__((aligned(4096)));
 static uint8_t buf_b[4096] __attribute__((aligned(4096)));
 static volatile uint32_t wait_status;
@@ -52,6 +62,13 @@ static void fault_irq(unsigned vector)
 {
 	(void)vector;
 	fault_irqs++;
+	lapic_eoi();
+}
+
+static void ir_irq(unsigned vector)
+{
+	(void)vector;
+	ir_irqs++;
 	lapic_eoi();
 }
 
@@ -172,9 +189,67 @@ static int queued(void)
 	queue[1] = 0;
 	queue[2] = 5 | 1 << 5 | 0x600dull << 32;	/* wait, status write */
 	queue[3] = (uint64_t)&wait_status;
-	wr64(IQT, 32);
+	qtail = 2;
+	wr64(IQT, 16 * qtail);
 	wait_flag(&wait_status, 1000ull * 1000 * 1000);
 	return wait_status == 0x600d && rd64(IQH) == 32 ? 0 : -1;
+}
+
+/* Post @d0/@d1 and a wait descriptor; return once the unit has written the status. */
+static int qi_sync(uint64_t d0, uint64_t d1)
+{
+	wait_status = 0;
+	queue[2 * qtail] = d0;
+	queue[2 * qtail + 1] = d1;
+	queue[2 * qtail + 2] = 5 | 1 << 5 | 0x600dull << 32;
+	queue[2 * qtail + 3] = (uint64_t)&wait_status;
+	qtail += 2;
+	wr64(IQT, 16 * qtail);
+	wait_flag(&wait_status, 1000ull * 1000 * 1000);
+	return wait_status == 0x600d ? 0 : -1;
+}
+
+/*
+ * Interrupt remapping: the device's MSI-X entry in remappable format names
+ * IRTE 5, which sends vector 43; a not-present IRTE blocks it with a fault.
+ */
+static int remapped_interrupts(struct vdev *d, unsigned slot)
+{
+	volatile uint32_t *e = (volatile uint32_t *)d->msix_table;
+	uint64_t addr = 0;
+	unsigned spins;
+	int reason;
+
+	irt[2 * IR_INDEX] = 1 | (uint64_t)IR_VECTOR << 16 | (uint64_t)lapic_id() << 40;
+	irt[2 * IR_INDEX + 1] = (uint64_t)(slot << 3) | 1ull << 18;	/* verify the requester */
+	wr64(IRTA, (uint64_t)irt | 7);				/* 256 entries, xAPIC */
+	if (gcmd(TE | QIE | SIRTP, IRTPS) || gcmd(TE | QIE | IRE, TE | QIE | IRE))
+		return -1;
+	irq_set_handler(IR_VECTOR, ir_irq);
+	e[0] = 0xfee00000u | IR_INDEX << 5 | 1u << 4;		/* remappable format */
+	e[1] = 0;
+	e[2] = 0;
+	if (blk_request(d, BLK_T_IN, TEST_SECTOR, buf_b, 4096, VQ_F_WRITE) != BLK_S_OK)
+		return -1;
+	con_printf("vessel-guest: iommu: MSI-X through IRTE %u: %u interrupt(s) at vector %u\n",
+		   IR_INDEX, ir_irqs, IR_VECTOR);
+	if (!ir_irqs)
+		return -1;
+	/* Block the entry, invalidate the interrupt entry cache; poll from here on. */
+	irt[2 * IR_INDEX] = 0;
+	if (qi_sync(4, 0))
+		return -1;
+	d->use_irq = 0;
+	ir_irqs = 0;
+	if (blk_request(d, BLK_T_IN, TEST_SECTOR, buf_b, 4096, VQ_F_WRITE) != BLK_S_OK)
+		return -1;
+	/* The device signals after it completes: give the blocked request time to arrive. */
+	for (spins = 0; !(rd32(FSTS) & PPF) && spins < 10000000; spins++)
+		cpu_relax();
+	reason = take_fault(&addr);
+	con_printf("vessel-guest: iommu: blocked IRTE: fault reason 0x%x, index %lu, %u interrupt(s)\n",
+		   reason, addr >> 48, ir_irqs);
+	return reason == 0x22 && addr >> 48 == IR_INDEX && !ir_irqs ? 0 : -1;
 }
 
 /* A device buffer above 4 GiB, reached through an IOVA below it. */
@@ -226,10 +301,11 @@ int iommu_check(const struct acpi_info *info, unsigned blk_slot, uint64_t ram_en
 	con_printf("vessel-guest: iommu: queued invalidation with wait descriptor: %s\n",
 		   ok ? "ok" : "FAILED");
 	high = ok ? high_buffer(&d, ram_end) : -1;
+	ok = ok && high >= 0 && remapped_interrupts(&d, blk_slot) == 0;
 	if (high >= 0)
 		con_printf("vessel-guest: iommu: buffer above 4 GiB through IOVA 0x%lx: %s\n",
 			   IOVA_WINDOW + 2 * 4096, high ? "skipped (no RAM there)" : "ok");
-	ok = ok && high >= 0 && !(rd32(FSTS) & PPF);
+	ok = ok && !(rd32(FSTS) & PPF);
 	vdev_reset(&d);
 	gcmd(0, 0);		/* translation off again for the devices after this one */
 	return ok ? 0 : -1;

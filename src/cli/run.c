@@ -245,6 +245,9 @@ int run_parse(int argc, char **argv, struct machine_config *cfg)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (cfg->iommu && cfg->pit)
+		return usage_error("--pit and --iommu: KVM's PIT needs its in-kernel IOAPIC, "
+				   "which cannot remap interrupts");
 	if (cfg->initrd_path && !cfg->kernel_path)
 		return usage_error("%s needs --kernel: the built-in guest takes no initrd", "--initrd");
 	return 0;

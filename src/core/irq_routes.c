@@ -48,8 +48,12 @@ static int commit(struct irq_routes *r)
 	return ret < 0 ? -1 : 0;
 }
 
-/* The routes KVM sets up by default: GSI n to IOAPIC pin n, and to the PICs below 16. */
-int irq_routes_init(struct irq_routes *r, struct kvm *kvm)
+/*
+ * The routes KVM sets up by default: GSI n to IOAPIC pin n, and to the PICs
+ * below 16. With a split irqchip the pins are MSI routes instead, mirroring
+ * the VMM's IOAPIC, so that KVM knows which vectors need EOI exits.
+ */
+int irq_routes_init(struct irq_routes *r, struct kvm *kvm, bool split)
 {
 	uint32_t gsi;
 
@@ -62,6 +66,11 @@ int irq_routes_init(struct irq_routes *r, struct kvm *kvm)
 
 		if (!e)
 			return -1;
+		if (split) {
+			e->gsi = gsi;
+			e->type = KVM_IRQ_ROUTING_MSI;
+			continue;
+		}
 		e->gsi = gsi;
 		e->type = KVM_IRQ_ROUTING_IRQCHIP;
 		e->u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;

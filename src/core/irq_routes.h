@@ -9,6 +9,7 @@
 #include "core/kvm.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct kvm_irq_routing_entry;
@@ -21,7 +22,7 @@ struct irq_routes {
 	uint32_t next_gsi;
 };
 
-int irq_routes_init(struct irq_routes *r, struct kvm *kvm);
+int irq_routes_init(struct irq_routes *r, struct kvm *kvm, bool split);
 void irq_routes_destroy(struct irq_routes *r);
 
 /* A new MSI route (address 0, data 0 until set) and an eventfd that raises it. */

@@ -151,6 +151,17 @@ int kvm_create_irqchip(struct kvm *kvm)
 	return 0;
 }
 
+int kvm_create_split_irqchip(struct kvm *kvm, unsigned ioapic_pins)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { ioapic_pins } };
+
+	if (ioctl(kvm->vm_fd, KVM_ENABLE_CAP, &cap) < 0) {
+		pr_err("KVM_CAP_SPLIT_IRQCHIP: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int kvm_create_pit(struct kvm *kvm)
 {
 	struct kvm_pit_config cfg = { .flags = KVM_PIT_SPEAKER_DUMMY };

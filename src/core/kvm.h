@@ -25,6 +25,8 @@ int kvm_probe(const char *path, char *why, unsigned why_len);
 
 int kvm_check_extension(const struct kvm *kvm, long cap);
 int kvm_create_irqchip(struct kvm *kvm);
+/* Local APICs in the kernel, the IOAPIC (and no PIC) in the VMM. */
+int kvm_create_split_irqchip(struct kvm *kvm, unsigned ioapic_pins);
 int kvm_create_pit(struct kvm *kvm);
 int kvm_set_user_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa,
 			uint64_t size, void *hva);

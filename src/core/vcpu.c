@@ -101,6 +101,10 @@ static enum vm_exit handle_exit(struct vcpu *v)
 		return VM_RUNNING;
 	case KVM_EXIT_SYSTEM_EVENT:
 		return handle_system_event(v);
+	case KVM_EXIT_IOAPIC_EOI:
+		if (v->vm->ioapic_eoi)
+			v->vm->ioapic_eoi(v->vm->ioapic_opaque, run->eoi.vector);
+		return VM_RUNNING;
 	case KVM_EXIT_SHUTDOWN:
 		report_triple_fault(v);
 		return VM_EXIT_CRASH;

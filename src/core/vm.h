@@ -42,6 +42,9 @@ struct vm {
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;
 	bool emulation_quirks;	/* handle emulation failures the host cannot */
+	/* Split irqchip: a CPU's EOI of a level-triggered IOAPIC vector. */
+	void (*ioapic_eoi)(void *opaque, uint8_t vector);
+	void *ioapic_opaque;
 
 	pthread_mutex_t lock;
 	enum vm_exit exit;

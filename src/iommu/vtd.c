@@ -12,7 +12,7 @@
 			 (uint64_t)(DMAR_NR_FRCD - 1) << DMA_CAP_NFR_SHIFT | \
 			 18ull << DMA_CAP_MAMV_SHIFT | DMA_CAP_DWD | DMA_CAP_DRD)
 #define ECAP_C		1ull	/* page walks snoop: no cache flushes needed */
-#define ECAP_VALUE	(ECAP_C | DMA_ECAP_QI | DMA_ECAP_PT | \
+#define ECAP_VALUE	(ECAP_C | DMA_ECAP_QI | DMA_ECAP_IR | DMA_ECAP_EIM | DMA_ECAP_PT | \
 			 (uint64_t)(DMAR_IVA_REG / 16) << DMA_ECAP_IRO_SHIFT | \
 			 15ull << DMA_ECAP_MHMV_SHIFT)
 
@@ -80,6 +80,7 @@ static uint64_t read_qword(struct vtd *v, unsigned q)
 	case DMAR_ICS_REG - 4: return (uint64_t)v->ics << 32;
 	case DMAR_IECTL_REG: return v->iectl | (uint64_t)v->iedata << 32;
 	case DMAR_IEADDR_REG: return v->ieaddr | (uint64_t)v->ieuaddr << 32;
+	case DMAR_IRTA_REG: return v->irta_reg;
 	case DMAR_IVA_REG: return v->iva;
 	case DMAR_IOTLB_REG: return v->iotlb_reg;
 	default:
@@ -101,6 +102,18 @@ static void write_gcmd(struct vtd *v, uint32_t cmd)
 	if ((cmd & DMA_GCMD_TE) != (v->gsts & DMA_GSTS_TES)) {
 		pr_debug("VT-d: DMA remapping %s", cmd & DMA_GCMD_TE ? "on" : "off");
 		v->gsts ^= DMA_GSTS_TES;
+	}
+	if (cmd & DMA_GCMD_SIRTP) {
+		v->irta = v->irta_reg;
+		v->gsts |= DMA_GSTS_IRTPS;
+		v->ir_changed = true;
+	}
+	if ((cmd & (DMA_GCMD_IRE | DMA_GCMD_CFI)) != (v->gsts & (DMA_GSTS_IRES | DMA_GSTS_CFIS))) {
+		pr_debug("VT-d: interrupt remapping %s, compatibility format %s",
+			 cmd & DMA_GCMD_IRE ? "on" : "off", cmd & DMA_GCMD_CFI ? "allowed" : "blocked");
+		v->gsts = (v->gsts & ~(DMA_GSTS_IRES | DMA_GSTS_CFIS)) |
+			  (cmd & (DMA_GCMD_IRE | DMA_GCMD_CFI));
+		v->ir_changed = true;
 	}
 	if ((cmd & DMA_GCMD_QIE) && !(v->gsts & DMA_GSTS_QIES)) {
 		v->gsts |= DMA_GSTS_QIES;
@@ -191,6 +204,7 @@ static void write_qword(struct vtd *v, unsigned q, uint64_t val, uint64_t mask)
 			unmask(v, &v->iectl, (uint32_t)val, v->ieaddr, v->iedata);
 		break;
 	case DMAR_IEADDR_REG: v->ieaddr = (uint32_t)merged & ~3u; v->ieuaddr = merged >> 32; break;
+	case DMAR_IRTA_REG: v->irta_reg = merged & ~0x7f0ull; break;
 	case DMAR_IVA_REG: v->iva = merged & ~0xf80ull; break;
 	case DMAR_IOTLB_REG: write_iotlb(v, merged); break;
 	default:
@@ -226,13 +240,24 @@ static void reg_write(void *opaque, uint64_t off, const void *data, unsigned len
 {
 	struct vtd *v = opaque;
 	uint64_t val = 0;
+	bool changed;
 
 	if ((len != 4 && len != 8) || (off & (len - 1)))
 		return;
 	memcpy(&val, data, len);
 	pthread_mutex_lock(&v->lock);
 	write_qword(v, (unsigned)off & ~7u, val << (8 * (off & 7)), byte_mask((unsigned)off, len));
+	changed = v->ir_changed;
+	v->ir_changed = false;
 	pthread_mutex_unlock(&v->lock);
+	if (changed && v->ir_listener)
+		v->ir_listener(v->ir_opaque);
+}
+
+void vtd_set_ir_listener(struct vtd *v, void (*changed)(void *opaque), void *opaque)
+{
+	v->ir_listener = changed;
+	v->ir_opaque = opaque;
 }
 
 static const struct io_dev_ops vtd_reg_ops = { reg_read, reg_write };

@@ -47,6 +47,11 @@ struct vtd_context {
 	uint64_t slptptr;
 };
 
+struct vtd_msi_msg {
+	uint64_t addr;
+	uint32_t data;
+};
+
 struct vtd_stats {
 	uint64_t iotlb_hits, iotlb_misses, faults;
 };
@@ -63,6 +68,10 @@ struct vtd {
 	uint64_t frcd[DMAR_NR_FRCD][2];
 	unsigned fri;			/* next fault record */
 	uint64_t iqa, iqh, iqt;
+	uint64_t irta_reg, irta;	/* as written, and as latched by SIRTP */
+	bool ir_changed;		/* remapped interrupts must be looked up again */
+	void (*ir_listener)(void *opaque);
+	void *ir_opaque;
 	uint32_t ics, iectl, iedata, ieaddr, ieuaddr;
 	struct vtd_iotlb_entry iotlb[VTD_IOTLB_SIZE];
 	struct vtd_context ctx_cache[VTD_CTX_CACHE_SIZE];
@@ -77,5 +86,16 @@ int vtd_attach(struct vtd *v, struct io_bus *mmio);
 void vtd_translator(struct vtd *v, struct dma_translator *t);
 
 void vtd_stats(struct vtd *v, struct vtd_stats *out);
+
+/*
+ * Interrupt remapping: the message a request from @sid becomes. Returns -1
+ * when it is blocked; with @record the fault is logged as hardware would
+ * (at delivery), without it the lookup only previews (at route setup).
+ */
+int vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data,
+		  struct vtd_msi_msg *out, bool record);
+
+/* Called, outside the unit's lock, when remapped interrupts must be looked up again. */
+void vtd_set_ir_listener(struct vtd *v, void (*changed)(void *opaque), void *opaque);
 
 #endif

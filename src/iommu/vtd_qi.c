@@ -40,7 +40,9 @@ static int run_desc(struct vtd *v, const uint64_t d[2])
 		vtd_iotlb_invalidate(v, gran, (uint16_t)(d[0] >> 16), d[1] & ~0xfffull, am);
 		return 0;
 	case VTD_INV_DESC_IEC:
-		return 0;	/* interrupt entries are not cached across requests */
+		/* Remapped routes are KVM's cache of IRTEs: they are looked up again. */
+		v->ir_changed = true;
+		return 0;
 	case VTD_INV_DESC_WAIT:
 		return do_wait(v, d);
 	default:

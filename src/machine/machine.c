@@ -13,6 +13,7 @@
 #include "hw/rtc.h"
 #include "hw/uart16550.h"
 #include "machine/msi.h"
+#include "machine/intc.h"
 #include "machine/virtio_devs.h"
 #include "iommu/dmar.h"
 #include "iommu/vtd.h"
@@ -51,6 +52,7 @@ struct machine {
 	struct irq_routes routes;
 	bool routes_ready;
 	struct virtio_devs virtio;
+	struct intc intc;
 	struct vtd *vtd;
 	struct dma_translator vtd_xlate;
 	uint8_t dmar[DMAR_TABLE_LEN];
@@ -74,14 +76,6 @@ void machine_config_defaults(struct machine_config *cfg)
 	cfg->cpus = 1;
 	cfg->backing = GUEST_MEM_ANON;
 	cfg->host_quirks = true;
-}
-
-static void irq_set(void *opaque, unsigned gsi, int level)
-{
-	struct vm *vm = opaque;
-
-	if (kvm_irq_line(&vm->kvm, gsi, level) < 0)
-		pr_debug("KVM_IRQ_LINE %u: %s", gsi, strerror(errno));
 }
 
 static void console_write(void *opaque, const uint8_t *buf, size_t len)
@@ -206,29 +200,10 @@ static int setup_memory(struct machine *m)
 	return 0;
 }
 
-/* Firmware leaves the 8259s initialized and masked; guests route through the IOAPIC. */
-static int mask_pics(struct vm *vm)
-{
-	unsigned chip;
-
-	for (chip = KVM_IRQCHIP_PIC_MASTER; chip <= KVM_IRQCHIP_PIC_SLAVE; chip++) {
-		struct kvm_irqchip ic = { .chip_id = chip };
-
-		if (ioctl(vm->kvm.vm_fd, KVM_GET_IRQCHIP, &ic) < 0)
-			return -1;
-		ic.chip.pic.imr = 0xff;
-		ic.chip.pic.irq_base = chip == KVM_IRQCHIP_PIC_MASTER ? 0x20 : 0x28;
-		ic.chip.pic.init_state = 0;
-		if (ioctl(vm->kvm.vm_fd, KVM_SET_IRQCHIP, &ic) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 static int setup_devices(struct machine *m)
 {
-	struct irq_line com1 = { irq_set, &m->vm, COM1_IRQ };
-	struct irq_line kbd = { irq_set, &m->vm, I8042_KBD_IRQ };
+	struct irq_line com1 = intc_line(&m->intc, COM1_IRQ);
+	struct irq_line kbd = intc_line(&m->intc, I8042_KBD_IRQ);
 	struct uart_sink sink = { console_write, NULL };
 
 	m->uart = uart16550_create(&com1, &sink);
@@ -257,6 +232,14 @@ static void vtd_send_msi(void *opaque, uint64_t addr, uint32_t data)
 		pr_debug("KVM_SIGNAL_MSI for the IOMMU: %s", strerror(errno));
 }
 
+static void remapping_changed(void *opaque)
+{
+	struct machine *m = opaque;
+
+	intc_refresh(&m->intc);
+	virtio_devs_refresh_msi(&m->virtio);
+}
+
 /* The VT-d unit: its registers, and the translator every device's DMA goes through. */
 static int setup_iommu(struct machine *m)
 {
@@ -271,7 +254,8 @@ static int setup_iommu(struct machine *m)
 		return -1;
 	}
 	vtd_translator(m->vtd, &m->vtd_xlate);
-	dmar_build(m->dmar, VTD_BASE_ADDR, (uint8_t)m->cfg->cpus, false);
+	vtd_set_ir_listener(m->vtd, remapping_changed, m);
+	dmar_build(m->dmar, VTD_BASE_ADDR, (uint8_t)m->cfg->cpus, true);
 	return 0;
 }
 
@@ -279,7 +263,7 @@ static int setup_iommu(struct machine *m)
 static int setup_pci(struct machine *m)
 {
 	uint64_t mmio64 = (HIGH_RAM_START + m->layout.high_ram_size + GiB - 1) & ~(GiB - 1);
-	struct irq_line intx = { irq_set, &m->vm, 0 };
+	struct irq_line intx = intc_line(&m->intc, 0);
 	struct virtio_console_sink out = { console_write, NULL };
 
 	if (pci_bus_init(&m->pci, &m->vm.pio, &m->vm.mmio, mmio64, PCI_INTX_GSI_BASE))
@@ -289,13 +273,14 @@ static int setup_pci(struct machine *m)
 		pr_err("PCI configuration ports overlap another device");
 		return -1;
 	}
-	if (irq_routes_init(&m->routes, &m->vm.kvm))
+	if (irq_routes_init(&m->routes, &m->vm.kvm, m->intc.ioapic != NULL))
 		return -1;
 	m->routes_ready = true;
 	if (m->cfg->iommu && setup_iommu(m))
 		return -1;
+	intc_connect(&m->intc, &m->routes, m->vtd);
 	return virtio_devs_build(&m->virtio, m->cfg, &m->vm, &m->pci, &m->routes, &intx,
-				 m->vtd ? &m->vtd_xlate : NULL, &out);
+				 m->vtd ? &m->vtd_xlate : NULL, intc_remapper(&m->intc), &out);
 }
 
 static void dsdt_devices(struct aml *a, void *opaque)
@@ -394,7 +379,7 @@ static int build(struct machine *m)
 	if (kvm_open(&m->vm.kvm, cfg->kvm_path))
 		return -1;
 	m->vm.emulation_quirks = cfg->host_quirks && quirks_detect(NULL);
-	if (setup_memory(m) || kvm_create_irqchip(&m->vm.kvm) || mask_pics(&m->vm))
+	if (setup_memory(m) || intc_create(&m->intc, &m->vm, cfg->iommu, (uint8_t)cfg->cpus))
 		return -1;
 	if (cfg->pit && kvm_create_pit(&m->vm.kvm))
 		return -1;
@@ -436,6 +421,7 @@ static void teardown(struct machine *m)
 	}
 	if (m->routes_ready)
 		irq_routes_destroy(&m->routes);
+	intc_destroy(&m->intc);
 	if (m->pci_ready)
 		pci_bus_destroy(&m->pci);
 	vm_destroy(&m->vm);

@@ -35,6 +35,8 @@ static int plug(struct virtio_devs *vs, struct virtio_dev *vd)
 		return -1;
 	}
 	dma_space_init(&vd->dma, &vs->vm->mem, vs->iommu, (uint16_t)(slot << 3));
+	/* The device's vectors were the last allocated, just before the device itself. */
+	msi_vectors_set_remap(&vs->msi[vs->nr_msi - 1], vs->remap, (uint16_t)(slot << 3));
 	return 0;
 }
 
@@ -88,13 +90,15 @@ static int add_console(struct virtio_devs *vs, const struct virtio_console_sink 
 
 int virtio_devs_build(struct virtio_devs *vs, const struct machine_config *cfg, struct vm *vm,
 		      struct pci_bus *pci, struct irq_routes *routes, const struct irq_line *intx,
-		      const struct dma_translator *iommu, const struct virtio_console_sink *out)
+		      const struct dma_translator *iommu, const struct msi_remapper *remap,
+		      const struct virtio_console_sink *out)
 {
 	unsigned i;
 
 	memset(vs, 0, sizeof(*vs));
 	vs->intx = *intx;
 	vs->iommu = iommu;
+	vs->remap = remap;
 	vs->vm = vm;
 	vs->pci = pci;
 	vs->routes = routes;
@@ -106,6 +110,14 @@ int virtio_devs_build(struct virtio_devs *vs, const struct machine_config *cfg, 
 	if (cfg->rng && add_rng(vs))
 		return -1;
 	return 0;
+}
+
+void virtio_devs_refresh_msi(struct virtio_devs *vs)
+{
+	unsigned i;
+
+	for (i = 0; i < vs->nr_msi; i++)
+		msi_vectors_refresh(&vs->msi[i]);
 }
 
 void virtio_devs_destroy(struct virtio_devs *vs)

@@ -19,6 +19,7 @@ struct virtio_devs {
 	struct irq_routes *routes;
 	struct irq_line intx;		/* INTx template: the bus sets the GSI */
 	const struct dma_translator *iommu;	/* NULL: devices address guest RAM directly */
+	const struct msi_remapper *remap;	/* NULL: no interrupt remapping */
 	struct virtio_rng *rng;
 	struct virtio_console *console;
 	struct virtio_blk *blk[MACHINE_MAX_DISKS];
@@ -30,7 +31,10 @@ struct virtio_devs {
 /* @out: where a virtio console's output goes. */
 int virtio_devs_build(struct virtio_devs *vs, const struct machine_config *cfg, struct vm *vm,
 		      struct pci_bus *pci, struct irq_routes *routes, const struct irq_line *intx,
-		      const struct dma_translator *iommu, const struct virtio_console_sink *out);
+		      const struct dma_translator *iommu, const struct msi_remapper *remap,
+		      const struct virtio_console_sink *out);
 void virtio_devs_destroy(struct virtio_devs *vs);
+/* Interrupt remapping changed: every device's messages are looked up again. */
+void virtio_devs_refresh_msi(struct virtio_devs *vs);
 
 #endif

@@ -275,6 +275,81 @@ static void test_context_faults(void **state)
 	assert_int_equal(dma_read(&other, 0x1000, &word, 4), 0);
 }
 
+#define IRT 0x108000
+
+static void irte(struct fixture *f, unsigned i, uint64_t lo, uint64_t hi)
+{
+	put64(f, IRT + 16 * i, lo);
+	put64(f, IRT + 16 * i + 8, hi);
+}
+
+static void enable_ir(struct fixture *f, uint64_t irta_flags, uint32_t extra)
+{
+	set_reg(f, DMAR_IRTA_REG, IRT | irta_flags, 8);
+	set_reg(f, DMAR_GCMD_REG, DMA_GCMD_SIRTP, 4);
+	assert_true(reg(f, DMAR_GSTS_REG, 4) & DMA_GSTS_IRTPS);
+	set_reg(f, DMAR_GCMD_REG, DMA_GCMD_IRE | extra, 4);
+	assert_true(reg(f, DMAR_GSTS_REG, 4) & DMA_GSTS_IRES);
+}
+
+static uint64_t remappable(unsigned handle)
+{
+	return 0xfee00000u | (handle & 0x7fff) << 5 | VTD_MSI_ADDR_IF | (handle >> 15) << 2;
+}
+
+static void test_interrupt_remapping(void **state)
+{
+	struct fixture *f = *state;
+	struct vtd_msi_msg m;
+
+	/* IRTE 3: vector 0x51, fixed, physical, level, xAPIC destination 2; SID checked. */
+	irte(f, 3, VTD_IRTE_P | VTD_IRTE_TM | 0x51ull << VTD_IRTE_VECTOR_SHIFT | 2ull << 40,
+	     SID | 1ull << 18);
+	enable_ir(f, 7, 0);	/* 256 entries */
+	assert_int_equal(vtd_remap_msi(&f->v, SID, remappable(3), 0, &m, true), 0);
+	assert_int_equal(m.addr, 0xfee02000);
+	assert_int_equal(m.data, 0x51 | 3 << 14);
+	/* The wrong requester is refused. */
+	assert_int_equal(vtd_remap_msi(&f->v, 0x0020, remappable(3), 0, &m, true), -1);
+	assert_int_equal((reg(f, DMAR_FRCD_REG + 8, 8) >> DMA_FRCD_FR_SHIFT) & 0xff, VTD_FR_IR_SID_ERR);
+	/* A missing entry faults with its index in the fault info. */
+	assert_int_equal(vtd_remap_msi(&f->v, SID, remappable(4), 0, &m, true), -1);
+	assert_int_equal((reg(f, DMAR_FRCD_REG + 24, 8) >> DMA_FRCD_FR_SHIFT) & 0xff, VTD_FR_IR_ENTRY_P);
+	assert_int_equal(reg(f, DMAR_FRCD_REG + 16, 8) >> 48, 4);
+	/* Beyond the table's 256 entries. */
+	assert_int_equal(vtd_remap_msi(&f->v, SID, remappable(300), 0, &m, true), -1);
+	assert_int_equal((reg(f, DMAR_FRCD_REG + 40, 8) >> DMA_FRCD_FR_SHIFT) & 0xff,
+			 VTD_FR_IR_INDEX_OVER);
+	/* A preview records nothing. */
+	assert_int_equal(vtd_remap_msi(&f->v, SID, remappable(5), 0, &m, false), -1);
+	assert_false(reg(f, DMAR_FRCD_REG + 56, 8) & DMA_FRCD_F);
+	/* Compatibility format is blocked unless CFI is on. */
+	assert_int_equal(vtd_remap_msi(&f->v, SID, 0xfee00000, 0x30, &m, true), -1);
+	set_reg(f, DMAR_GCMD_REG, DMA_GCMD_IRE | DMA_GCMD_CFI, 4);
+	assert_int_equal(vtd_remap_msi(&f->v, SID, 0xfee00000, 0x30, &m, true), 0);
+	assert_int_equal(m.data, 0x30);
+}
+
+static void test_interrupt_remapping_x2apic(void **state)
+{
+	struct fixture *f = *state;
+	struct vtd_msi_msg m;
+
+	irte(f, 9, VTD_IRTE_P | 0x61ull << VTD_IRTE_VECTOR_SHIFT | 5ull << 32, 0);
+	enable_ir(f, 7 | DMA_IRTA_EIME, DMA_GCMD_CFI);
+	/* Subhandle: handle 8 plus data 1 is entry 9. */
+	assert_int_equal(vtd_remap_msi(&f->v, SID, remappable(8) | VTD_MSI_ADDR_SHV, 1, &m, true), 0);
+	assert_int_equal(m.addr, 0xfee05000);
+	assert_int_equal(m.data, 0x61);
+	/* In x2APIC mode compatibility format is blocked even with CFI (5.1.2.1). */
+	assert_int_equal(vtd_remap_msi(&f->v, SID, 0xfee00000, 0x30, &m, true), -1);
+	/* Reserved bits in the IRTE. */
+	irte(f, 10, VTD_IRTE_P | 1ull << 12, 0);
+	assert_int_equal(vtd_remap_msi(&f->v, SID, remappable(10), 0, &m, true), -1);
+	assert_int_equal((reg(f, DMAR_FRCD_REG + 24, 8) >> DMA_FRCD_FR_SHIFT) & 0xff,
+			 VTD_FR_IR_IRTE_RSVD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +360,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_queued_invalidation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_context_faults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_remapping, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_remapping_x2apic, setup, teardown),
 	};
 
 	log_set_quiet(true);

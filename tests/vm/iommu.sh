@@ -15,7 +15,15 @@ expect_line 'iommu: DMA to unmapped IOVA 0x4005000: status 1, fault reason 0x5 a
 expect_line 'iommu: revoked mapping \+ IOTLB invalidation: DMA refused'
 expect_line 'iommu: queued invalidation with wait descriptor: ok'
 expect_line 'iommu: buffer above 4 GiB through IOVA 0x4002000: ok'
+expect_line 'iommu: MSI-X through IRTE 5: [1-9][0-9]* interrupt\(s\) at vector 43'
+expect_line 'iommu: blocked IRTE: fault reason 0x22, index 5, 0 interrupt\(s\)'
+# The split irqchip: the UART's interrupt goes through vessel's own IOAPIC.
+expect_line 'uart: 16550A at 0x3f8, irq 4 -> vector 36: delivered'
 expect_line 'all checks passed'
+
+vm run --iommu --pit
+expect_status 2
+expect_line 'pit and --iommu'
 
 # Without --iommu there is no DMAR table, and the disk works as before.
 vm run --disk "$WORK/disk.img" --cmdline vessel.disktest
