@@ -413,9 +413,13 @@ static void teardown(struct machine *m)
 		struct vtd_stats st;
 
 		vtd_stats(m->vtd, &st);
-		pr_debug("IOMMU: IOTLB %llu hits, %llu misses; %llu faults",
-			 (unsigned long long)st.iotlb_hits, (unsigned long long)st.iotlb_misses,
-			 (unsigned long long)st.faults);
+		if (st.iotlb_hits + st.iotlb_misses + st.faults)
+			pr_info("IOMMU: IOTLB %llu hits, %llu misses (%.1f%% hits); %llu faults",
+				(unsigned long long)st.iotlb_hits,
+				(unsigned long long)st.iotlb_misses,
+				100.0 * (double)st.iotlb_hits /
+					(double)(st.iotlb_hits + st.iotlb_misses + !(st.iotlb_hits + st.iotlb_misses)),
+				(unsigned long long)st.faults);
 		vtd_destroy(m->vtd);
 		free(m->vtd);
 	}

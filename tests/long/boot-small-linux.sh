@@ -46,6 +46,20 @@ expect_line '^vdb: read-only, write refused'
 expect_line '^VESSEL-TEST-RESULT: PASS'
 check_image_file "$WORK/vda.img"
 
+# The IOMMU: Linux finds the DMAR unit, enables DMA and interrupt remapping (x2APIC
+# mode, on vessel's own IOAPIC), and the blk test runs through it.
+truncate -s 0 "$WORK/vda.img"
+truncate -s 64M "$WORK/vda.img"
+vm run --iommu --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 512M \
+	--cpus 2 --disk "$WORK/vda.img,serial=vessel-vda" --disk "$WORK/vdb.img,readonly" \
+	--cmdline "console=ttyS0 panic=-1 intel_iommu=on vessel_test=iommu"
+expect_status 0
+expect_line '^DMAR: IOMMU enabled'
+expect_line 'DMAR-IR: Enabled IRQ remapping in x2apic mode'
+expect_line '^iommu groups: [1-9]'
+expect_line '^VESSEL-TEST-RESULT: PASS'
+check_image_file "$WORK/vda.img"
+
 # virtio-console as the kernel's console (console=hvc0 is --console virtio's default).
 vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 256M \
 	--console virtio --cmdline "console=hvc0 panic=-1 quiet vessel_test=hvc"

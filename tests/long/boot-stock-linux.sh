@@ -39,6 +39,16 @@ expect_line '^vdb: read-only, write refused'
 expect_line '^VESSEL-TEST-RESULT: PASS'
 check_image_file "$WORK/vda.img"
 
+truncate -s 0 "$WORK/vda.img"
+truncate -s 64M "$WORK/vda.img"
+vm run --iommu --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 1G \
+	--cpus 2 --disk "$WORK/vda.img,serial=vessel-vda" --disk "$WORK/vdb.img,readonly" \
+	--cmdline "console=ttyS0 panic=-1 intel_iommu=on vessel_test=iommu"
+expect_status 0
+expect_line 'DMAR-IR: Enabled IRQ remapping'
+expect_line '^VESSEL-TEST-RESULT: PASS'
+check_image_file "$WORK/vda.img"
+
 vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 1G --rng \
 	--cmdline "console=ttyS0 panic=-1 vessel_test=rng"
 expect_status 0
