@@ -40,7 +40,7 @@ static const struct option run_options[] = {
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
-	{ "iommu", no_argument, NULL, OPT_IOMMU },
+	{ "iommu", optional_argument, NULL, OPT_IOMMU },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -65,8 +65,8 @@ void run_usage(FILE *f)
 		"  --console serial|virtio  where the terminal's input goes: the 16550 UART\n"
 		"                    (ttyS0, default) or a virtio-console (hvc0; Linux gets\n"
 		"                    console=hvc0); the guest's output on either reaches stdout\n"
-		"  --iommu           an emulated Intel VT-d IOMMU (ACPI DMAR) remapping the DMA of\n"
-		"                    every PCI device\n"
+		"  --iommu[=caching-mode]  an emulated Intel VT-d IOMMU (ACPI DMAR) remapping\n"
+		"                    the DMA and interrupts of every PCI device\n"
 		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
 		"  --verbose         debug messages on stderr\n\n"
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
@@ -228,6 +228,9 @@ int run_parse(int argc, char **argv, struct machine_config *cfg)
 			break;
 		case OPT_IOMMU:
 			cfg->iommu = true;
+			if (optarg && strcmp(optarg, "caching-mode"))
+				return usage_error("--iommu=%s: the only option is 'caching-mode'", optarg);
+			cfg->iommu_caching_mode = optarg != NULL;
 			break;
 		case OPT_DISK:
 			if ((r = parse_disk(optarg, cfg)))

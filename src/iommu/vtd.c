@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define FRCD_END	(DMAR_FRCD_REG + 16 * DMAR_NR_FRCD)
-#define CAP_VALUE	(DMA_CAP_ND_16BIT | DMA_CAP_CM | DMA_CAP_SAGAW_39 | DMA_CAP_SAGAW_48 | \
+#define CAP_VALUE	(DMA_CAP_ND_16BIT | DMA_CAP_SAGAW_39 | DMA_CAP_SAGAW_48 | \
 			 (uint64_t)(VTD_HAW - 1) << DMA_CAP_MGAW_SHIFT | \
 			 (uint64_t)(DMAR_FRCD_REG / 16) << DMA_CAP_FRO_SHIFT | \
 			 DMA_CAP_SLLPS_2M | DMA_CAP_SLLPS_1G | DMA_CAP_PSI | \
@@ -262,13 +262,19 @@ void vtd_set_ir_listener(struct vtd *v, void (*changed)(void *opaque), void *opa
 
 static const struct io_dev_ops vtd_reg_ops = { reg_read, reg_write };
 
-void vtd_init(struct vtd *v, const struct guest_mem *mem, const struct vtd_msi_sink *sink)
+void vtd_init(struct vtd *v, const struct guest_mem *mem, const struct vtd_msi_sink *sink,
+	      bool caching_mode)
 {
 	memset(v, 0, sizeof(*v));
 	pthread_mutex_init(&v->lock, NULL);
 	v->mem = mem;
 	v->sink = *sink;
-	v->cap = CAP_VALUE;
+	/*
+	 * Caching mode makes the guest invalidate after every map too, which a
+	 * VMM shadowing the tables (device assignment) needs; Linux then also
+	 * gives up batching its invalidations, so it is off unless asked for.
+	 */
+	v->cap = CAP_VALUE | (caching_mode ? DMA_CAP_CM : 0);
 	v->ecap = ECAP_VALUE;
 }
 

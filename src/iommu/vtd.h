@@ -78,7 +78,8 @@ struct vtd {
 	struct vtd_stats stats;
 };
 
-void vtd_init(struct vtd *v, const struct guest_mem *mem, const struct vtd_msi_sink *sink);
+void vtd_init(struct vtd *v, const struct guest_mem *mem, const struct vtd_msi_sink *sink,
+	      bool caching_mode);
 void vtd_destroy(struct vtd *v);
 int vtd_attach(struct vtd *v, struct io_bus *mmio);
 

@@ -124,20 +124,38 @@ static void iotlb_insert(struct vtd *v, uint16_t did, uint64_t iova, const struc
 	};
 }
 
+static void iotlb_drop(struct vtd_iotlb_entry *e, unsigned gran, uint16_t did, uint64_t first,
+		       uint64_t last)
+{
+	if (!e->valid || (gran != DMA_GRAN_GLOBAL && e->did != did))
+		return;
+	if (gran == DMA_GRAN_PAGE && (e->iova > last || e->iova + e->mask < first))
+		return;
+	e->valid = false;
+}
+
+#define PSI_PROBE_PAGES	64	/* up to here, probe the slots a range can hash to */
+
 void vtd_iotlb_invalidate(struct vtd *v, unsigned gran, uint16_t did, uint64_t addr, unsigned am)
 {
 	uint64_t first = addr & ~((1ull << (PAGE_SHIFT + am)) - 1);
 	uint64_t last = first + (1ull << (PAGE_SHIFT + am)) - 1;
-	unsigned i;
+	unsigned i, s;
 
-	for (i = 0; i < VTD_IOTLB_SIZE; i++) {
-		struct vtd_iotlb_entry *e = &v->iotlb[i];
+	if (gran != DMA_GRAN_PAGE || (1ull << am) > PSI_PROBE_PAGES) {
+		for (i = 0; i < VTD_IOTLB_SIZE; i++)
+			iotlb_drop(&v->iotlb[i], gran, did, first, last);
+		return;
+	}
+	/* Each page of the range, and the large pages that may hold it. */
+	for (i = 0; i < (1u << am); i++) {
+		uint64_t page = first + ((uint64_t)i << PAGE_SHIFT);
 
-		if (!e->valid || (gran != DMA_GRAN_GLOBAL && e->did != did))
-			continue;
-		if (gran == DMA_GRAN_PAGE && (e->iova > last || e->iova + e->mask < first))
-			continue;
-		e->valid = false;
+		for (s = 0; s < sizeof(page_masks) / sizeof(page_masks[0]); s++) {
+			uint64_t base = page & ~page_masks[s];
+
+			iotlb_drop(&v->iotlb[iotlb_index(did, base >> 12)], gran, did, first, last);
+		}
 	}
 }
 

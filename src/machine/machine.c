@@ -248,7 +248,7 @@ static int setup_iommu(struct machine *m)
 	m->vtd = calloc(1, sizeof(*m->vtd));
 	if (!m->vtd)
 		return -1;
-	vtd_init(m->vtd, &m->vm.mem, &sink);
+	vtd_init(m->vtd, &m->vm.mem, &sink, m->cfg->iommu_caching_mode);
 	if (vtd_attach(m->vtd, &m->vm.mmio)) {
 		pr_err("the IOMMU's registers overlap another device");
 		return -1;

@@ -42,6 +42,7 @@ struct machine_config {
 	bool pit;			/* in-kernel i8254 PIT for guests that need it */
 	bool rng;			/* a virtio-rng device */
 	bool iommu;			/* an emulated VT-d unit in front of every PCI device */
+	bool iommu_caching_mode;	/* its CAP.CM */
 	enum console_kind console;	/* where stdin goes, and Linux's console= */
 	struct disk_config disks[MACHINE_MAX_DISKS];
 	unsigned nr_disks;

@@ -43,7 +43,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
 		abort();
 	io_bus_init(&bus);
-	vtd_init(&v, &gm, &s);
+	vtd_init(&v, &gm, &s, true);
 	if (vtd_attach(&v, &bus))
 		abort();
 	vtd_translator(&v, &xlate);
@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(gm.regions[0].hva, 0, MEM);
 	memcpy(gm.regions[0].hva, data + HDR, size - HDR < MEM ? size - HDR : MEM);
 	vtd_destroy(&v);
-	vtd_init(&v, &gm, &(struct vtd_msi_sink){ sink, NULL });
+	vtd_init(&v, &gm, &(struct vtd_msi_sink){ sink, NULL }, h[3] & 1);
 	wr(DMAR_RTADDR_REG, h[0] % MEM, 8);
 	wr(DMAR_GCMD_REG, DMA_GCMD_SRTP, 4);
 	wr(DMAR_GCMD_REG, DMA_GCMD_TE, 4);

@@ -92,7 +92,7 @@ static int setup(void **state)
 	if (!f || guest_mem_init(&f->gm, &r, 1, GUEST_MEM_ANON, NULL))
 		return -1;
 	io_bus_init(&f->bus);
-	vtd_init(&f->v, &f->gm, &sink);
+	vtd_init(&f->v, &f->gm, &sink, false);
 	if (vtd_attach(&f->v, &f->bus))
 		return -1;
 	vtd_translator(&f->v, &f->xlate);
@@ -120,6 +120,7 @@ static void test_identity_until_enabled(void **state)
 
 	assert_int_equal(reg(f, DMAR_VER_REG, 4), DMAR_VER_1_0);
 	assert_true(reg(f, DMAR_CAP_REG, 8) & DMA_CAP_SAGAW_48);
+	assert_false(reg(f, DMAR_CAP_REG, 8) & DMA_CAP_CM);	/* only when asked for */
 	assert_int_equal(f->xlate.translate(f->xlate.opaque, SID, 0x5000, 16, false, &gpa, &contig), 0);
 	assert_int_equal(gpa, 0x5000);
 }

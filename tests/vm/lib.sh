@@ -46,3 +46,26 @@ expect_line() {
 expect_no_line() {
 	! grep -qE -- "$1" "$WORK/out" || fail "unexpected line matching /$1/"
 }
+
+# vm_echo LINE ARGS...: run vessel ARGS with vessel.test=echo on the guest's
+# command line and type LINE on its stdin once the guest asks for input.
+vm_echo() {
+	local line=$1 pid
+	shift
+	mkfifo "$WORK/in"
+	timeout 120 "$VESSEL" "$@" --cmdline vessel.test=echo <"$WORK/in" >"$WORK/raw" 2>&1 &
+	pid=$!
+	exec 8>"$WORK/in"
+	for _ in $(seq 600); do
+		grep -q 'echo: ready' "$WORK/raw" && break
+		sleep 0.1
+	done
+	grep -q 'echo: ready' "$WORK/raw" || { kill "$pid"; fail "the guest never asked for input"; }
+	printf '%s\n' "$line" >&8
+	status=0
+	wait "$pid" || status=$?
+	exec 8>&-
+	rm -f "$WORK/in"
+	tr -d '\r' <"$WORK/raw" >"$WORK/out"
+	sed 's/^/  | /' "$WORK/out"
+}
