@@ -51,6 +51,11 @@ mount -t tmpfs tmp /tmp
 for m in $(cat /lib/modules/order 2>/dev/null); do
 	insmod "/lib/modules/$m.ko" || echo "VESSEL-INIT: insmod $m failed"
 done
+# A console driver loaded just now (console=hvc0 with a modular virtio_console) was not
+# there when the kernel opened init's stdio: open it again, as distribution initramfs do.
+if (: >/dev/console) 2>/dev/null; then
+	exec </dev/console >/dev/console 2>&1
+fi
 echo "VESSEL-INIT: userspace is up"
 name=$(sed -n 's/.*vessel_test=\([A-Za-z0-9_-]*\).*/\1/p' /proc/cmdline)
 if [ -n "$name" ] && [ -x "/tests/$name" ]; then
