@@ -36,14 +36,8 @@ static void *map_anon(size_t size, bool thp)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	/*
-	 * Without --hugepages, 4 KiB pages: a small guest then costs the host only
-	 * what it touches, instead of whole 2 MiB pages where THP is "always".
-	 */
-	if (!thp) {
-		madvise(p, size, MADV_NOHUGEPAGE);
+	if (!thp)
 		return p;
-	}
 	/* Align to 2 MiB so guest and host huge pages line up. */
 	aligned = (uint8_t *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
 	if (aligned > p)
@@ -195,25 +189,4 @@ uint64_t gm_ram_size(const struct guest_mem *gm)
 	for (i = 0; i < gm->nr_regions; i++)
 		total += gm->regions[i].size;
 	return total;
-}
-
-int gm_clear(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
-{
-	uint8_t *p = gm_ptr(gm, gpa, len), *first, *last;
-
-	if (!p)
-		return -1;
-	first = (uint8_t *)(((uintptr_t)p + 4095) & ~(uintptr_t)4095);
-	last = (uint8_t *)((uintptr_t)(p + len) & ~(uintptr_t)4095);
-	/* A hugetlbfs file keeps its contents under MADV_DONTNEED; only memset clears it. */
-	if (gm->backing == GUEST_MEM_HUGETLBFS || first >= last) {
-		memset(p, 0, len);
-		return 0;
-	}
-	/* Private anonymous pages dropped read back as zeroes, and cost nothing until touched. */
-	memset(p, 0, (size_t)(first - p));
-	memset(last, 0, (size_t)(p + len - last));
-	if (madvise(first, (size_t)(last - first), MADV_DONTNEED))
-		memset(first, 0, (size_t)(last - first));
-	return 0;
 }

@@ -55,7 +55,4 @@ int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t
 
 uint64_t gm_ram_size(const struct guest_mem *gm);
 
-/* Zero [gpa, gpa+len) without making the host allocate pages for it; -1 if not RAM. */
-int gm_clear(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
-
 #endif

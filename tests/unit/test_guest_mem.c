@@ -7,7 +7,6 @@
 #include "core/guest_mem.h"
 
 #include <string.h>
-#include <stdio.h>
 
 #define MiB (1ull << 20)
 
@@ -55,42 +54,6 @@ static void test_regions_do_not_alias(void **state)
 	guest_mem_destroy(&gm);
 }
 
-static long resident_pages(void)
-{
-	long size = 0, resident = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-
-	if (!f || fscanf(f, "%ld %ld", &size, &resident) != 2)
-		resident = -1;
-	if (f)
-		fclose(f);
-	return resident;
-}
-
-/* gm_clear zeroes what is not zero and leaves zero pages unwritten (so unallocated). */
-static void test_clear(void **state)
-{
-	struct guest_mem_range r = { 0, 8 << 20 };
-	struct guest_mem gm;
-	uint8_t *p, zero[100] = { 0 };
-	long before;
-
-	(void)state;
-	assert_int_equal(guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL), 0);
-	p = gm_ptr(&gm, 0, 8 << 20);
-	memset(p + 8192 + 10, 0x5a, 100);
-	memset(p + (4 << 20), 0x5a, 1 << 20);
-	before = resident_pages();
-	assert_int_equal(gm_clear(&gm, 4096 + 7, (8 << 20) - 4096 - 7), 0);
-	/* 8 MiB cleared, and the pages written before are given back rather than kept. */
-	assert_true(resident_pages() <= before);
-	assert_memory_equal(p + 8192 + 10, zero, 100);
-	assert_memory_equal(p + (4 << 20) + 4096, zero, 100);
-	assert_int_equal(p[4096 + 6], 0);
-	assert_int_equal(gm_clear(&gm, (8 << 20) - 10, 20), -1);	/* past RAM */
-	guest_mem_destroy(&gm);
-}
-
 static void test_hugetlbfs_errors(void **state)
 {
 	struct guest_mem gm;
@@ -117,7 +80,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_regions_do_not_alias),
-		cmocka_unit_test(test_clear),
 		cmocka_unit_test(test_hugetlbfs_errors),
 		cmocka_unit_test(test_bad_region_counts),
 	};
