@@ -114,7 +114,10 @@ int virtio_console_check(unsigned slot, int echo);
 unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);
 void ap_main(unsigned cpu);
 
-/* Wait until *flag is non-zero or @cycles TSC cycles pass; returns *flag. */
+/* Long enough for any interrupt on the slowest host seen (emulated kernel mode). */
+#define IRQ_WAIT_CYCLES	(10ull * 1000 * 1000 * 1000)
+
+/* Wait, interrupts enabled, until *flag is non-zero or @cycles TSC cycles pass; returns *flag. */
 uint32_t wait_flag(volatile uint32_t *flag, uint64_t cycles);
 
 void guest_panic(const char *what) __attribute__((noreturn));

@@ -43,6 +43,7 @@ static uint64_t pml4[512] __attribute__((aligned(4096)));
 static uint64_t pdpt[512] __attribute__((aligned(4096)));
 static uint64_t pd[512] __attribute__((aligned(4096)));
 static uint64_t pt[512] __attribute__((aligned(4096)));
+static uint64_t high_pd[512] __attribute__((aligned(4096)));
 static uint64_t queue[256 * 2] __attribute__((aligned(4096)));
 static uint64_t irt[256 * 2] __attribute__((aligned(4096)));
 static volatile uint32_t ir_irqs;
@@ -157,7 +158,7 @@ static int unmapped_faults(struct vdev *d)
 	same_phys[0] = 0xaa;
 	st = blk_request(d, BLK_T_IN, TEST_SECTOR, (void *)(IOVA_WINDOW + 5 * 4096), 4096,
 			 VQ_F_WRITE);
-	wait_flag(&fault_irqs, 1000ull * 1000 * 1000);
+	wait_flag(&fault_irqs, IRQ_WAIT_CYCLES);
 	reason = take_fault(&addr);
 	con_printf("vessel-guest: iommu: DMA to unmapped IOVA 0x%lx: status %d, fault reason 0x%x "
 		   "at 0x%lx, %u fault interrupt(s)\n", IOVA_WINDOW + 5 * 4096, st, reason, addr,
@@ -231,6 +232,7 @@ static int remapped_interrupts(struct vdev *d, unsigned slot)
 	e[2] = 0;
 	if (blk_request(d, BLK_T_IN, TEST_SECTOR, buf_b, 4096, VQ_F_WRITE) != BLK_S_OK)
 		return -1;
+	wait_flag(&ir_irqs, IRQ_WAIT_CYCLES);	/* the used ring may beat the MSI */
 	con_printf("vessel-guest: iommu: MSI-X through IRTE %u: %u interrupt(s) at vector %u\n",
 		   IR_INDEX, ir_irqs, IR_VECTOR);
 	if (!ir_irqs)
@@ -261,10 +263,11 @@ static int high_buffer(struct vdev *d, uint64_t ram_end)
 
 	if (ram_end <= HIGH_PHYS + 4096)
 		return 1;	/* no RAM above 4 GiB: nothing to test */
-	/* Let the CPU see the first GiB above 4 GiB too (a 1 GiB page). */
+	/* Let the CPU see 2 MiB above 4 GiB too (not a 1 GiB page: not every host has them). */
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
 	guest_pdpt = (uint64_t *)(((uint64_t *)(cr3 & ~0xfffull))[0] & ~0xfffull);
-	guest_pdpt[4] = HIGH_PHYS | (1 << 7) | 3;
+	high_pd[0] = HIGH_PHYS | (1 << 7) | 3;
+	guest_pdpt[4] = (uint64_t)high_pd | 3;
 	__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
 	pt[2] = HIGH_PHYS | 3;
 	memset(high, 0, 4096);

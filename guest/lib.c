@@ -147,9 +147,12 @@ void con_printf(const char *fmt, ...)
 
 uint32_t wait_flag(volatile uint32_t *flag, uint64_t cycles)
 {
-	uint64_t start = rdtsc();
+	uint64_t start = rdtsc(), rflags;
 
+	/* Interrupts on while waiting: on some hosts an MSI lands well after its cause. */
+	__asm__ volatile("pushfq; popq %0; sti" : "=r"(rflags) : : "memory");
 	while (!*flag && rdtsc() - start < cycles)
 		cpu_relax();
+	__asm__ volatile("pushq %0; popfq" : : "r"(rflags) : "memory", "cc");
 	return *flag;
 }

@@ -16,7 +16,6 @@
 #define IER_THRI	0x02
 #define MCR_OUT2	0x08
 #define PVPANIC_PORT	0x505
-#define IRQ_WAIT_CYCLES	(10ull * 1000 * 1000 * 1000)
 
 struct hvm_start_info {
 	uint32_t magic, version, flags, nr_modules;

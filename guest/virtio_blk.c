@@ -121,6 +121,8 @@ int virtio_blk_check(unsigned slot, int selftest)
 	memset(serial, 0, sizeof(serial));
 	ok = blk_request(&d, BLK_T_GET_ID, 0, serial, 20, VQ_F_WRITE) == BLK_S_OK &&
 	     blk_request(&d, BLK_T_IN, 0, data, 512, VQ_F_WRITE) == BLK_S_OK;
+	if (ok)
+		wait_flag(&d.irqs, IRQ_WAIT_CYCLES);	/* the used ring may beat the MSI-X */
 	con_printf("vessel-guest: virtio-blk 00:%02x.0: %lu sectors (%lu MiB), serial \"%s\"%s, "
 		   "%u MSI-X interrupts\n", slot, capacity, capacity >> 11, serial,
 		   offered & BLK_F_RO ? ", read-only" : "", d.irqs);

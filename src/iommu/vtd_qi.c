@@ -64,6 +64,14 @@ void vtd_qi_process(struct vtd *v)
 		vtd_event(v, &v->fectl, v->feaddr, v->fedata);
 		return;
 	}
+	/* A tail beyond the queue would never be reached: an IQE (10.4.9, FSTS.IQE). */
+	if (v->iqt / DESC_SIZE >= entries) {
+		pr_debug("VT-d: invalidation queue tail %#llx beyond the queue",
+			 (unsigned long long)v->iqt);
+		v->fsts |= DMA_FSTS_IQE;
+		vtd_event(v, &v->fectl, v->feaddr, v->fedata);
+		return;
+	}
 	while (v->iqh != v->iqt) {
 		unsigned idx = (unsigned)(v->iqh / DESC_SIZE) % entries;
 		uint64_t d[2] = { 0, 0 };

@@ -324,18 +324,14 @@ static int setup_acpi(struct machine *m)
 static int build_cmdline(struct machine *m)
 {
 	const char *user = m->cfg->cmdline;
-	const char *host = NULL, *params = "";
+	const char *params = "";
 
 	if (!user)
 		user = !m->cfg->kernel_path ? "" :
 		       m->cfg->console == CONSOLE_VIRTIO ? DEFAULT_LINUX_CMDLINE_HVC :
 							   DEFAULT_LINUX_CMDLINE;
-	if (m->cfg->kernel_path && m->vm.emulation_quirks) {
+	if (m->cfg->kernel_path && m->vm.emulation_quirks)
 		params = quirks_linux_params();
-		quirks_detect(&host);
-		pr_info("host quirks: this host's KVM is %s; adding kernel parameters \"%s\" "
-			"(--no-host-quirks turns this off)", host, params);
-	}
 	if (asprintf(&m->cmdline, "%s%s%s", params, *params ? " " : "", user) < 0) {
 		m->cmdline = NULL;
 		pr_err("out of memory");
@@ -361,6 +357,14 @@ static int load_and_boot(struct machine *m)
 
 	if (boot_load(&m->vm.mem, &bc, &setup))
 		return -1;
+	/* Said only once the kernel is in place, so a bad image still fails with one line. */
+	if (m->cfg->kernel_path && m->vm.emulation_quirks) {
+		const char *host = NULL;
+
+		quirks_detect(&host);
+		pr_info("host quirks: this host's KVM is %s; adding kernel parameters \"%s\" "
+			"(--no-host-quirks turns this off)", host, quirks_linux_params());
+	}
 	return boot_set_regs(&m->vm.mem, m->vm.vcpus[0].fd, &setup);
 }
 

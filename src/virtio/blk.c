@@ -56,12 +56,6 @@ struct blk_queue {
 	bool pushed;
 };
 
-static bool queue_live(const struct virtio_dev *vd, unsigned q)
-{
-	return (vd->status & VIRTIO_STATUS_DRIVER_OK) &&
-	       !(vd->status & VIRTIO_STATUS_NEEDS_RESET) && vd->queues[q].enabled;
-}
-
 static void finish(struct blk_queue *bq, struct blk_slot *s, uint8_t status)
 {
 	struct virtio_dev *vd = &bq->blk->vd;
@@ -69,7 +63,7 @@ static void finish(struct blk_queue *bq, struct blk_slot *s, uint8_t status)
 	bool broken = false;
 
 	pthread_mutex_lock(&vd->lock);
-	if (s->gen == bq->gen && queue_live(vd, bq->index)) {
+	if (s->gen == bq->gen && virtio_queue_live(vd, bq->index)) {
 		if (dma_write(&vd->dma, s->req.status_addr, &status, 1) ||
 		    vq_push(&vd->queues[bq->index].vq, s->head, len))
 			broken = true;
@@ -138,7 +132,7 @@ static void run_queue(struct blk_queue *bq)
 		uint32_t gen;
 
 		pthread_mutex_lock(&vd->lock);
-		if (queue_live(vd, bq->index))
+		if (virtio_queue_live(vd, bq->index))
 			pr = vq_pop(&vd->queues[bq->index].vq, &bq->chain);
 		gen = bq->gen;
 		pthread_mutex_unlock(&vd->lock);

@@ -20,12 +20,6 @@
 #define CFG_ROWS			2
 #define CFG_EMERG_WR			8
 
-static bool queue_live(const struct virtio_dev *vd, unsigned q)
-{
-	return (vd->status & VIRTIO_STATUS_DRIVER_OK) &&
-	       !(vd->status & VIRTIO_STATUS_NEEDS_RESET) && vd->queues[q].enabled;
-}
-
 static void signal_room(struct virtio_console *c)
 {
 	uint64_t one = 1;
@@ -116,7 +110,7 @@ static void console_handle(void *opaque, unsigned q)
 	int err = 0;
 
 	pthread_mutex_lock(&vd->lock);
-	if (queue_live(vd, q))
+	if (virtio_queue_live(vd, q))
 		err = q == RX_QUEUE ? fill_rx(c, &pushed) : drain_tx(c, &pushed);
 	pthread_mutex_unlock(&vd->lock);
 	if (err)

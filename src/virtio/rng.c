@@ -45,8 +45,7 @@ static void rng_handle(void *opaque, unsigned q)
 	bool broken = false, pushed = false;
 
 	pthread_mutex_lock(&vd->lock);
-	while ((vd->status & VIRTIO_STATUS_DRIVER_OK) && !(vd->status & VIRTIO_STATUS_NEEDS_RESET) &&
-	       vd->queues[q].enabled) {
+	while (virtio_queue_live(vd, q)) {
 		enum vq_pop_result pr = vq_pop(vq, &r->chain);
 		long n;
 

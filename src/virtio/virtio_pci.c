@@ -65,6 +65,12 @@ static unsigned add_virtio_cap(struct pci_device *d, uint8_t type, uint32_t off,
 	return c;
 }
 
+bool virtio_queue_live(const struct virtio_dev *vd, unsigned q)
+{
+	return (vd->status & VIRTIO_STATUS_DRIVER_OK) &&
+	       !(vd->status & VIRTIO_STATUS_NEEDS_RESET) && vd->queues[q].enabled;
+}
+
 bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit)
 {
 	return vd->guest_features & (1ull << bit);
@@ -267,8 +273,7 @@ static void bar_write(void *opaque, uint64_t off, const void *data, unsigned len
 	if (off >= NOTIFY_OFF && off < NOTIFY_OFF + NOTIFY_MULT * vd->nr_queues) {
 		q = (unsigned)(off - NOTIFY_OFF) / NOTIFY_MULT;
 		pr_debug("virtio %u: queue %u kicked through a VM exit", vd->device_id, q);
-		if ((vd->status & VIRTIO_STATUS_DRIVER_OK) && vd->queues[q].enabled &&
-		    !(vd->status & VIRTIO_STATUS_NEEDS_RESET))
+		if (virtio_queue_live(vd, q))
 			vd->ops->notify(vd, q);
 		return;
 	}

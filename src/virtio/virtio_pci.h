@@ -110,5 +110,8 @@ void virtio_needs_reset(struct virtio_dev *vd);
 
 bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit);
 
+/* Whether queue @q may be served: driver ready, queue enabled, no reset pending. */
+bool virtio_queue_live(const struct virtio_dev *vd, unsigned q);
+
 
 #endif

@@ -231,6 +231,24 @@ static void test_queued_invalidation(void **state)
 	assert_int_equal(reg(f, DMAR_IQH_REG, 8), 32);
 }
 
+/* A tail past the end of the queue would never be reached: IQE, and the head stays put. */
+static void test_queue_tail_beyond_queue(void **state)
+{
+	struct fixture *f = *state;
+	unsigned i;
+
+	enable(f);
+	set_reg(f, DMAR_IQA_REG, QUEUE, 8);	/* QS 0: one 4 KiB page, 256 descriptors */
+	set_reg(f, DMAR_GCMD_REG, DMA_GCMD_TE | DMA_GCMD_QIE, 4);
+	for (i = 0; i < 256; i++) {
+		put64(f, QUEUE + 16 * i, VTD_INV_DESC_CC | DMA_GRAN_GLOBAL << 4);
+		put64(f, QUEUE + 16 * i + 8, 0);
+	}
+	set_reg(f, DMAR_IQT_REG, 4096 + 16, 8);
+	assert_true(reg(f, DMAR_FSTS_REG, 4) & DMA_FSTS_IQE);
+	assert_int_equal(reg(f, DMAR_IQH_REG, 8), 0);
+}
+
 /* Hostile tables: out-of-RAM pointers, reserved bits, bad context programming. */
 static void test_hostile_tables(void **state)
 {
@@ -359,6 +377,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fault_event_and_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iotlb_invalidation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queued_invalidation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_tail_beyond_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_context_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interrupt_remapping, setup, teardown),
