@@ -10,5 +10,7 @@
 int run_parse(int argc, char **argv, struct machine_config *cfg);
 int cmd_run(int argc, char **argv);
 void run_usage(FILE *f);
+/* runc's command line; argv[0] is the program or "oci". */
+int oci_main(int argc, char **argv);
 
 #endif

@@ -1,0 +1,28 @@
+/* The last steps before a container process runs: process.* applied to the calling process. */
+#ifndef VESSEL_OCI_PROCESS_H
+#define VESSEL_OCI_PROCESS_H
+
+#include "oci/seccomp.h"
+#include "oci/spec.h"
+
+#include <limits.h>
+#include <stdbool.h>
+
+/* oomScoreAdj of @pid, from outside: a user namespace may not write its own. */
+int process_set_oom(pid_t pid, const struct process_config *p);
+/* rlimits, umask and cwd (while still privileged). */
+int process_prepare(const struct process_config *p);
+/* args[0] found through the PATH of the process's env (or the default PATH). */
+int process_resolve(const struct process_config *p, char exe[PATH_MAX]);
+/*
+ * The bounding set, groups, gid and uid, then the other capability sets and
+ * no_new_privs. Without noNewPrivileges the seccomp filter is loaded here,
+ * while CAP_SYS_ADMIN is still held; *@loaded says whether it was.
+ */
+int process_identity(const struct process_config *p, bool userns, struct seccomp_filter *f,
+		     bool *loaded);
+/* Load the filter if not loaded yet, then execve; returns only on failure. */
+int process_exec(const struct process_config *p, const char *exe, struct seccomp_filter *f,
+		 bool loaded);
+
+#endif

@@ -1,0 +1,39 @@
+#include "oci/sync.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+int sync_send(int fd, enum sync_type type, const void *data, size_t len)
+{
+	uint32_t t = type;
+	struct iovec iov[2] = { { &t, sizeof(t) }, { (void *)data, len } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+
+	if (len > SYNC_MAX - sizeof(t))
+		len = iov[1].iov_len = SYNC_MAX - sizeof(t);
+	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+int sync_recv(int fd, char *buf, size_t size)
+{
+	uint32_t t;
+	struct iovec iov[2] = { { &t, sizeof(t) }, { buf, size - 1 } };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	ssize_t n;
+
+	do
+		n = recvmsg(fd, &msg, 0);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return (int)n;
+	if ((size_t)n < sizeof(t))
+		return -1;
+	buf[n - sizeof(t)] = 0;
+	return (int)t;
+}
