@@ -475,7 +475,7 @@ int container_create(const struct create_opts *o, struct container *c)
 {
 	struct init_ctx x = { .console = -1, .sync = -1, .fifo_fd = -1 };
 	struct cgroup_limits *limits = NULL;
-	int socks[2] = { -1, -1 }, clone_flags, rc = -1;
+	int socks[2] = { -1, -1 }, clone_flags, rc = -1, saved_pidns = -1;
 	pid_t pid = -1;
 	bool claimed = false, cg_made = false;
 
@@ -524,11 +524,10 @@ int container_create(const struct create_opts *o, struct container *c)
 	}
 	/* Keep the caller's fds up to --preserve-fds; every other stays out of the container. */
 	syscall(SYS_close_range, 3 + o->preserve_fds, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */);
-	if (x.ns_fd[NS_PID] >= 0 && setns(x.ns_fd[NS_PID], CLONE_NEWPID)) {
-		pr_err("joining the pid namespace %s: %s", x.spec.ns[NS_PID].path, strerror(errno));
+	if (x.ns_fd[NS_PID] >= 0 && pidns_for_children(x.ns_fd[NS_PID], &saved_pidns))
 		goto out;
-	}
 	pid = spawn_init(&x, clone_flags, socks[1], socks[0]);
+	pidns_restore(saved_pidns);
 	if (pid < 0)
 		goto out;
 	close(socks[1]);

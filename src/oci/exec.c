@@ -231,7 +231,7 @@ int container_exec(const struct container *c, const struct exec_opts *o, int *st
 	struct exec_ctx x = { .c = c, .console = -1, .sync = -1 };
 	struct oci_spec spec;
 	char *config = container_config_path(c);
-	int socks[2] = { -1, -1 }, rc = -1;
+	int socks[2] = { -1, -1 }, rc = -1, saved_pidns = -1;
 	enum container_status st = container_status(c);
 	pid_t pid = -1;
 
@@ -261,11 +261,10 @@ int container_exec(const struct container *c, const struct exec_opts *o, int *st
 		goto out;
 	}
 	syscall(SYS_close_range, 3 + o->preserve_fds, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */);
-	if (x.ns_fd[NS_PID] >= 0 && setns(x.ns_fd[NS_PID], CLONE_NEWPID)) {
-		pr_err("joining the container's pid namespace: %s", strerror(errno));
+	if (x.ns_fd[NS_PID] >= 0 && pidns_for_children(x.ns_fd[NS_PID], &saved_pidns))
 		goto out;
-	}
 	pid = fork();
+	pidns_restore(saved_pidns);
 	if (pid < 0) {
 		pr_err("fork: %s", strerror(errno));
 		goto out;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,28 @@ static int set_rlimit(const struct rlimit_entry *r)
 	else
 		pr_err("process.rlimits %s: %s", r->name, strerror(errno));
 	return -1;
+}
+
+int pidns_for_children(int fd, int *saved)
+{
+	*saved = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+	if (*saved < 0 || setns(fd, CLONE_NEWPID)) {
+		pr_err("joining the container's pid namespace: %s", strerror(errno));
+		if (*saved >= 0)
+			close(*saved);
+		*saved = -1;
+		return -1;
+	}
+	return 0;
+}
+
+void pidns_restore(int saved)
+{
+	if (saved < 0)
+		return;
+	if (setns(saved, CLONE_NEWPID))
+		pr_warn("back to our pid namespace: %s", strerror(errno));
+	close(saved);
 }
 
 int process_set_oom(pid_t pid, const struct process_config *p)

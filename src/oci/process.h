@@ -8,6 +8,13 @@
 #include <limits.h>
 #include <stdbool.h>
 
+/*
+ * Make the pid namespace @fd that of our next children; *@saved keeps ours, for
+ * pidns_restore right after the fork (threads made later, a sanitizer's too,
+ * must not land in the container).
+ */
+int pidns_for_children(int fd, int *saved);
+void pidns_restore(int saved);
 /* oomScoreAdj of @pid, from outside: a user namespace may not write its own. */
 int process_set_oom(pid_t pid, const struct process_config *p);
 /* rlimits, umask and cwd (while still privileged). */

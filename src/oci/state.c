@@ -90,11 +90,11 @@ int state_save(const struct container *c)
 	json_t *j;
 	int rc;
 
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:b, s:O}", "id", c->id,
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:b, s:o}", "id", c->id,
 		      "bundle", c->bundle, "rootfs", c->rootfs, "cgroup", c->cgroup,
 		      "created", c->created, "owner", c->owner ? c->owner : "", "pid", (int)c->pid,
 		      "startTime", (json_int_t)c->start_time, "systemdCgroup", c->systemd_cgroup,
-		      "annotations", c->annotations ? c->annotations : json_object());
+		      "annotations", c->annotations ? json_incref(c->annotations) : json_object());
 	if (!j)
 		return -1;
 	text = json_dumps(j, JSON_COMPACT);

@@ -70,9 +70,11 @@ expect_line 'virtio-blk 00:02.0: 16384 sectors \(8 MiB\)'
 
 # What the guest flushed survives a kill -9 of vessel.
 head -c 16M /dev/urandom >"$img"
-timeout 120 "$VESSEL" run --disk "$img" --cmdline "vessel.disktest vessel.test=hang" \
+# vessel itself in the background (not under timeout): the kill -9 must reach it.
+"$VESSEL" run --disk "$img" --cmdline "vessel.disktest vessel.test=hang" \
 	>"$WORK/hang.out" 2>&1 </dev/null &
 pid=$!
+trap 'kill -9 $pid 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 600); do
 	grep -q 'waiting forever' "$WORK/hang.out" && break
 	sleep 0.2
