@@ -264,7 +264,8 @@ int container_exec(const struct container *c, const struct exec_opts *o, int *st
 	if (x.ns_fd[NS_PID] >= 0 && pidns_for_children(x.ns_fd[NS_PID], &saved_pidns))
 		goto out;
 	pid = fork();
-	pidns_restore(saved_pidns);
+	if (pid)
+		pidns_restore(saved_pidns);
 	if (pid < 0) {
 		pr_err("fork: %s", strerror(errno));
 		goto out;

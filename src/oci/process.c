@@ -29,7 +29,7 @@ static int set_rlimit(const struct rlimit_entry *r)
 
 int pidns_for_children(int fd, int *saved)
 {
-	*saved = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+	*saved = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	if (*saved < 0 || setns(fd, CLONE_NEWPID)) {
 		pr_err("joining the container's pid namespace: %s", strerror(errno));
 		if (*saved >= 0)
