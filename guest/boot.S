@@ -1,7 +1,7 @@
 /*
  * Entry of the built-in guest. The VMM (or QEMU) enters pvh_start in 32-bit
  * flat protected mode with paging off and %ebx pointing to hvm_start_info.
- * We identity-map the first 4 GiB with 2 MiB pages, enter long mode and call
+ * The first 4 GiB are identity-mapped with 2 MiB pages (tables in .data); we enter long mode and call
  * guest_main(). Application processors come up through ap_tramp, a real-mode
  * block copied below 1 MiB, and reach ap_main().
  */
@@ -39,30 +39,6 @@ pvh_start:
 	mov %eax, %es
 	mov %eax, %ss
 
-	/* PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages. */
-	mov $pdpt, %eax
-	or $PTE_P_RW, %eax
-	mov %eax, pml4
-	xor %ecx, %ecx
-2:	mov %ecx, %eax
-	shl $12, %eax
-	add $pd, %eax
-	or $PTE_P_RW, %eax
-	mov %eax, pdpt(,%ecx,8)
-	inc %ecx
-	cmp $4, %ecx
-	jne 2b
-	xor %ecx, %ecx
-3:	mov %ecx, %eax
-	shl $21, %eax
-	or $PTE_LARGE, %eax
-	mov %eax, pd(,%ecx,8)
-	mov %ecx, %eax
-	shr $11, %eax		/* bits 32+ of the address: the GiB above 4 */
-	mov %eax, pd+4(,%ecx,8)
-	inc %ecx
-	cmp $2048, %ecx
-	jne 3b
 	jmp enter_long_mode
 
 	/* Shared by the BSP and the APs: paging on, long mode, 64-bit code. */
@@ -159,12 +135,26 @@ next_cpu:
 bsp_done:
 	.byte 0
 
-	.bss
+	/*
+	 * The page tables are built here, not at run time: on hosts that emulate
+	 * kernel-mode code, a 2048-step loop costs milliseconds of every boot.
+	 * PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages.
+	 */
+	.data
 	.balign 4096
 	.global pml4
-pml4:	.skip 4096
-pdpt:	.skip 4096
-pd:	.skip 4 * 4096
+pml4:	.quad pdpt + PTE_P_RW
+	.fill 511, 8, 0
+pdpt:	.quad pd + PTE_P_RW, pd + 4096 + PTE_P_RW, pd + 8192 + PTE_P_RW, pd + 12288 + PTE_P_RW
+	.fill 508, 8, 0
+pd:
+	.set page, 0
+	.rept 2048
+	.quad (page << 21) | PTE_LARGE
+	.set page, page + 1
+	.endr
+
+	.bss
 	.balign 16
 stacks:	.skip STACK_SIZE * (MAX_CPUS + 1)
 

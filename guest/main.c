@@ -340,6 +340,11 @@ void guest_main(uint32_t start_info)
 	report_memory(si);
 	acpi.rsdp = si->rsdp_paddr;
 	report_acpi();
+	/* A trivial guest (benchmarks): the VMM's own cost, not the checks'. */
+	if (streq(mode, "poweroff")) {
+		con_printf("vessel-guest: powering off at once\n");
+		acpi_poweroff(&acpi);
+	}
 	irq_init(&acpi);
 	check_uart();
 	check_rtc();

@@ -1851,6 +1851,8 @@ int cgroup_enter(const char *path, const struct cgroup_limits *l, pid_t pid)
 	struct created c = { 0 };
 	unsigned v2_ctrls;
 
+	if (!*path)
+		return 0;	/* a rootless container without a cgroup */
 	if (!t || !path_ok(path) || plan(t, l, &v2_ctrls))
 		return -1;
 	for (size_t i = 0; i < t->n; i++) {
@@ -1876,6 +1878,8 @@ int cgroup_join(const char *path, pid_t pid)
 {
 	const struct mtab *t = mtab_get();
 
+	if (!*path)
+		return 0;	/* a rootless container without a cgroup */
 	if (!t || !path_ok(path))
 		return -1;
 	return join_all(t, path, pid);
@@ -1940,6 +1944,11 @@ int cgroup_freeze(const char *path, bool frozen)
 	const char *file, *val;
 	int state = -1;
 
+	if (!*path) {
+		pr_err("this container has no cgroup of its own (made rootless): nothing to %s",
+		       frozen ? "freeze" : "thaw");
+		return -1;
+	}
 	if (freezer_dir(path, d, &h))
 		return -1;
 	file = h->v2 ? "cgroup.freeze" : "freezer.state";
@@ -1965,6 +1974,8 @@ int cgroup_frozen(const char *path)
 	const struct hier *h;
 	char d[PATH_MAX];
 
+	if (!*path)
+		return 0;
 	if (freezer_dir(path, d, &h))
 		return -1;
 	return h->v2 ? v2_frozen(d) : v1_frozen(d);
@@ -1994,6 +2005,10 @@ int cgroup_pids(const char *path, pid_t **pids, size_t *n)
 	long pid;
 	FILE *f;
 
+	if (!*path) {
+		pr_err("this container has no cgroup of its own (made rootless): its processes are not known");
+		return -1;
+	}
 	*pids = NULL;
 	*n = 0;
 	if (!t || !path_ok(path) || cg_dir(list_hier(t), path, d))
@@ -2060,6 +2075,8 @@ int cgroup_destroy(const char *path)
 	bool again = true;
 	char d[PATH_MAX];
 
+	if (!*path)
+		return 0;
 	if (!t || !path_ok(path))
 		return -1;
 	for (size_t i = 0; i < t->n; i++)

@@ -43,6 +43,7 @@ void cgroup_limits_free(struct cgroup_limits *l);
  * A devices list, even empty, denies every device it does not allow.
  */
 int cgroup_enter(const char *path, const struct cgroup_limits *l, pid_t pid);
+/* The path "" is a container without a cgroup (rootless, no limits): nothing to do, or an error. */
 /* Move @pid into an existing container cgroup (exec). */
 int cgroup_join(const char *path, pid_t pid);
 /* Freeze or thaw every process in it (v1 freezer, v2 cgroup.freeze); waits until done. */

@@ -370,6 +370,36 @@ static int device_rules(struct oci_spec *s)
 	return 0;
 }
 
+/* Whether the parent of cgroup @path is writable in the hierarchy mounted at @mnt. */
+static bool parent_writable(const char *mnt, const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s%s", mnt, path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	return !access(dir, W_OK);
+}
+
+static bool rootless_no_cgroup(const struct oci_spec *s, const char *id)
+{
+	char *path;
+	bool none;
+
+	if (!geteuid() || (s->resources && json_object_size(s->resources)))
+		return false;
+	path = cgroup_resolve(s->cgroups_path, id);
+	if (!path)
+		return false;
+	none = !parent_writable("/sys/fs/cgroup/memory", path) &&
+	       !parent_writable("/sys/fs/cgroup", path);
+	free(path);
+	if (none)
+		pr_debug("rootless: no writable cgroup for %s; the container gets none", id);
+	return none;
+}
+
 static void close_ctx(struct init_ctx *x)
 {
 	unsigned t;
@@ -481,7 +511,7 @@ int container_create(const struct create_opts *o, struct container *c)
 
 	memset(x.ns_fd, -1, sizeof(x.ns_fd));
 	if (spec_load(o->bundle, &x.spec) || plan_namespaces(&x, &clone_flags) ||
-	    device_rules(&x.spec) || cgroup_limits_parse(x.spec.resources, &limits) ||
+	    (!geteuid() && device_rules(&x.spec)) || cgroup_limits_parse(x.spec.resources, &limits) ||
 	    seccomp_filter_parse(x.spec.seccomp, &x.seccomp))
 		goto out;
 	if (x.spec.process.terminal) {
@@ -500,7 +530,9 @@ int container_create(const struct create_opts *o, struct container *c)
 	if (state_claim(c, o->root, o->id))
 		goto out;
 	claimed = true;
-	x.cgroup = cgroup_resolve(x.spec.cgroups_path, o->id);
+	/* Rootless, without limits and without a cgroup it may write: none, as runc. */
+	x.cgroup = rootless_no_cgroup(&x.spec, o->id) ? strdup("") :
+		   cgroup_resolve(x.spec.cgroups_path, o->id);
 	c->cgroup = x.cgroup ? strdup(x.cgroup) : NULL;
 	if (asprintf(&x.fifo, "%s/exec.fifo", c->dir) < 0 || !c->cgroup ||
 	    fill_record(c, o, x.spec.root_path, x.spec.root_json))
@@ -642,7 +674,7 @@ static int kill_all(const struct container *c, int sig)
 	pid_t *pids = NULL;
 	size_t n = 0, i;
 
-	if (cgroup_pids(c->cgroup, &pids, &n))
+	if (!*c->cgroup || cgroup_pids(c->cgroup, &pids, &n))
 		n = 0;
 	for (i = 0; i < n; i++)
 		kill(pids[i], sig);

@@ -116,4 +116,28 @@ want=$(readlink /proc/self/ns/net)
 	fail "the container is not in the joined network namespace"
 [ "$(tail -n1 <<<"$out")" != "$want" ] || fail "the container shares the host's network namespace"
 umount "$WORK/netns"
+
+# Rootless: an unprivileged user with `spec --rootless`'s user namespace (its own uid
+# mapped to root) and no cgroup, since it may write none.
+R="$WORK/rootless"
+mkdir -p "$R"
+chown nobody "$R"
+as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$R" "$@"; }
+make_bundle "$R/b" >/dev/null
+rm "$R/b/config.json"
+chown -R nobody "$R/b"
+as_nobody "$RUNC" spec --rootless --bundle "$R/b"
+nobody_id=$(id -u nobody)
+edit "$R/b" 'c["process"]["terminal"] = False; c["root"]["readonly"] = False
+for m in c["linux"]["uidMappings"] + c["linux"]["gidMappings"]:
+    m["hostID"] = '"$nobody_id"'
+c["linux"]["gidMappings"][0]["hostID"] = '"$(id -g nobody)"'
+'
+args "$R/b" sh -c 'echo "rootless=$(id -u) $(tr -s " " <"/proc/self/uid_map")"'
+status=0
+out=$(cd "$R" && as_nobody "$RUNC" run --bundle "$R/b" rl1 2>&1) || status=$?
+printf '%s\n' "$out" | sed 's/^/  | /'
+expect_status 0
+expect_out "^rootless=0 +0 $nobody_id 1$"
+[ -z "$(ls "$R/vessel" 2>/dev/null)" ] || fail "a rootless run left its state"
 echo ok

@@ -74,7 +74,7 @@ head -c 16M /dev/urandom >"$img"
 "$VESSEL" run --disk "$img" --cmdline "vessel.disktest vessel.test=hang" \
 	>"$WORK/hang.out" 2>&1 </dev/null &
 pid=$!
-trap 'kill -9 $pid 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 600); do
 	grep -q 'waiting forever' "$WORK/hang.out" && break
 	sleep 0.2
