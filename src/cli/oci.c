@@ -6,6 +6,7 @@
 #include "oci/list.h"
 #include "oci/spec.h"
 #include "oci/state.h"
+#include "oci/terminal.h"
 #include "core/log.h"
 
 #include <errno.h>
@@ -206,11 +207,22 @@ static int cmd_oci_run(const struct globals *g, int argc, char **argv)
 	struct create_opts co;
 	struct container c;
 	const char *id;
-	int i = parse_opts("run", argc, argv, 1, opts), status;
+	int i = parse_opts("run", argc, argv, 1, opts), status, rc, master;
+	int pty_socks[2] = { -1, -1 };
 
 	if (i < 0 || !(id = one_id("run", argc, argv, i)) || fill_create(g, opts, id, &co))
 		return 2;
-	if (container_create(&co, &c))
+	/* In the foreground without a console socket, a terminal's master comes to us. */
+	if (!co.console_socket && !opt_set(opts, "detach") &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pty_socks) == 0)
+		co.console_fd = pty_socks[1];
+	rc = container_create(&co, &c);
+	if (pty_socks[1] >= 0)
+		close(pty_socks[1]);
+	master = rc || pty_socks[0] < 0 ? -1 : terminal_recv_master(pty_socks[0]);
+	if (pty_socks[0] >= 0)
+		close(pty_socks[0]);
+	if (rc)
 		return 1;
 	if (container_start(&c)) {
 		container_delete(&c, true);
@@ -220,6 +232,10 @@ static int cmd_oci_run(const struct globals *g, int argc, char **argv)
 	if (opt_set(opts, "detach")) {
 		state_free(&c);
 		return 0;
+	}
+	if (master >= 0) {
+		terminal_proxy(master);
+		close(master);
 	}
 	status = wait_forwarding(c.pid);
 	if (!opt_set(opts, "keep"))

@@ -2,6 +2,7 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,4 +88,71 @@ err:
 	close(master);
 	close(slave);
 	return -1;
+}
+
+int terminal_recv_master(int sock)
+{
+	char buf[64], ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* Copy what @from has to @to; 0 at end of input. */
+static int pump(int from, int to)
+{
+	char buf[4096];
+	ssize_t n = read(from, buf, sizeof(buf)), off = 0;
+
+	if (n <= 0)
+		return n < 0 && errno == EINTR ? 1 : 0;
+	while (off < n) {
+		ssize_t w = write(to, buf + off, (size_t)(n - off));
+
+		if (w < 0 && errno != EINTR)
+			return 0;
+		off += w > 0 ? w : 0;
+	}
+	return 1;
+}
+
+void terminal_proxy(int master)
+{
+	struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+			       { .fd = master, .events = POLLIN } };
+	struct termios saved, raw;
+	struct winsize ws;
+	bool is_tty = isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved);
+
+	if (is_tty) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+		if (!ioctl(STDIN_FILENO, TIOCGWINSZ, &ws))
+			ioctl(master, TIOCSWINSZ, &ws);
+	}
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents && !pump(master, STDOUT_FILENO))
+			break;	/* EIO: the container's side is closed */
+		if (p[0].revents && !pump(STDIN_FILENO, master))
+			p[0].fd = -1;	/* our input ended: keep showing output */
+	}
+	if (is_tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 }

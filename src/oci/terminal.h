@@ -10,4 +10,13 @@ int console_socket_connect(const char *path);
  */
 int terminal_setup(int sock, unsigned short rows, unsigned short cols);
 
+/* The pty master sent over @sock, if one was (does not wait): -1 if none. */
+int terminal_recv_master(int sock);
+/*
+ * `run` without --console-socket: our stdin to the pty and its output to our
+ * stdout, our terminal raw meanwhile (and its size passed on), until the
+ * container's side closes.
+ */
+void terminal_proxy(int master);
+
 #endif

@@ -82,4 +82,15 @@ grep -q 'tty-ok' "$WORK/tty.out" || fail "no output through the pty"
 oci create --bundle "$B" e3
 expect_status 1
 expect_out 'process.terminal is true: --console-socket is needed'
+
+# run in the foreground without a console socket: vessel takes the pty itself and
+# passes our terminal (here script(1)'s) through to it.
+args "$B" sh -c 'read line; echo "got $line on $(tty)"; exit 4'
+track e4
+status=0
+out=$(echo typed-in | timeout 60 script -qec "$RUNC --root $ROOT run --bundle $B e4" /dev/null | tr -d '\r') ||
+	status=$?
+printf '%s\n' "$out" | sed 's/^/  | /'
+expect_status 4
+expect_out '^got typed-in on /dev/pts/0$'
 echo ok
