@@ -477,10 +477,11 @@ static int cmd_ps(const struct globals *g, int argc, char **argv)
 	return oci_ps(g->root, argv[i], !strcmp(fmt, "json"), argv + i + 1);
 }
 
-static int cmd_features(int argc, char **argv)
+static int cmd_features(const struct globals *g, int argc, char **argv)
 {
 	json_t *j;
 
+	(void)g;
 	(void)argv;
 	if (argc > 1)
 		return 2;
@@ -491,7 +492,7 @@ static int cmd_features(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_spec(int argc, char **argv)
+static int cmd_spec(const struct globals *g, int argc, char **argv)
 {
 	struct opt opts[] = { { .name = "bundle", .short_name = 'b', .has_arg = true },
 			      { .name = "rootless" }, { 0 } };
@@ -499,6 +500,7 @@ static int cmd_spec(int argc, char **argv)
 	char path[PATH_MAX];
 	json_t *j;
 
+	(void)g;
 	if (i < 0 || i != argc)
 		return 2;
 	snprintf(path, sizeof(path), "%s/config.json", opt_value(opts, "bundle", "."));
@@ -569,6 +571,27 @@ static int open_log(struct opt *gopts)
 	return 0;
 }
 
+static int cmd_pause_one(const struct globals *g, int argc, char **argv)
+{
+	return cmd_pause(g, argc, argv, true);
+}
+
+static int cmd_resume(const struct globals *g, int argc, char **argv)
+{
+	return cmd_pause(g, argc, argv, false);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct globals *g, int argc, char **argv);
+} commands[] = {
+	{ "create", cmd_create }, { "start", cmd_start }, { "run", cmd_oci_run },
+	{ "state", cmd_state }, { "kill", cmd_kill }, { "delete", cmd_delete },
+	{ "exec", cmd_exec }, { "list", cmd_list }, { "ps", cmd_ps },
+	{ "pause", cmd_pause_one }, { "resume", cmd_resume }, { "features", cmd_features },
+	{ "spec", cmd_spec },
+};
+
 int oci_main(int argc, char **argv)
 {
 	struct opt gopts[] = {
@@ -581,6 +604,7 @@ int oci_main(int argc, char **argv)
 	struct globals g;
 	const char *cmd;
 	int i = parse_opts("vessel", argc, argv, 1, gopts);
+	size_t k;
 
 	if (i < 0)
 		return 2;
@@ -600,30 +624,9 @@ int oci_main(int argc, char **argv)
 	cmd = argv[i];
 	argc -= i;
 	argv += i;
-	if (!strcmp(cmd, "create"))
-		return cmd_create(&g, argc, argv);
-	if (!strcmp(cmd, "start"))
-		return cmd_start(&g, argc, argv);
-	if (!strcmp(cmd, "run"))
-		return cmd_oci_run(&g, argc, argv);
-	if (!strcmp(cmd, "state"))
-		return cmd_state(&g, argc, argv);
-	if (!strcmp(cmd, "kill"))
-		return cmd_kill(&g, argc, argv);
-	if (!strcmp(cmd, "delete"))
-		return cmd_delete(&g, argc, argv);
-	if (!strcmp(cmd, "exec"))
-		return cmd_exec(&g, argc, argv);
-	if (!strcmp(cmd, "list"))
-		return cmd_list(&g, argc, argv);
-	if (!strcmp(cmd, "ps"))
-		return cmd_ps(&g, argc, argv);
-	if (!strcmp(cmd, "pause") || !strcmp(cmd, "resume"))
-		return cmd_pause(&g, argc, argv, !strcmp(cmd, "pause"));
-	if (!strcmp(cmd, "features"))
-		return cmd_features(argc, argv);
-	if (!strcmp(cmd, "spec"))
-		return cmd_spec(argc, argv);
+	for (k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+		if (!strcmp(cmd, commands[k].name))
+			return commands[k].fn(&g, argc, argv);
 	if (!strcmp(cmd, "help")) {
 		oci_usage(stdout);
 		return 0;

@@ -573,13 +573,8 @@ int container_create(const struct create_opts *o, struct container *c)
 	cg_made = true;
 	if (serve_init(&x, c, socks[0]) || copy_config(o->bundle, c) || state_save(c))
 		goto out;
-	if (o->pid_file) {
-		char text[16];
-
-		snprintf(text, sizeof(text), "%d", (int)pid);
-		if (write_file_atomic(o->pid_file, text))
-			goto out;
-	}
+	if (write_pid_file(o->pid_file, pid))
+		goto out;
 	rc = 0;
 out:
 	if (rc && pid > 0) {

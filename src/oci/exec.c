@@ -234,6 +234,7 @@ int container_exec(const struct container *c, const struct exec_opts *o, int *st
 	int socks[2] = { -1, -1 }, rc = -1, saved_pidns = -1;
 	enum container_status st = container_status(c);
 	pid_t pid = -1;
+	unsigned t;
 
 	memset(x.ns_fd, -1, sizeof(x.ns_fd));
 	if (st != ST_RUNNING && st != ST_CREATED) {
@@ -277,23 +278,18 @@ int container_exec(const struct container *c, const struct exec_opts *o, int *st
 	}
 	close(socks[1]);
 	socks[1] = -1;
-	if (process_set_oom(pid, &x.proc) || cgroup_join(c->cgroup, pid) || sync_send(socks[0], SYNC_GO, NULL, 0) ||
-	    await_exec(socks[0])) {
+	if (process_set_oom(pid, &x.proc) || cgroup_join(c->cgroup, pid) ||
+	    sync_send(socks[0], SYNC_GO, NULL, 0) || await_exec(socks[0])) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		goto out;
 	}
-	if (o->pid_file) {
-		char text[16];
-
-		snprintf(text, sizeof(text), "%d", (int)pid);
-		if (write_file_atomic(o->pid_file, text))
-			goto out;
-	}
+	if (write_pid_file(o->pid_file, pid))
+		goto out;
 	*status = o->detach ? 0 : wait_forwarding(pid);
 	rc = 0;
 out:
-	for (unsigned t = 0; t < NS_COUNT; t++)
+	for (t = 0; t < NS_COUNT; t++)
 		if (x.ns_fd[t] >= 0)
 			close(x.ns_fd[t]);
 	if (x.console >= 0)

@@ -84,6 +84,16 @@ int write_file_atomic(const char *path, const char *text)
 	return 0;
 }
 
+int write_pid_file(const char *path, pid_t pid)
+{
+	char text[16];
+
+	if (!path)
+		return 0;
+	snprintf(text, sizeof(text), "%d", (int)pid);
+	return write_file_atomic(path, text);
+}
+
 int state_save(const struct container *c)
 {
 	char path[PATH_MAX], *text;

@@ -44,6 +44,8 @@ json_t *container_oci_state(const struct container *c, enum container_status s);
 
 /* proc(5) start time of @pid; 0 if it is gone. */
 unsigned long long pid_start_time(pid_t pid);
+/* --pid-file: @pid written to @path atomically (NULL: nothing to do). */
+int write_pid_file(const char *path, pid_t pid);
 /* Write @text to @path atomically (a temporary file renamed over it). */
 int write_file_atomic(const char *path, const char *text);
 
