@@ -209,9 +209,13 @@ static int cmd_oci_run(const struct globals *g, int argc, char **argv)
 	const char *id;
 	int i = parse_opts("run", argc, argv, 1, opts), status, rc, master;
 	int pty_socks[2] = { -1, -1 };
+	sigset_t sigs;
 
 	if (i < 0 || !(id = one_id("run", argc, argv, i)) || fill_create(g, opts, id, &co))
 		return 2;
+	/* Signals wait until the container can have them (wait_forwarding, terminal_proxy). */
+	forwarded_signals(&sigs);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	/* In the foreground without a console socket, a terminal's master comes to us. */
 	if (!co.console_socket && !opt_set(opts, "detach") &&
 	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pty_socks) == 0)
@@ -234,7 +238,7 @@ static int cmd_oci_run(const struct globals *g, int argc, char **argv)
 		return 0;
 	}
 	if (master >= 0) {
-		terminal_proxy(master);
+		terminal_proxy(master, c.pid);
 		close(master);
 	}
 	status = wait_forwarding(c.pid);
@@ -427,7 +431,7 @@ static int cmd_exec(const struct globals *g, int argc, char **argv)
 	eo.additional_gids = gids;
 	eo.n_additional_gids = k;
 	eo.tty = opt_set(opts, "tty");
-	eo.tty_set = eo.tty;
+	eo.tty_set = true;	/* as runc: exec has a terminal only with --tty */
 	eo.no_new_privs = opt_set(opts, "no-new-privs");
 	eo.detach = opt_set(opts, "detach");
 	eo.console_socket = opt_value(opts, "console-socket", NULL);

@@ -1845,6 +1845,33 @@ static bool path_ok(const char *path)
 	return false;
 }
 
+/* Whether @path already holds processes in some hierarchy: then it is not ours to take. */
+static bool populated(const struct mtab *t, const char *path)
+{
+	char d[PATH_MAX], file[PATH_MAX + 16], buf[16];
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		int fd;
+		ssize_t n;
+
+		if (!hier_used(&t->h[i]) || cg_dir(&t->h[i], path, d))
+			continue;
+		snprintf(file, sizeof(file), "%s/cgroup.procs", d);
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+		if (n > 0) {
+			pr_err("cgroup %s already has processes (in %s): it is not this container's",
+			       path, d);
+			return true;
+		}
+	}
+	return false;
+}
+
 int cgroup_enter(const char *path, const struct cgroup_limits *l, pid_t pid)
 {
 	const struct mtab *t = mtab_get();
@@ -1853,7 +1880,7 @@ int cgroup_enter(const char *path, const struct cgroup_limits *l, pid_t pid)
 
 	if (!*path)
 		return 0;	/* a rootless container without a cgroup */
-	if (!t || !path_ok(path) || plan(t, l, &v2_ctrls))
+	if (!t || !path_ok(path) || plan(t, l, &v2_ctrls) || populated(t, path))
 		return -1;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct hier *h = &t->h[i];

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -147,7 +148,15 @@ static int init_setup(struct init_ctx *x, char *buf, char exe[PATH_MAX], int *fi
 	struct oci_spec *s = &x->spec;
 	bool userns = s->ns[NS_USER].enabled;
 
-	if (sync_recv(x->sync, buf, SYNC_MAX) != SYNC_GO || join_namespaces(x))
+	if (sync_recv(x->sync, buf, SYNC_MAX) != SYNC_GO)
+		return -1;
+	/*
+	 * Until its execve the process is this runtime: processes of the container
+	 * must not reach it through /proc (its binary, its fds: CVE-2019-5736).
+	 * Not before GO: an unprivileged runtime writes our id maps until then.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (join_namespaces(x))
 		return -1;
 	if (userns && (setresgid(0, 0, 0) || setresuid(0, 0, 0)))
 		pr_debug("becoming root in the user namespace: %s", strerror(errno));
@@ -162,7 +171,8 @@ static int init_setup(struct init_ctx *x, char *buf, char exe[PATH_MAX], int *fi
 	if (rootfs_enter(s, x->no_pivot) || rootfs_finish(s))
 		return -1;
 	if (s->process.terminal &&
-	    terminal_setup(x->console, s->process.console_rows, s->process.console_cols))
+	    terminal_setup(x->console, s->process.console_rows, s->process.console_cols,
+			   s->process.uid, s->process.gid, true))
 		return -1;
 	if (process_prepare(&s->process) || process_resolve(&s->process, exe))
 		return -1;
@@ -176,6 +186,7 @@ static void __attribute__((noreturn)) init_main(struct init_ctx *x)
 	bool loaded = false;
 	int fifo_fd = -1;
 
+	sigprocmask(SIG_SETMASK, &(sigset_t){ 0 }, NULL);
 	init_sync = x->sync;
 	log_set_sink(init_log_sink);
 	if (init_setup(x, buf, exe, &fifo_fd, &loaded)) {
@@ -183,12 +194,17 @@ static void __attribute__((noreturn)) init_main(struct init_ctx *x)
 		_exit(1);
 	}
 	started = status_text(buf, "created");
+	if (!started) {
+		pr_err("the state for the startContainer hooks: out of memory");
+		sync_send(x->sync, SYNC_LOG_ERR, "", 0);
+		_exit(1);
+	}
 	sync_send(x->sync, SYNC_CREATED, NULL, 0);
 	log_set_sink(NULL);
 	close(x->sync);
 	if (wait_for_start(fifo_fd))
 		_exit(1);
-	if (started && hooks_run(&x->spec.hooks[HOOK_START_CONTAINER], "startContainer", started))
+	if (hooks_run(&x->spec.hooks[HOOK_START_CONTAINER], "startContainer", started))
 		_exit(1);
 	free(started);
 	process_exec(&x->spec.process, exe, x->seccomp, loaded);
@@ -361,6 +377,8 @@ static int device_rules(struct oci_spec *s)
 	for (i = 0; i < s->n_devices; i++) {
 		char t[2] = { s->devices[i].type == 'u' ? 'c' : s->devices[i].type, 0 };
 
+		if (s->devices[i].type == 'p')
+			continue;	/* a FIFO is no device to the cgroup */
 		json_array_append_new(rules, json_pack("{s:b, s:s, s:I, s:I, s:s}", "allow", 1,
 						       "type", t, "major", (json_int_t)s->devices[i].major,
 						       "minor", (json_int_t)s->devices[i].minor,
@@ -443,6 +461,12 @@ static int serve_init(struct init_ctx *x, struct container *c, int sock)
 			state = state_text(c->id, c->bundle, c->pid, c->annotations, "creating");
 			if (!state)
 				return -1;
+			if (strlen(state) > SYNC_MAX - 64) {
+				pr_err("container %s: its state (annotations) is over %d KiB", c->id,
+				       SYNC_MAX / 1024 - 1);
+				free(state);
+				return -1;
+			}
 			if (hooks_run(&x->spec.hooks[HOOK_PRESTART], "prestart", state) ||
 			    hooks_run(&x->spec.hooks[HOOK_CREATE_RUNTIME], "createRuntime", state) ||
 			    sync_send(sock, SYNC_HOOKS_DONE, state, strlen(state))) {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,17 +26,23 @@
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
+void forwarded_signals(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaddset(set, forwarded[i]);
+}
+
 int wait_forwarding(pid_t pid)
 {
 	sigset_t set, old;
 	siginfo_t si;
-	size_t i;
 	int status;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaddset(&set, forwarded[i]);
+	forwarded_signals(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	for (;;) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
@@ -183,7 +190,8 @@ static int exec_setup(struct exec_ctx *x, char exe[PATH_MAX], bool *loaded)
 		}
 	}
 	if (x->proc.terminal &&
-	    terminal_setup(x->console, x->proc.console_rows, x->proc.console_cols))
+	    terminal_setup(x->console, x->proc.console_rows, x->proc.console_cols, x->proc.uid,
+			   x->proc.gid, false))
 		return -1;
 	if (process_prepare(&x->proc) || process_resolve(&x->proc, exe))
 		return -1;
@@ -204,6 +212,8 @@ static void __attribute__((noreturn)) exec_child(struct exec_ctx *x)
 	char exe[PATH_MAX];
 	bool loaded = false;
 
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* as the init: see container.c */
+	sigprocmask(SIG_SETMASK, &(sigset_t){ 0 }, NULL);
 	exec_sync = x->sync;
 	log_set_sink(exec_log_sink);
 	if (!exec_setup(x, exe, &loaded))

@@ -4,6 +4,7 @@
 
 #include "oci/state.h"
 
+#include <signal.h>
 #include <stdbool.h>
 
 struct exec_opts {
@@ -23,5 +24,7 @@ int container_exec(const struct container *c, const struct exec_opts *o, int *st
 
 /* Wait for our child @pid, passing on the signals we get; its status as a shell gives it. */
 int wait_forwarding(pid_t pid);
+/* The signals wait_forwarding passes on (and SIGCHLD); block them before the child exists. */
+void forwarded_signals(sigset_t *set);
 
 #endif

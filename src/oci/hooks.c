@@ -18,6 +18,7 @@ static void hook_child(const struct hook *h, int in)
 	char *const empty[] = { NULL };
 	char *argv0[] = { h->path, NULL };
 
+	sigprocmask(SIG_SETMASK, &(sigset_t){ 0 }, NULL);	/* `run` blocks some */
 	if (dup2(in, STDIN_FILENO) < 0)
 		_exit(126);
 	execve(h->path, h->args ? h->args : argv0, h->env ? h->env : empty);
@@ -52,6 +53,7 @@ static int run_one(const struct hook *h, const char *kind, const char *state)
 {
 	int fds[2], status = 0, rc;
 	size_t len = strlen(state);
+	struct sigaction old_pipe;
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC)) {
@@ -70,10 +72,14 @@ static int run_one(const struct hook *h, const char *kind, const char *state)
 		hook_child(h, fds[0]);
 	}
 	close(fds[0]);
-	/* A hook that does not read its stdin must not block us: SIGPIPE is ignored. */
-	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A hook that does not read its stdin must not kill us with SIGPIPE; the
+	 * disposition is put back, as the container's init execs after its hooks.
+	 */
+	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_pipe);
 	if (write(fds[1], state, len) < 0 && errno != EPIPE)
 		pr_debug("%s hook %s: writing the state: %s", kind, h->path, strerror(errno));
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	close(fds[1]);
 	rc = wait_hook(pid, h->timeout, &status);
 	if (rc == 1) {

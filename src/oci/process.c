@@ -146,11 +146,17 @@ int process_identity(const struct process_config *p, bool userns, struct seccomp
 			return -1;
 		*loaded = true;
 	}
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || set_ids(p, userns) ||
-	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0))
+	/*
+	 * Without process.capabilities the uid decides, as runc: root keeps the
+	 * runtime's set, any other uid loses all at the uid change.
+	 */
+	if (!p->has_caps) {
+		if (set_ids(p, userns))
+			return -1;
+	} else if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) || set_ids(p, userns) ||
+		   prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) || caps_apply(&p->caps)) {
 		return -1;
-	if (caps_apply(p->has_caps ? &p->caps : &(struct caps){ 0 }))
-		return -1;
+	}
 	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 		pr_err("process.noNewPrivileges: %s", strerror(errno));
 		return -1;

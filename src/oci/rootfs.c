@@ -258,7 +258,12 @@ static int mount_one(int rootfd, const struct oci_spec *s, const struct mount_en
 		rc = 0;
 	} else if (!strcmp(m->type, "sysfs") && (errno == EPERM || errno == EBUSY)) {
 		/* Without its own network namespace a user namespace may not mount sysfs. */
-		rc = do_mount("/sys", target, NULL, MS_BIND | MS_REC, NULL, m->destination);
+		rc = do_mount("/sys", target, NULL, MS_BIND | MS_REC, NULL, m->destination) ||
+		     ((m->flags & BIND_REMOUNT_FLAGS) &&
+		      (reopen(rootfd, m->destination, &fd, target, sizeof(target)) ||
+		       do_mount(NULL, target, NULL,
+				MS_BIND | MS_REMOUNT | (m->flags & BIND_REMOUNT_FLAGS), NULL,
+				m->destination)));
 	} else {
 		pr_err("mount %s (%s): %s", m->destination, m->type, strerror(errno));
 		rc = -1;
@@ -293,7 +298,8 @@ static int make_device(int rootfd, const char *path, char type, unsigned major, 
 	} else {
 		char dir[PATH_MAX], *slash;
 		const char *name;
-		mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+		mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR, old_mask;
+		int rc;
 
 		snprintf(dir, sizeof(dir), "%s", path);
 		slash = strrchr(dir, '/');
@@ -305,9 +311,11 @@ static int make_device(int rootfd, const char *path, char type, unsigned major, 
 			return -1;
 		}
 		unlinkat(fd, name, 0);
-		if (mknodat(fd, name, kind | (mode & 07777), makedev(major, minor)) ||
-		    fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW) ||
-		    fchmodat(fd, name, mode & 07777, 0)) {
+		/* The mode set by mknod itself (umask off): no later chmod through a path. */
+		old_mask = umask(0);
+		rc = mknodat(fd, name, kind | (mode & 07777), makedev(major, minor));
+		umask(old_mask);
+		if (rc || fchownat(fd, name, uid, gid, AT_SYMLINK_NOFOLLOW)) {
 			pr_err("device %s: %s", path, strerror(errno));
 			close(fd);
 			return -1;
@@ -361,6 +369,30 @@ static int make_devices(int rootfd, const struct oci_spec *s, bool userns)
 	return 0;
 }
 
+/*
+ * The mount holding the rootfs, made private: with shared propagation on /
+ * (rootfsPropagation "shared", or a host whose / is shared) the container's
+ * mounts would otherwise reach the host, and pivot_root would refuse.
+ */
+static int parent_mount_private(const char *root)
+{
+	char path[PATH_MAX], *slash;
+
+	snprintf(path, sizeof(path), "%s", root);
+	for (;;) {
+		slash = strrchr(path, '/');
+		if (!slash)
+			return -1;
+		*(slash == path ? slash + 1 : slash) = 0;
+		if (!mount(NULL, path, NULL, MS_PRIVATE, NULL))
+			return 0;
+		if (errno != EINVAL || !strcmp(path, "/")) {
+			pr_err("making the mount of %s private: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+}
+
 int rootfs_prepare(const struct oci_spec *s, const char *cgroup_path, bool userns)
 {
 	unsigned long prop = s->rootfs_propagation ? s->rootfs_propagation : MS_SLAVE | MS_REC;
@@ -368,6 +400,7 @@ int rootfs_prepare(const struct oci_spec *s, const char *cgroup_path, bool usern
 	size_t i;
 
 	if (do_mount(NULL, "/", NULL, prop | MS_REC, NULL, "/ (propagation)") ||
+	    parent_mount_private(s->root_path) ||
 	    do_mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL, s->root_path))
 		return -1;
 	rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -514,10 +514,39 @@ static int parse_sysctl(const json_t *lx, struct oci_spec *spec)
 	return 0;
 }
 
+/*
+ * Only sysctls of the container's own namespaces (runc's list): any other is
+ * the host's, and a container must not change those.
+ */
+static int check_sysctl(const struct oci_spec *spec, const char *key)
+{
+	static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+					   "kernel.sem", "kernel.shmall", "kernel.shmmax",
+					   "kernel.shmmni", "kernel.shm_rmid_forced" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ipc) / sizeof(ipc[0]); i++)
+		if (!strcmp(key, ipc[i]))
+			return spec->ns[NS_IPC].enabled ? 0 :
+			       oj_error("linux.sysctl", key, "needs an ipc namespace");
+	if (!strncmp(key, "fs.mqueue.", 10))
+		return spec->ns[NS_IPC].enabled ? 0 :
+		       oj_error("linux.sysctl", key, "needs an ipc namespace");
+	if (!strncmp(key, "net.", 4))
+		return spec->ns[NS_NET].enabled ? 0 :
+		       oj_error("linux.sysctl", key, "needs a network namespace");
+	if (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname"))
+		return spec->ns[NS_UTS].enabled ? 0 :
+		       oj_error("linux.sysctl", key, "needs a uts namespace");
+	return oj_error("linux.sysctl", key, "not a sysctl of the container's namespaces "
+			"(it would change the host's)");
+}
+
 static int parse_linux(const json_t *root, struct oci_spec *spec)
 {
 	json_t *lx = NULL;
 	const char *prop = NULL;
+	size_t i;
 
 	if (oj_object(root, "linux", "", &lx))
 		return -1;
@@ -534,6 +563,9 @@ static int parse_linux(const json_t *root, struct oci_spec *spec)
 	    oj_object(lx, "resources", "linux", &spec->resources) ||
 	    oj_object(lx, "seccomp", "linux", &spec->seccomp))
 		return -1;
+	for (i = 0; i < spec->n_sysctl; i++)
+		if (check_sysctl(spec, spec->sysctl[i].key))
+			return -1;
 	if (prop && !(spec->rootfs_propagation = find_propagation(prop)))
 		return oj_error("linux", "rootfsPropagation", "unknown propagation '%s'", prop);
 	if ((spec->n_uid_maps || spec->n_gid_maps) &&

@@ -12,8 +12,10 @@ int sync_send(int fd, enum sync_type type, const void *data, size_t len)
 	struct iovec iov[2] = { { &t, sizeof(t) }, { (void *)data, len } };
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
 
-	if (len > SYNC_MAX - sizeof(t))
-		len = iov[1].iov_len = SYNC_MAX - sizeof(t);
+	if (len > SYNC_MAX - sizeof(t)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
 	while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
 		if (errno != EINTR)
 			return -1;

@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -50,7 +53,28 @@ static int send_fd(int sock, int fd)
 	return sendmsg(sock, &msg, 0) < 0 ? -1 : 0;
 }
 
-int terminal_setup(int sock, unsigned short rows, unsigned short cols)
+/* /dev/console is the container's pty (config-linux.md, "/dev/console"). */
+static int bind_console(int master)
+{
+	char pts[32];
+	unsigned n;
+	int fd;
+
+	if (ioctl(master, TIOCGPTN, &n))
+		return -1;
+	snprintf(pts, sizeof(pts), "/dev/pts/%u", n);
+	fd = open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	if (mount(pts, "/dev/console", NULL, MS_BIND, NULL)) {
+		pr_err("terminal: binding %s on /dev/console: %s", pts, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int terminal_setup(int sock, unsigned short rows, unsigned short cols, uid_t uid, gid_t gid,
+		   bool console)
 {
 	struct winsize ws = { .ws_row = rows, .ws_col = cols };
 	int master, slave, unlock = 0;
@@ -69,6 +93,11 @@ int terminal_setup(int sock, unsigned short rows, unsigned short cols)
 	}
 	if ((rows || cols) && ioctl(slave, TIOCSWINSZ, &ws))
 		pr_warn("terminal: window size: %s", strerror(errno));
+	/* The process's own terminal: it may reopen it (/dev/tty) as its user. */
+	if (fchown(slave, uid, gid))
+		pr_warn("terminal: giving the pty to %u:%u: %s", uid, gid, strerror(errno));
+	if (console && bind_console(master))
+		goto err;
 	if (send_fd(sock, master)) {
 		pr_err("terminal: sending the pty over the console socket: %s", strerror(errno));
 		goto err;
@@ -127,13 +156,33 @@ static int pump(int from, int to)
 	return 1;
 }
 
-void terminal_proxy(int master)
+/* A signal `run` blocked: a new window size goes to the pty, the others to the process. */
+static void pass_signal(int sfd, int master, pid_t pid)
 {
-	struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
-			       { .fd = master, .events = POLLIN } };
+	struct signalfd_siginfo si;
+	struct winsize ws;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si) || si.ssi_signo == SIGCHLD)
+		return;
+	if (si.ssi_signo == SIGWINCH) {
+		if (!ioctl(STDIN_FILENO, TIOCGWINSZ, &ws))
+			ioctl(master, TIOCSWINSZ, &ws);
+		return;
+	}
+	kill(pid, (int)si.ssi_signo);
+}
+
+void terminal_proxy(int master, pid_t pid)
+{
+	struct pollfd p[3] = { { .fd = STDIN_FILENO, .events = POLLIN },
+			       { .fd = master, .events = POLLIN }, { .fd = -1, .events = POLLIN } };
 	struct termios saved, raw;
 	struct winsize ws;
 	bool is_tty = isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved);
+	sigset_t blocked;
+
+	sigprocmask(SIG_BLOCK, NULL, &blocked);
+	p[2].fd = signalfd(-1, &blocked, SFD_CLOEXEC);
 
 	if (is_tty) {
 		raw = saved;
@@ -143,7 +192,7 @@ void terminal_proxy(int master)
 			ioctl(master, TIOCSWINSZ, &ws);
 	}
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -152,7 +201,11 @@ void terminal_proxy(int master)
 			break;	/* EIO: the container's side is closed */
 		if (p[0].revents && !pump(STDIN_FILENO, master))
 			p[0].fd = -1;	/* our input ended: keep showing output */
+		if (p[2].revents)
+			pass_signal(p[2].fd, master, pid);
 	}
+	if (p[2].fd >= 0)
+		close(p[2].fd);
 	if (is_tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 }

@@ -70,7 +70,7 @@ python3 "$WORK/console.py" "$WORK/console.sock" "$WORK/tty.out" &
 pyp=$!
 for _ in $(seq 50); do [ -e "$WORK/console.sock.ready" ] && break; sleep 0.1; done
 edit "$B" 'c["process"]["terminal"] = True; c["process"]["consoleSize"] = {"height": 30, "width": 100}'
-args "$B" sh -c 'tty; stty size; echo tty-ok'
+args "$B" sh -c 'tty; stty size; ls -l /dev/console; echo tty-ok'
 track e2
 oci run --console-socket "$WORK/console.sock" --bundle "$B" e2
 expect_status 0
@@ -79,6 +79,7 @@ tr -d '\r' <"$WORK/tty.out" | sed 's/^/  tty| /'
 grep -q '^/dev/pts/0' "$WORK/tty.out" || fail "the process's stdio is not the pty"
 grep -q '^30 100' "$WORK/tty.out" || fail "consoleSize not applied"
 grep -q 'tty-ok' "$WORK/tty.out" || fail "no output through the pty"
+grep -Eq '^c.* 136, +0 .*/dev/console' "$WORK/tty.out" || fail "/dev/console is not the pty"
 oci create --bundle "$B" e3
 expect_status 1
 expect_out 'process.terminal is true: --console-socket is needed'

@@ -87,4 +87,18 @@ args "$B" sh -c 'exit 7'
 oci run --bundle "$B" t2
 expect_status 7
 [ ! -e "$ROOT/t2" ] || fail "run left its state"
+
+# A signal to `run` reaches the container's process (here a shell trapping it).
+args "$B" sh -c 'trap "echo got-term; exit 9" TERM; echo ready >/tmp/ready; while :; do sleep 0.1; done'
+rm -f "$B/rootfs/tmp/ready"
+status=0
+"$RUNC" --root "$ROOT" run --bundle "$B" t3 >"$WORK/t3.out" 2>&1 </dev/null &
+rpid=$!
+for _ in $(seq 100); do [ -e "$B/rootfs/tmp/ready" ] && break; sleep 0.1; done
+kill -TERM "$rpid"
+wait "$rpid" || status=$?
+cat "$WORK/t3.out"
+expect_status 9
+grep -q got-term "$WORK/t3.out" || fail "the container did not get the signal"
+[ ! -e "$ROOT/t3" ] || fail "run left its state after a signal"
 echo "ok"
