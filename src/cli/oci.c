@@ -178,21 +178,31 @@ static int load(const struct globals *g, const char *id, struct container *c)
 	return id ? state_load(c, g->root, id) : -1;
 }
 
-static int cmd_start(const struct globals *g, int argc, char **argv)
+/* A command of no options and one id: its container loaded; 0, or its exit status. */
+static int load_only_id(const struct globals *g, const char *cmd, int argc, char **argv,
+			struct container *c)
 {
 	struct opt opts[] = { { 0 } };
-	int i = parse_opts("start", argc, argv, 1, opts), rc = 1;
-	const char *id = i < 0 ? NULL : one_id("start", argc, argv, i);
-	struct container c;
-	enum container_status st;
+	int i = parse_opts(cmd, argc, argv, 1, opts);
+	const char *id = i < 0 ? NULL : one_id(cmd, argc, argv, i);
 
 	if (!id)
 		return 2;
-	if (load(g, id, &c))
-		return 1;
+	return load(g, id, c) ? 1 : 0;
+}
+
+static int cmd_start(const struct globals *g, int argc, char **argv)
+{
+	struct container c;
+	enum container_status st;
+	int rc = load_only_id(g, "start", argc, argv, &c);
+
+	if (rc)
+		return rc;
+	rc = 1;
 	st = container_status(&c);
 	if (st != ST_CREATED)
-		pr_err("container %s is %s: only a created container can start", id,
+		pr_err("container %s is %s: only a created container can start", c.id,
 		       status_name(st));
 	else
 		rc = container_start(&c) ? 1 : 0;
@@ -250,16 +260,12 @@ static int cmd_oci_run(const struct globals *g, int argc, char **argv)
 
 static int cmd_state(const struct globals *g, int argc, char **argv)
 {
-	struct opt opts[] = { { 0 } };
-	int i = parse_opts("state", argc, argv, 1, opts);
-	const char *id = i < 0 ? NULL : one_id("state", argc, argv, i);
 	struct container c;
 	json_t *j;
+	int rc = load_only_id(g, "state", argc, argv, &c);
 
-	if (!id)
-		return 2;
-	if (load(g, id, &c))
-		return 1;
+	if (rc)
+		return rc;
 	j = container_oci_state(&c, container_status(&c));
 	json_object_set_new(j, "rootfs", json_string(c.rootfs));
 	json_object_set_new(j, "created", json_string(c.created));
@@ -371,20 +377,17 @@ static int cmd_delete(const struct globals *g, int argc, char **argv)
 
 static int cmd_pause(const struct globals *g, int argc, char **argv, bool pause)
 {
-	struct opt opts[] = { { 0 } };
 	const char *cmd = pause ? "pause" : "resume";
-	int i = parse_opts(cmd, argc, argv, 1, opts), rc = 1;
-	const char *id = i < 0 ? NULL : one_id(cmd, argc, argv, i);
 	struct container c;
 	enum container_status st;
+	int rc = load_only_id(g, cmd, argc, argv, &c);
 
-	if (!id)
-		return 2;
-	if (load(g, id, &c))
-		return 1;
+	if (rc)
+		return rc;
+	rc = 1;
 	st = container_status(&c);
 	if (st != (pause ? ST_RUNNING : ST_PAUSED))
-		pr_err("container %s is %s: %s needs it %s", id, status_name(st), cmd,
+		pr_err("container %s is %s: %s needs it %s", c.id, status_name(st), cmd,
 		       pause ? "running" : "paused");
 	else
 		rc = cgroup_freeze(c.cgroup, pause) ? 1 : 0;

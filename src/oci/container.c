@@ -574,12 +574,8 @@ int container_create(const struct create_opts *o, struct container *c)
 		goto out;
 	}
 	x.no_pivot = o->no_pivot;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks)) {
-		pr_err("socketpair: %s", strerror(errno));
+	if (child_channel(socks, o->preserve_fds))
 		goto out;
-	}
-	/* Keep the caller's fds up to --preserve-fds; every other stays out of the container. */
-	syscall(SYS_close_range, 3 + o->preserve_fds, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */);
 	if (x.ns_fd[NS_PID] >= 0 && pidns_for_children(x.ns_fd[NS_PID], &saved_pidns))
 		goto out;
 	pid = spawn_init(&x, clone_flags, socks[1], socks[0]);

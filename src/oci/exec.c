@@ -267,11 +267,8 @@ int container_exec(const struct container *c, const struct exec_opts *o, int *st
 		if (x.console < 0)
 			goto out;
 	}
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks)) {
-		pr_err("socketpair: %s", strerror(errno));
+	if (child_channel(socks, o->preserve_fds))
 		goto out;
-	}
-	syscall(SYS_close_range, 3 + o->preserve_fds, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */);
 	if (x.ns_fd[NS_PID] >= 0 && pidns_for_children(x.ns_fd[NS_PID], &saved_pidns))
 		goto out;
 	pid = fork();

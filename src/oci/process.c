@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -47,6 +49,16 @@ void pidns_restore(int saved)
 	if (setns(saved, CLONE_NEWPID))
 		pr_warn("back to our pid namespace: %s", strerror(errno));
 	close(saved);
+}
+
+int child_channel(int socks[2], int preserve_fds)
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, socks)) {
+		pr_err("socketpair: %s", strerror(errno));
+		return -1;
+	}
+	syscall(SYS_close_range, 3 + preserve_fds, ~0u, 4 /* CLOSE_RANGE_CLOEXEC */);
+	return 0;
 }
 
 int process_set_oom(pid_t pid, const struct process_config *p)

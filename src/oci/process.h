@@ -15,6 +15,12 @@
  */
 int pidns_for_children(int fd, int *saved);
 void pidns_restore(int saved);
+/*
+ * The runtime's channel to a process it is about to make (@socks, close-on-exec),
+ * and every fd of ours from 3 + @preserve_fds up marked close-on-exec: none reaches
+ * the container.
+ */
+int child_channel(int socks[2], int preserve_fds);
 /* oomScoreAdj of @pid, from outside: a user namespace may not write its own. */
 int process_set_oom(pid_t pid, const struct process_config *p);
 /* rlimits, umask and cwd (while still privileged). */
