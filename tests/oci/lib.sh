@@ -13,6 +13,9 @@ cleanup() {
 	for id in "${IDS[@]}"; do
 		"$RUNC" --root "$ROOT" delete --force "$id" >/dev/null 2>&1 || true
 	done
+	# A test that failed half-way may leave a mount of its own (a namespace file).
+	awk -v w="$WORK/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo |
+		xargs -r umount 2>/dev/null || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
