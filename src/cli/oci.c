@@ -328,15 +328,7 @@ static int cmd_kill(const struct globals *g, int argc, char **argv)
 	if (st == ST_STOPPED) {
 		pr_err("container %s is not running", c.id);
 	} else if (opt_set(opts, "all")) {
-		pid_t *pids = NULL;
-		size_t n = 0, k;
-
-		if (!cgroup_pids(c.cgroup, &pids, &n)) {
-			for (k = 0; k < n; k++)
-				kill(pids[k], sig);
-			rc = 0;
-		}
-		free(pids);
+		rc = container_kill_all(&c, sig) ? 1 : 0;
 	} else if (kill(c.pid, sig)) {
 		pr_err("kill %s: %s", c.id, strerror(errno));
 	} else {

@@ -53,22 +53,6 @@ static void init_log_sink(const char *level, const char *msg)
 		dprintf(STDERR_FILENO, "vessel: %s: %s\n", level, msg);
 }
 
-static char *state_text(const char *id, const char *bundle, pid_t pid, const json_t *ann,
-			const char *status)
-{
-	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", "1.0.2", "id", id,
-			      "status", status, "pid", (int)pid, "bundle", bundle);
-	char *text;
-
-	if (!j)
-		return NULL;
-	if (ann && json_object_size(ann))
-		json_object_set(j, "annotations", (json_t *)ann);
-	text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return text;
-}
-
 static int join_namespaces(struct init_ctx *x)
 {
 	unsigned t;
@@ -213,23 +197,23 @@ static void __attribute__((noreturn)) init_main(struct init_ctx *x)
 
 static int write_map(pid_t pid, const char *file, const struct id_map *m, size_t n)
 {
-	char path[64], text[MAX_INPUT * 4];
+	const char *field = strcmp(file, "uid_map") ? "gidMappings" : "uidMappings";
+	char path[64], text[4096];	/* the kernel takes a map in one write below a page */
 	size_t i, len = 0;
-	int fd;
 
-	for (i = 0; i < n && len < sizeof(text) - 40; i++)
+	for (i = 0; i < n; i++) {
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "%u %u %u\n",
 					m[i].container, m[i].host, m[i].size);
+		if (len >= sizeof(text)) {
+			pr_err("linux.%s: %zu entries do not fit the kernel's one page", field, n);
+			return -1;
+		}
+	}
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
-		pr_err("linux.%s: writing %s: %s", strcmp(file, "uid_map") ? "gidMappings" :
-		       "uidMappings", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (write_existing(path, text)) {
+		pr_err("linux.%s: writing %s: %s", field, path, strerror(errno));
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 
@@ -238,15 +222,10 @@ static int write_id_maps(const struct oci_spec *s, pid_t pid)
 	if (geteuid()) {
 		/* Unprivileged: gid_map needs setgroups denied (user_namespaces(7)). */
 		char path[64];
-		int fd;
 
 		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			if (write(fd, "deny", 4) != 4)
-				pr_debug("%s: %s", path, strerror(errno));
-			close(fd);
-		}
+		if (write_existing(path, "deny"))
+			pr_debug("%s: %s", path, strerror(errno));
 	}
 	if (s->n_uid_maps && write_map(pid, "uid_map", s->uid_maps, s->n_uid_maps))
 		return -1;
@@ -400,21 +379,16 @@ static bool parent_writable(const char *mnt, const char *path)
 	return !access(dir, W_OK);
 }
 
-static bool rootless_no_cgroup(const struct oci_spec *s, const char *id)
+static bool rootless_no_cgroup(const struct oci_spec *s, const char *path)
 {
-	char *path;
 	bool none;
 
 	if (!geteuid() || (s->resources && json_object_size(s->resources)))
 		return false;
-	path = cgroup_resolve(s->cgroups_path, id);
-	if (!path)
-		return false;
 	none = !parent_writable("/sys/fs/cgroup/memory", path) &&
 	       !parent_writable("/sys/fs/cgroup", path);
-	free(path);
 	if (none)
-		pr_debug("rootless: no writable cgroup for %s; the container gets none", id);
+		pr_debug("rootless: no writable cgroup for %s; the container gets none", path);
 	return none;
 }
 
@@ -458,7 +432,7 @@ static int serve_init(struct init_ctx *x, struct container *c, int sock)
 			pr_debug("%s", buf);
 			break;
 		case SYNC_HOOKS:
-			state = state_text(c->id, c->bundle, c->pid, c->annotations, "creating");
+			state = state_json_text(c, ST_CREATING);
 			if (!state)
 				return -1;
 			if (strlen(state) > SYNC_MAX - 64) {
@@ -554,9 +528,12 @@ int container_create(const struct create_opts *o, struct container *c)
 	if (state_claim(c, o->root, o->id))
 		goto out;
 	claimed = true;
+	x.cgroup = cgroup_resolve(x.spec.cgroups_path, o->id);
 	/* Rootless, without limits and without a cgroup it may write: none, as runc. */
-	x.cgroup = rootless_no_cgroup(&x.spec, o->id) ? strdup("") :
-		   cgroup_resolve(x.spec.cgroups_path, o->id);
+	if (x.cgroup && rootless_no_cgroup(&x.spec, x.cgroup)) {
+		free(x.cgroup);
+		x.cgroup = strdup("");
+	}
 	c->cgroup = x.cgroup ? strdup(x.cgroup) : NULL;
 	if (asprintf(&x.fifo, "%s/exec.fifo", c->dir) < 0 || !c->cgroup ||
 	    fill_record(c, o, x.spec.root_path, x.spec.root_json))
@@ -643,18 +620,13 @@ static void run_late_hooks(const struct container *c, enum hook_kind k, const ch
 			   enum container_status st)
 {
 	struct hook_list hooks[HOOK_KINDS] = { 0 };
-	json_t *j;
-	char *text;
+	char *text = NULL;
 
 	if (load_hooks(c, hooks))
 		return;
-	if (hooks[k].n && (j = container_oci_state(c, st))) {
-		text = json_dumps(j, JSON_COMPACT);
-		if (text)
-			hooks_run_all(&hooks[k], kind, text);
-		free(text);
-		json_decref(j);
-	}
+	if (hooks[k].n && (text = state_json_text(c, st)))
+		hooks_run_all(&hooks[k], kind, text);
+	free(text);
 	spec_hooks_free(hooks);
 }
 
@@ -684,19 +656,26 @@ int container_start(struct container *c)
 	return 0;
 }
 
-static int kill_all(const struct container *c, int sig)
+int container_kill_all(const struct container *c, int sig)
 {
 	pid_t *pids = NULL;
 	size_t n = 0, i;
 
-	if (!*c->cgroup || cgroup_pids(c->cgroup, &pids, &n))
-		n = 0;
+	if (cgroup_pids(c->cgroup, &pids, &n))
+		return -1;
 	for (i = 0; i < n; i++)
 		kill(pids[i], sig);
 	free(pids);
+	return 0;
+}
+
+/* Every process of it, the init too (without a cgroup, rootless, the init alone). */
+static void kill_all(const struct container *c, int sig)
+{
+	if (*c->cgroup)
+		container_kill_all(c, sig);
 	if (container_alive(c))
 		kill(c->pid, sig);
-	return 0;
 }
 
 int container_delete(struct container *c, bool force)

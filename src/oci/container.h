@@ -22,6 +22,8 @@ struct create_opts {
 int container_create(const struct create_opts *o, struct container *c);
 /* Let the created container's process run; poststart hooks follow. */
 int container_start(struct container *c);
+/* @sig to every process in the container's cgroup (kill --all). */
+int container_kill_all(const struct container *c, int sig);
 /* Remove a stopped (or, with @force, any) container, running its poststop hooks. */
 int container_delete(struct container *c, bool force);
 /* Wait until the container's init has gone, at most @ms milliseconds. */

@@ -1,4 +1,5 @@
 #include "oci/process.h"
+#include "oci/state.h"
 #include "core/log.h"
 
 #include <errno.h>
@@ -64,20 +65,15 @@ int child_channel(int socks[2], int preserve_fds)
 int process_set_oom(pid_t pid, const struct process_config *p)
 {
 	char path[64], v[16];
-	int fd, n;
 
 	if (!p->has_oom_score_adj)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
-	n = snprintf(v, sizeof(v), "%d", p->oom_score_adj);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, v, (size_t)n) != n) {
+	snprintf(v, sizeof(v), "%d", p->oom_score_adj);
+	if (write_existing(path, v)) {
 		pr_err("process.oomScoreAdj %d: %s", p->oom_score_adj, strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 

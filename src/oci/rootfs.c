@@ -1,4 +1,5 @@
 #include "oci/rootfs.h"
+#include "oci/state.h"
 #include "core/log.h"
 
 #include <errno.h>
@@ -491,21 +492,15 @@ static int readonly_path(const char *path)
 static int write_sysctl(const struct sysctl_entry *e)
 {
 	char path[PATH_MAX], *p;
-	size_t len = strlen(e->value);
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/%s", e->key);
 	for (p = path + 10; *p; p++)
 		if (*p == '.')
 			*p = '/';
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, e->value, len) != (ssize_t)len) {
+	if (write_existing(path, e->value)) {
 		pr_err("linux.sysctl %s: %s", e->key, strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 

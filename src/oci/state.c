@@ -84,6 +84,23 @@ int write_file_atomic(const char *path, const char *text)
 	return 0;
 }
 
+int write_existing(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), saved;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, len);
+	saved = errno;
+	close(fd);
+	if (n == (ssize_t)len)
+		return 0;
+	errno = n < 0 ? saved : EIO;
+	return -1;
+}
+
 int write_pid_file(const char *path, pid_t pid)
 {
 	char text[16];
@@ -274,4 +291,13 @@ json_t *container_oci_state(const struct container *c, enum container_status s)
 	if (c->annotations && json_object_size(c->annotations))
 		json_object_set(j, "annotations", c->annotations);
 	return j;
+}
+
+char *state_json_text(const struct container *c, enum container_status s)
+{
+	json_t *j = container_oci_state(c, s);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	return text;
 }

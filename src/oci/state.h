@@ -42,8 +42,13 @@ bool container_alive(const struct container *c);
 /* The state as the runtime spec defines it (state.md). */
 json_t *container_oci_state(const struct container *c, enum container_status s);
 
+/* The same as compact JSON text, as hooks read it on stdin (malloc'ed). */
+char *state_json_text(const struct container *c, enum container_status s);
+
 /* proc(5) start time of @pid; 0 if it is gone. */
 unsigned long long pid_start_time(pid_t pid);
+/* Write @text in one write to the existing file @path (proc and sysfs); errno on failure. */
+int write_existing(const char *path, const char *text);
 /* --pid-file: @pid written to @path atomically (NULL: nothing to do). */
 int write_pid_file(const char *path, pid_t pid);
 /* Write @text to @path atomically (a temporary file renamed over it). */
