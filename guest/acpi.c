@@ -124,53 +124,82 @@ static void parse_dsdt(const struct sdt_header *h, struct acpi_info *info)
 static void parse_fadt(const struct sdt_header *h, struct acpi_info *info)
 {
 	const uint8_t *f = (const uint8_t *)h;
-	uint64_t dsdt;
+	uint64_t dsdt = 0;
+	uint32_t dsdt32;
 
-	if (h->length < 268)
+	/* Offsets: ACPI 6.4, table 5.9; older firmware (ACPI 1.0/2.0) stops earlier. */
+	if (h->length < 116)
 		return;
-	/* Offsets: ACPI 6.4, table 5.9. */
-	info->has_i8042 = (f[109] & 0x02) != 0;
-	info->sleep_control_space = f[244];
-	memcpy(&info->sleep_control_addr, f + 248, 8);
-	memcpy(&dsdt, f + 140, 8);
+	info->has_i8042 = h->length >= 112 && (f[109] & 0x02) != 0;
+	memcpy(&info->pm1a_cnt, f + 64, 4);
+	if (h->length >= 268) {
+		info->sleep_control_space = f[244];
+		memcpy(&info->sleep_control_addr, f + 248, 8);
+	}
+	if (h->length >= 148)
+		memcpy(&dsdt, f + 140, 8);
+	if (!dsdt) {
+		memcpy(&dsdt32, f + 40, 4);
+		dsdt = dsdt32;
+	}
 	if (dsdt && checksum_ok((void *)dsdt, ((struct sdt_header *)dsdt)->length))
 		parse_dsdt((const struct sdt_header *)dsdt, info);
 }
 
+static void parse_table(const struct sdt_header *t, struct acpi_info *info)
+{
+	memcpy(info->tables[info->nr_tables++], t->sig, 4);
+	if (!memcmp(t->sig, "APIC", 4))
+		parse_madt(t, info);
+	else if (!memcmp(t->sig, "FACP", 4))
+		parse_fadt(t, info);
+	else if (!memcmp(t->sig, "MCFG", 4) && t->length >= 60)
+		memcpy(&info->ecam_base, (const uint8_t *)t + 44, 8);
+	else if (!memcmp(t->sig, "DMAR", 4) && t->length >= 64)
+		memcpy(&info->dmar_base, (const uint8_t *)t + 48 + 8, 8);	/* first DRHD */
+}
+
+/*
+ * The XSDT (8-byte entries) where the RSDP has one, else the RSDT (4-byte
+ * entries): ACPI 1.0 firmware such as SeaBIOS gives only the latter.
+ */
 int acpi_parse(uint64_t rsdp, struct acpi_info *info)
 {
 	const uint8_t *r = (const uint8_t *)rsdp;
-	const struct sdt_header *xsdt;
-	uint64_t xsdt_addr;
-	unsigned i, n;
+	const struct sdt_header *sdt;
+	uint64_t sdt_addr = 0;
+	uint32_t rsdt_addr;
+	unsigned i, n, entry;
 
 	memset(info, 0, sizeof(*info));
 	info->rsdp = rsdp;
 	info->s5_slp_typ = -1;
-	if (!rsdp || memcmp(r, "RSD PTR ", 8) || !checksum_ok(r, 20) || !checksum_ok(r, 36))
+	if (!rsdp || memcmp(r, "RSD PTR ", 8) || !checksum_ok(r, 20))
 		return -1;
-	memcpy(&xsdt_addr, r + 24, 8);
-	xsdt = (const struct sdt_header *)xsdt_addr;
-	if (memcmp(xsdt->sig, "XSDT", 4) || !checksum_ok(xsdt, xsdt->length))
+	if (r[15] >= 2) {
+		if (!checksum_ok(r, 36))
+			return -1;
+		memcpy(&sdt_addr, r + 24, 8);
+	}
+	entry = 8;
+	if (!sdt_addr) {
+		memcpy(&rsdt_addr, r + 16, 4);
+		sdt_addr = rsdt_addr;
+		entry = 4;
+	}
+	sdt = (const struct sdt_header *)sdt_addr;
+	if (memcmp(sdt->sig, entry == 8 ? "XSDT" : "RSDT", 4) || !checksum_ok(sdt, sdt->length))
 		return -1;
-	n = (xsdt->length - sizeof(*xsdt)) / 8;
+	n = (sdt->length - sizeof(*sdt)) / entry;
 	for (i = 0; i < n && info->nr_tables < 16; i++) {
 		const struct sdt_header *t;
-		uint64_t addr;
+		uint64_t addr = 0;
 
-		memcpy(&addr, (const uint8_t *)xsdt + sizeof(*xsdt) + 8 * i, 8);
+		memcpy(&addr, (const uint8_t *)sdt + sizeof(*sdt) + entry * i, entry);
 		t = (const struct sdt_header *)addr;
 		if (!checksum_ok(t, t->length))
 			return -1;
-		memcpy(info->tables[info->nr_tables++], t->sig, 4);
-		if (!memcmp(t->sig, "APIC", 4))
-			parse_madt(t, info);
-		else if (!memcmp(t->sig, "FACP", 4))
-			parse_fadt(t, info);
-		else if (!memcmp(t->sig, "MCFG", 4) && t->length >= 60)
-			memcpy(&info->ecam_base, (const uint8_t *)t + 44, 8);
-		else if (!memcmp(t->sig, "DMAR", 4) && t->length >= 64)
-			memcpy(&info->dmar_base, (const uint8_t *)t + 48 + 8, 8);	/* first DRHD */
+		parse_table(t, info);
 	}
 	return 0;
 }
@@ -185,6 +214,11 @@ void acpi_poweroff(const struct acpi_info *info)
 			outb((uint16_t)info->sleep_control_addr, v);
 		else
 			*(volatile uint8_t *)info->sleep_control_addr = v;
+	} else if (info->pm1a_cnt && info->s5_slp_typ >= 0) {
+		/* Fixed hardware: SLP_TYP in bits 12:10, SLP_EN bit 13 (ACPI 6.4, 4.8.3.2.1). */
+		uint16_t cnt = (uint16_t)(((info->s5_slp_typ & 7) << 10) | 1 << 13);
+
+		__asm__ volatile("outw %0, %1" : : "a"(cnt), "Nd"((uint16_t)info->pm1a_cnt));
 	}
 	/* The VMM may take a moment to act on the request. */
 	wait_flag(&(volatile uint32_t){ 0 }, 20ull * 1000 * 1000 * 1000);

@@ -5,8 +5,9 @@
  * guest_main(). Application processors come up through ap_tramp, a real-mode
  * block copied below 1 MiB, and reach ap_main().
  */
-#define PTE_P_RW	0x03
-#define PTE_LARGE	0x83
+/* User-accessible too: benchmarks run their hot loops in CPL3 (see user.c). */
+#define PTE_P_RW	0x07
+#define PTE_LARGE	0x87
 #define CR0_PE		0x00000001
 #define CR0_PG		0x80000000
 #define CR4_PAE		0x20
@@ -114,13 +115,19 @@ ap_tramp_gdt_ptr:
 	.long gdt
 ap_tramp_end:
 
-	.section .rodata
+	/* Writable: user.c fills in the TSS descriptor, and ltr marks it busy. */
+	.data
 	.balign 16
+	.global gdt_tss
 gdt:
 	.quad 0
 	.quad 0x00cf9b000000ffff	/* 0x08: flat 32-bit code */
 	.quad 0x00af9b000000ffff	/* 0x10: 64-bit code */
 	.quad 0x00cf93000000ffff	/* 0x18: flat data */
+	.quad 0x00cff3000000ffff	/* 0x20: user data (DPL 3) */
+	.quad 0x00affb000000ffff	/* 0x28: user 64-bit code (DPL 3) */
+gdt_tss:
+	.quad 0, 0			/* 0x30: the 64-bit TSS */
 gdt_end:
 gdt_ptr:
 	.word gdt_end - gdt - 1

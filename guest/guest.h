@@ -54,6 +54,9 @@ void *memcpy(void *d, const void *s, size_t n);
 void *memset(void *d, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 
+/* One CMOS (RTC) register. */
+uint8_t cmos(uint8_t reg);
+
 /* Serial console (COM1, polled). */
 void con_putc(char c);
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -69,6 +72,7 @@ struct acpi_info {
 	uint32_t ioapic_addr;
 	uint8_t sleep_control_space;	/* GAS address space: 0 memory, 1 I/O */
 	uint64_t sleep_control_addr;
+	uint32_t pm1a_cnt;		/* PM1a control port (fixed hardware), 0 if none */
 	int has_i8042;			/* FADT IA-PC boot flags say an 8042 exists */
 	int s5_slp_typ;		/* -1 if \_S5 is missing */
 	uint64_t ecam_base;	/* from MCFG, 0 if none */
@@ -87,6 +91,11 @@ struct isr_frame {
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss;
 };
+
+/* Run @fn(@arg) in CPL3 (interrupts off) until it returns. */
+void user_run(void (*fn)(void *), void *arg);
+/* An exception taken in CPL3: fn's return, or a panic. */
+void user_trap(const struct isr_frame *f);
 
 void irq_init(const struct acpi_info *info);
 void irq_route(unsigned gsi, unsigned vector, unsigned apic_id);
@@ -108,6 +117,8 @@ void pci_write16(unsigned slot, unsigned off, uint16_t v);
 int virtio_rng_check(unsigned slot);
 int virtio_blk_check(unsigned slot, int selftest);
 int iommu_check(const struct acpi_info *info, unsigned blk_slot, uint64_t ram_top);
+/* vessel.test=blkbench: the four patterns of bench/blk-guest on the disk at @slot. */
+int blk_bench(const struct acpi_info *acpi, unsigned slot, unsigned seconds);
 int virtio_console_check(unsigned slot, int echo);
 
 /* Secondary CPUs. */

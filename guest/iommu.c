@@ -19,9 +19,9 @@
 #define IQT		0x88
 #define IQA		0x90
 #define IRTA		0xb8
-#define IVA		0x100
-#define IOTLB		0x108
-#define FRCD		0x200
+#define CAP		0x08
+#define ECAP		0x10
+#define CCMD		0x28
 #define TE		(1u << 31)
 #define SRTP		(1u << 30)
 #define QIE		(1u << 26)
@@ -53,6 +53,7 @@ static uint8_t buf_b[4096] __attribute__((aligned(4096)));
 static volatile uint32_t wait_status;
 static volatile uint32_t fault_irqs;
 static uint64_t regs;
+static unsigned iva_reg, iotlb_reg, frcd_reg;	/* where CAP and ECAP place them */
 
 static uint32_t rd32(unsigned off) { return *(volatile uint32_t *)(regs + off); }
 static uint64_t rd64(unsigned off) { return *(volatile uint64_t *)(regs + off); }
@@ -83,14 +84,18 @@ static int gcmd(uint32_t bits, uint32_t want)
 	return (rd32(GSTS) & want) == want ? 0 : -1;
 }
 
-/* Low 64 MiB identity-mapped with 2 MiB pages; IOVA 64 MiB + n*4K through pt[]. */
+/*
+ * Low 64 MiB identity-mapped with 2 MiB pages; IOVA 64 MiB + n*4K through pt[].
+ * Four levels where CAP.SAGAW offers them, else three (VT-d 4.0, 11.4.2).
+ */
 static void build_tables(unsigned slot)
 {
+	int four = (rd64(CAP) >> 8) & 4;
 	unsigned i;
 
 	root[0] = (uint64_t)ctx | 1;
-	ctx[2 * (slot << 3)] = (uint64_t)pml4 | 1;		/* present, multi-level */
-	ctx[2 * (slot << 3) + 1] = 2 | DID << 8;		/* 4-level, domain 1 */
+	ctx[2 * (slot << 3)] = (uint64_t)(four ? pml4 : pdpt) | 1;	/* present, multi-level */
+	ctx[2 * (slot << 3) + 1] = (four ? 2 : 1) | DID << 8;		/* AW, domain 1 */
 	pml4[0] = (uint64_t)pdpt | 3;
 	pdpt[0] = (uint64_t)pd | 3;
 	for (i = 0; i < 32; i++)
@@ -102,7 +107,7 @@ static void build_tables(unsigned slot)
 static int take_fault(uint64_t *addr)
 {
 	static unsigned next;
-	unsigned off = FRCD + 16 * next;
+	unsigned off = frcd_reg + 16 * next;
 	uint64_t hi = rd64(off + 8);
 	int reason;
 
@@ -119,11 +124,11 @@ static int invalidate_page(uint64_t iova)
 {
 	unsigned spins = 0;
 
-	wr64(IVA, iova);
-	wr64(IOTLB, 1ull << 63 | 3ull << 60 | (uint64_t)DID << 32);	/* page-selective */
-	while ((rd64(IOTLB) >> 63) && spins++ < 100000)
+	wr64(iva_reg, iova);
+	wr64(iotlb_reg, 1ull << 63 | 3ull << 60 | (uint64_t)DID << 32);	/* page-selective */
+	while ((rd64(iotlb_reg) >> 63) && spins++ < 100000)
 		cpu_relax();
-	return rd64(IOTLB) >> 63 ? -1 : 0;
+	return rd64(iotlb_reg) >> 63 ? -1 : 0;
 }
 
 static void pattern(uint8_t *p, uint8_t seed)
@@ -277,6 +282,51 @@ static int high_buffer(struct vdev *d, uint64_t ram_end)
 	return memcmp(high, buf_a, 4096) ? -1 : 0;
 }
 
+/* Globally, through the registers: context cache (CCMD), then the IOTLB. */
+static int invalidate_all(void)
+{
+	unsigned spins = 0;
+
+	wr64(CCMD, 1ull << 63 | 1ull << 61);
+	while ((rd64(CCMD) >> 63) && spins++ < 100000)
+		cpu_relax();
+	wr64(iotlb_reg, 1ull << 63 | 1ull << 60);
+	while ((rd64(iotlb_reg) >> 63) && spins++ < 200000)
+		cpu_relax();
+	return (rd64(CCMD) | rd64(iotlb_reg)) >> 63 ? -1 : 0;
+}
+
+/* The tables for @slot in place, root table set, caches invalidated, translation on. */
+static int enable(const struct acpi_info *info, unsigned slot)
+{
+	regs = info->dmar_base;
+	/* VT-d 4.0, 11.4.3: IRO and FRO give the IOTLB and fault-recording registers. */
+	iva_reg = (unsigned)((rd64(ECAP) >> 8) & 0x3ff) * 16;
+	iotlb_reg = iva_reg + 8;
+	frcd_reg = (unsigned)((rd64(CAP) >> 24) & 0x3ff) * 16;
+	build_tables(slot);
+	wr64(RTADDR, (uint64_t)root);
+	if (gcmd(SRTP, SRTP) || invalidate_all())
+		return -1;
+	return gcmd(TE, TE);
+}
+
+uint64_t iommu_window(void)
+{
+	return IOVA_WINDOW;
+}
+
+int iommu_map_window(const struct acpi_info *info, unsigned slot, const void *buf, uint64_t len)
+{
+	uint64_t i;
+
+	if (len > 512 * 4096ull || ((uint64_t)buf & 4095))
+		return -1;
+	for (i = 0; i < (len + 4095) / 4096; i++)
+		pt[i] = ((uint64_t)buf + i * 4096) | 3;
+	return enable(info, slot);
+}
+
 int iommu_check(const struct acpi_info *info, unsigned blk_slot, uint64_t ram_end)
 {
 	struct vdev d;
@@ -284,14 +334,13 @@ int iommu_check(const struct acpi_info *info, unsigned blk_slot, uint64_t ram_en
 	uint64_t capacity;
 	int ok, high;
 
-	regs = info->dmar_base;
-	build_tables(blk_slot);
 	irq_set_handler(FAULT_VECTOR, fault_irq);
+	if (enable(info, blk_slot))
+		return -1;
 	wr32(FEDATA, FAULT_VECTOR);
 	wr32(FEADDR, 0xfee00000u | lapic_id() << 12);
 	wr32(FECTL, 0);
-	wr64(RTADDR, (uint64_t)root);
-	if (gcmd(SRTP, SRTP) || gcmd(TE, TE) || blk_start(&d, blk_slot, &offered, &capacity))
+	if (blk_start(&d, blk_slot, &offered, &capacity))
 		return -1;
 	ok = remapped_io(&d) == 0;
 	con_printf("vessel-guest: iommu: blk I/O through IOVA 0x%lx (buffer at 0x%lx): %s\n",

@@ -52,6 +52,10 @@ void isr_dispatch(struct isr_frame *f)
 {
 	unsigned v = (unsigned)f->vector;
 
+	if (f->cs & 3) {
+		user_trap(f);
+		return;
+	}
 	if (v < NR_VECTORS && handlers[v]) {
 		handlers[v](v);
 		return;

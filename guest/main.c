@@ -93,8 +93,8 @@ static void report_acpi(void)
 		con_printf(" %s", acpi.device_ids[i]);
 	con_printf("\nvessel-guest: acpi: %u cpus in MADT, ioapic 0x%x, S5 type %d\n",
 		   acpi.nr_cpus, acpi.ioapic_addr, acpi.s5_slp_typ);
-	check(acpi.nr_cpus > 0 && acpi.sleep_control_addr && acpi.s5_slp_typ >= 0,
-	      "MADT, FADT sleep register and \\_S5");
+	check(acpi.nr_cpus > 0 && (acpi.sleep_control_addr || acpi.pm1a_cnt) &&
+	      acpi.s5_slp_typ >= 0, "MADT, FADT sleep register (or PM1a control) and \\_S5");
 }
 
 static void uart_irq(unsigned vector)
@@ -135,7 +135,7 @@ static unsigned bcd(uint8_t v, int binary)
 	return binary ? v : (unsigned)((v >> 4) * 10 + (v & 15));
 }
 
-static uint8_t cmos(uint8_t reg)
+uint8_t cmos(uint8_t reg)
 {
 	outb(0x70, reg);
 	return inb(0x71);
@@ -227,17 +227,18 @@ static void report_cpus(void)
 	check(n == acpi.nr_cpus, "every CPU of the MADT came online");
 }
 
-/* The value of "vessel.test=" on the command line, or "". */
-static void test_mode(const char *cmdline, char *out, size_t len)
+/* The value of @key ("vessel.test=") on the command line, or "". */
+static void option(const char *cmdline, const char *key, char *out, size_t len)
 {
-	static const char key[] = "vessel.test=";
 	const char *p = cmdline;
-	size_t n = 0;
+	size_t n = 0, klen = 0;
 
+	while (key[klen])
+		klen++;
 	out[0] = '\0';
 	for (; p && *p; p++) {
-		if ((p == cmdline || p[-1] == ' ') && !memcmp(p, key, sizeof(key) - 1)) {
-			p += sizeof(key) - 1;
+		if ((p == cmdline || p[-1] == ' ') && !memcmp(p, key, klen)) {
+			p += klen;
 			while (p[n] && p[n] != ' ' && n + 1 < len) {
 				out[n] = p[n];
 				n++;
@@ -323,6 +324,35 @@ static void run_test_mode(const char *mode)
 	}
 }
 
+/*
+ * vessel.test=blkbench [vessel.benchtime=SECONDS]: the benchmark on the first
+ * virtio-blk disk, which it overwrites, so only with vessel.disktest.
+ */
+static void run_blkbench(const char *cmdline)
+{
+	struct pci_dev devs[32];
+	char secs[8];
+	unsigned n, i, seconds = 0;
+
+	option(cmdline, "vessel.benchtime=", secs, sizeof(secs));
+	for (i = 0; secs[i] >= '0' && secs[i] <= '9'; i++)
+		seconds = seconds * 10 + (unsigned)(secs[i] - '0');
+	if (!seconds)
+		seconds = 10;
+	if (!disk_test)
+		guest_panic("vessel.test=blkbench overwrites the disk: it needs vessel.disktest");
+	n = acpi.ecam_base ? pci_scan(&acpi, devs, 32) : 0;
+	for (i = 0; i < n; i++) {
+		if (devs[i].vendor != 0x1af4 || devs[i].device != 0x1042)
+			continue;
+		if (blk_bench(&acpi, devs[i].slot, seconds))
+			guest_panic("the block benchmark failed");
+		con_printf("vessel-guest: blkbench: done, powering off\n");
+		acpi_poweroff(&acpi);
+	}
+	guest_panic("vessel.test=blkbench: no virtio-blk disk on the PCI bus");
+}
+
 void guest_main(uint32_t start_info);
 
 void guest_main(uint32_t start_info)
@@ -335,7 +365,7 @@ void guest_main(uint32_t start_info)
 		guest_panic("no PVH start info");
 	cmdline = si->cmdline_paddr ? (const char *)si->cmdline_paddr : "";
 	con_printf("vessel-guest: cmdline: \"%s\"\n", cmdline);
-	test_mode(cmdline, mode, sizeof(mode));
+	option(cmdline, "vessel.test=", mode, sizeof(mode));
 	disk_test = has_word(cmdline, "vessel.disktest");
 	report_memory(si);
 	acpi.rsdp = si->rsdp_paddr;
@@ -346,6 +376,8 @@ void guest_main(uint32_t start_info)
 		acpi_poweroff(&acpi);
 	}
 	irq_init(&acpi);
+	if (streq(mode, "blkbench"))
+		run_blkbench(cmdline);
 	check_uart();
 	check_rtc();
 	check_i8042();

@@ -131,9 +131,9 @@ int vdev_start(struct vdev *d, struct vring **rings, unsigned nq, int vector)
 		if (c->q_size < VQ_SIZE)
 			return -1;
 		c->q_size = VQ_SIZE;
-		c->q_desc = (uint64_t)ring->desc;
-		c->q_avail = (uint64_t)&ring->avail;
-		c->q_used = (uint64_t)&ring->used;
+		c->q_desc = (uint64_t)ring->desc + d->ring_dma_offset;
+		c->q_avail = (uint64_t)&ring->avail + d->ring_dma_offset;
+		c->q_used = (uint64_t)&ring->used + d->ring_dma_offset;
 		c->q_msix = vector >= 0 ? 0 : 0xffff;
 		if (vector >= 0 && c->q_msix != 0)
 			return -1;	/* the device refused the vector */

@@ -4,7 +4,7 @@
 
 #include "guest.h"
 
-#define VQ_SIZE		8
+#define VQ_SIZE		16
 #define VDEV_MAX_QUEUES	2
 #define VDEV_FOREVER	(~0ull)
 #define VQ_F_WRITE	2	/* device-writable buffer */
@@ -51,6 +51,7 @@ struct vdev {
 	uint16_t last_used[VDEV_MAX_QUEUES];
 	int use_irq;
 	volatile uint32_t irqs;	/* MSI-X interrupts taken */
+	uint64_t ring_dma_offset;	/* device address of a ring = its address + this (IOMMU) */
 };
 
 /* Reset the device and negotiate VERSION_1 plus the low @features it offers. */
@@ -73,8 +74,22 @@ void vdev_reset(struct vdev *d);
 #define BLK_T_OUT		1
 #define BLK_S_OK		0
 #define BLK_S_IOERR		1
+#define BLK_F_RO		(1u << 5)
+
+struct blk_hdr {
+	uint32_t type, reserved;
+	uint64_t sector;
+};
+
 int blk_start(struct vdev *d, unsigned slot, uint32_t *offered, uint64_t *capacity);
 int blk_request(struct vdev *d, uint32_t type, uint64_t sector, void *buf, uint32_t len,
 		uint16_t data_flags);
+
+/*
+ * DMA remapping on for the device at @slot: IOVA iommu_window() + n * 4 KiB is
+ * page n of @len bytes at @buf (at most 2 MiB). Returns 0, or -1 on failure.
+ */
+int iommu_map_window(const struct acpi_info *info, unsigned slot, const void *buf, uint64_t len);
+uint64_t iommu_window(void);
 
 #endif

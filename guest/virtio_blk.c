@@ -7,7 +7,6 @@
 #define BLK_T_FLUSH		4
 #define BLK_T_GET_ID		8
 #define BLK_T_WRITE_ZEROES	13
-#define BLK_F_RO		(1u << 5)
 #define BLK_F_BLK_SIZE		(1u << 6)
 #define BLK_F_FLUSH		(1u << 9)
 #define BLK_F_WRITE_ZEROES	(1u << 14)
@@ -15,11 +14,6 @@
 #define TEST_SECTOR		8	/* the pattern's place: tests/vm check it on the host */
 #define ZERO_SECTOR		16
 #define TEST_BYTES		4096
-
-struct blk_hdr {
-	uint32_t type, reserved;
-	uint64_t sector;
-};
 
 struct blk_range {
 	uint64_t sector;
