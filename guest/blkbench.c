@@ -190,8 +190,9 @@ static int run_pattern(struct vdev *d, const struct pattern *p, uint64_t capacit
 	usec = j->elapsed / (hz / 1000000);
 	con_printf("BENCH %s ops=%lu bytes=%lu usec=%lu\n", p->name, j->ops, j->ops * p->bs, usec);
 	if (j->errors)
-		con_printf("vessel-guest: blkbench: %s: %lu requests failed or stalled\n", p->name,
-			   j->errors);
+		con_printf("vessel-guest: blkbench: %s: %lu requests failed or stalled (avail idx %u, "
+			   "used idx %u, device status 0x%x)\n", p->name, j->errors,
+			   area.ring.avail.idx, area.ring.used.idx, d->common->status);
 	return j->errors ? -1 : 0;
 }
 

@@ -77,3 +77,33 @@ int dma_write(const struct dma_space *ds, uint64_t addr, const void *buf, uint64
 {
 	return copy(ds, addr, (void *)buf, len, true);
 }
+
+/* An aligned 16-bit field lies in one page, so it maps to one host pointer. */
+static uint16_t *field16(const struct dma_space *ds, uint64_t addr, bool write)
+{
+	struct iovec iov;
+
+	if ((addr & 1) || dma_map_iov(ds, addr, 2, write, &iov, 1) != 1)
+		return NULL;
+	return iov.iov_base;
+}
+
+int dma_read16(const struct dma_space *ds, uint64_t addr, uint16_t *v)
+{
+	uint16_t *p = field16(ds, addr, false);
+
+	if (!p)
+		return -1;
+	*v = __atomic_load_n(p, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int dma_write16(const struct dma_space *ds, uint64_t addr, uint16_t v)
+{
+	uint16_t *p = field16(ds, addr, true);
+
+	if (!p)
+		return -1;
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	return 0;
+}

@@ -38,6 +38,14 @@ int dma_read(const struct dma_space *ds, uint64_t addr, void *buf, uint64_t len)
 int dma_write(const struct dma_space *ds, uint64_t addr, const void *buf, uint64_t len);
 
 /*
+ * One naturally aligned 16-bit access, never torn: for the ring indices and
+ * flags a driver updates while the device reads them (memcpy may read a
+ * 2-byte field a byte at a time). -1 on a fault or a misaligned address.
+ */
+int dma_read16(const struct dma_space *ds, uint64_t addr, uint16_t *v);
+int dma_write16(const struct dma_space *ds, uint64_t addr, uint16_t v);
+
+/*
  * Host iovecs for [addr, addr+len): at most @max entries. Returns the number
  * used, or -1 if the range faults or needs more entries.
  */

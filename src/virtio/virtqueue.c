@@ -27,7 +27,7 @@ void vq_init(struct virtqueue *vq, const struct dma_space *dma, uint16_t size,
 
 static int read16(const struct virtqueue *vq, uint64_t addr, uint16_t *v)
 {
-	return dma_read(vq->dma, addr, v, 2);
+	return dma_read16(vq->dma, addr, v);
 }
 
 static int add_seg(struct virtq_chain *c, const struct virtq_desc *d)
@@ -135,7 +135,7 @@ int vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 		return -1;
 	/* The element must be visible before the index that publishes it. */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	if (dma_write(vq->dma, vq->used + 2, &idx, 2))
+	if (dma_write16(vq->dma, vq->used + 2, idx))
 		return -1;
 	vq->used_idx = idx;
 	return 0;
@@ -166,7 +166,7 @@ int vq_enable_notify(struct virtqueue *vq)
 
 	if (!vq->event_idx)
 		return 0;
-	if (dma_write(vq->dma, vq->used + 4 + 8ull * vq->size, &ev, 2))
+	if (dma_write16(vq->dma, vq->used + 4 + 8ull * vq->size, ev))
 		return -1;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return 0;

@@ -7,6 +7,7 @@
 
 #include "virtio/virtqueue.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define QSZ 8
@@ -171,6 +172,58 @@ static void test_event_idx(void **state)
 	assert_int_equal(used_event, 2);
 }
 
+/*
+ * A driver moves avail->idx while the device reads it. A read that mixes the
+ * old low byte with the new high byte (0x12ff -> 0x1300 read as 0x13ff) looks
+ * like a corrupt index and breaks the queue: the read must be one access.
+ */
+static volatile uint16_t *race_idx;
+static uint32_t race_count;	/* how far the driver got: race_idx follows it */
+static volatile int race_stop;
+
+static void *driver_thread(void *arg)
+{
+	uint32_t i = 0;
+
+	(void)arg;
+	while (!race_stop) {
+		i++;
+		__atomic_store_n(race_idx, (uint16_t)i, __ATOMIC_RELEASE);
+		__atomic_store_n(&race_count, i, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void test_index_read_not_torn(void **state)
+{
+	pthread_t t;
+	uint32_t before, after;
+	unsigned n, bad = 0;
+	uint16_t v;
+
+	(void)state;
+	race_idx = gm_ptr(&gm, AVAIL + 2, 2);
+	*race_idx = 0;
+	race_count = 0;
+	race_stop = 0;
+	assert_int_equal(pthread_create(&t, NULL, driver_thread, NULL), 0);
+	for (n = 0; n < 20000000; n++) {
+		before = __atomic_load_n(&race_count, __ATOMIC_ACQUIRE);
+		assert_int_equal(dma_read16(&ds, AVAIL + 2, &v), 0);
+		after = __atomic_load_n(&race_count, __ATOMIC_ACQUIRE);
+		/* The index was at least @before and at most @after + 1 during the read. */
+		if (after - before < 0x8000 && (uint16_t)(v - (uint16_t)before) > after + 1 - before)
+			bad++;
+	}
+	race_stop = 1;
+	pthread_join(t, NULL);
+	assert_int_equal(bad, 0);
+	assert_int_equal(dma_read16(&ds, AVAIL + 1, &v), -1);	/* misaligned */
+	assert_int_equal(dma_read16(&ds, MEM, &v), -1);		/* outside RAM */
+	assert_int_equal(dma_write16(&ds, USED + 2, 0x1234), 0);
+	assert_int_equal(*(uint16_t *)gm_ptr(&gm, USED + 2, 2), 0x1234);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +232,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_rings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_avail_index_jump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_idx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_read_not_torn, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
