@@ -1667,8 +1667,9 @@ static void undo_created(struct created *c, bool remove)
 	c->n = 0;
 }
 
-/* mkdir -p below the mount point, remembering what was made. */
-static int make_path(const struct hier *h, const char *path, struct created *c)
+/* @fn on each directory from the first below the mount point down to @path. */
+static int for_each_level(const struct hier *h, const char *path,
+			  int (*fn)(const char *dir, void *arg), void *arg)
 {
 	char d[PATH_MAX];
 	size_t base = strlen(h->mnt);
@@ -1681,55 +1682,62 @@ static int make_path(const struct hier *h, const char *path, struct created *c)
 		char save = *s;
 
 		*s = '\0';
-		if (!mkdir(d, 0755)) {
-			if (note_created(c, d)) {
-				pr_err("cgroup: out of memory");
-				return -1;
-			}
-		} else if (errno != EEXIST) {
-			pr_err("cgroup: cannot create %s: %s", d, strerror(errno));
+		if (fn(d, arg))
 			return -1;
-		}
 		*s = save;
 		if (!save)
 			return 0;
 	}
 }
 
+static int make_level(const char *d, void *arg)
+{
+	if (!mkdir(d, 0755)) {
+		if (note_created(arg, d)) {
+			pr_err("cgroup: out of memory");
+			return -1;
+		}
+	} else if (errno != EEXIST) {
+		pr_err("cgroup: cannot create %s: %s", d, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir -p below the mount point, remembering what was made. */
+static int make_path(const struct hier *h, const char *path, struct created *c)
+{
+	return for_each_level(h, path, make_level, c);
+}
+
+static int cpuset_fill_level(const char *d, void *arg)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	char parent[PATH_MAX], val[4096];
+
+	(void)arg;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(d, '/') - d), d);
+	for (int i = 0; i < 2; i++) {
+		if (read_file(d, files[i], val, sizeof(val))) {
+			pr_err("cgroup: cannot read %s/%s: %s", d, files[i], strerror(errno));
+			return -1;
+		}
+		if (*val)
+			continue;
+		if (read_file(parent, files[i], val, sizeof(val))) {
+			pr_err("cgroup: cannot read %s/%s: %s", parent, files[i], strerror(errno));
+			return -1;
+		}
+		if (write_file(d, files[i], val, NULL))
+			return -1;
+	}
+	return 0;
+}
+
 /* cpuset.rst: a cgroup with empty cpus or mems takes no task; fill them from the parent, top down. */
 static int cpuset_fill(const struct hier *h, const char *path)
 {
-	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-	char d[PATH_MAX], parent[PATH_MAX], val[4096];
-	size_t base = strlen(h->mnt);
-
-	if (cg_dir(h, path, d))
-		return -1;
-	for (char *s = d + base + 1;; s++) {
-		if (*s && *s != '/')
-			continue;
-		char save = *s;
-
-		*s = '\0';
-		snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(d, '/') - d), d);
-		for (int i = 0; i < 2; i++) {
-			if (read_file(d, files[i], val, sizeof(val))) {
-				pr_err("cgroup: cannot read %s/%s: %s", d, files[i], strerror(errno));
-				return -1;
-			}
-			if (*val)
-				continue;
-			if (read_file(parent, files[i], val, sizeof(val))) {
-				pr_err("cgroup: cannot read %s/%s: %s", parent, files[i], strerror(errno));
-				return -1;
-			}
-			if (write_file(d, files[i], val, NULL))
-				return -1;
-		}
-		*s = save;
-		if (!save)
-			return 0;
-	}
+	return for_each_level(h, path, cpuset_fill_level, NULL);
 }
 
 /* cgroup-v2.rst "Enabling and Disabling": a controller must be on in every parent's subtree_control. */
