@@ -155,21 +155,26 @@ static void bench_loop(void *arg)
 	j->elapsed = rdtsc() - start;
 }
 
-/* TSC ticks in one second of the RTC (between two updates of its seconds). */
-static uint64_t tsc_hz(void)
+/* Spin until the RTC's seconds register changes; 0 if it did not before @limit. */
+static int next_second(uint64_t limit)
 {
-	uint64_t limit = rdtsc() + 50ull * 1000 * 1000 * 1000, t0;
 	uint8_t s = cmos(0x00);
 
 	while (cmos(0x00) == s)
 		if (rdtsc() > limit)
 			return 0;
+	return 1;
+}
+
+/* TSC ticks in one second of the RTC (between two updates of its seconds). */
+static uint64_t tsc_hz(void)
+{
+	uint64_t limit = rdtsc() + 50ull * 1000 * 1000 * 1000, t0;
+
+	if (!next_second(limit))
+		return 0;
 	t0 = rdtsc();
-	s = cmos(0x00);
-	while (cmos(0x00) == s)
-		if (rdtsc() > limit)
-			return 0;
-	return rdtsc() - t0;
+	return next_second(limit) ? rdtsc() - t0 : 0;
 }
 
 static int run_pattern(struct vdev *d, const struct pattern *p, uint64_t capacity,
@@ -184,7 +189,7 @@ static int run_pattern(struct vdev *d, const struct pattern *p, uint64_t capacit
 		.stall_cycles = hz * STALL_SECONDS, .seed = 1,
 		.avail_idx = area.ring.avail.idx, .last_used = area.ring.used.idx,
 	};
-	j->notify = (volatile uint16_t *)(d->notify + (uint64_t)d->q_notify_off[0] * d->notify_mult);
+	j->notify = vdev_notify_reg(d, 0);
 	con_printf("BENCH-BEGIN %s\n", p->name);
 	user_run(bench_loop, j);
 	usec = j->elapsed / (hz / 1000000);
@@ -221,8 +226,7 @@ int blk_bench(const struct acpi_info *acpi, unsigned slot, unsigned seconds)
 		dma_offset = iommu_window() - (uint64_t)&area;
 	}
 	d.ring_dma_offset = dma_offset;
-	capacity = *(volatile uint32_t *)d.device_cfg |
-		   (uint64_t)*(volatile uint32_t *)(d.device_cfg + 4) << 32;
+	capacity = blk_capacity(&d);
 	if (capacity * 512 < SEQ_BS || vdev_start(&d, rings, 1, -1))
 		return -1;
 	for (i = 0; ok && i < sizeof(patterns) / sizeof(patterns[0]); i++)

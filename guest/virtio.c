@@ -144,6 +144,11 @@ int vdev_start(struct vdev *d, struct vring **rings, unsigned nq, int vector)
 	return c->status & STATUS_NEEDS_RESET ? -1 : 0;
 }
 
+volatile uint16_t *vdev_notify_reg(const struct vdev *d, unsigned q)
+{
+	return (volatile uint16_t *)(d->notify + (uint64_t)d->q_notify_off[q] * d->notify_mult);
+}
+
 int vdev_post(struct vdev *d, unsigned q, const struct vbuf *bufs, unsigned n)
 {
 	struct vring *r = q < VDEV_MAX_QUEUES ? d->rings[q] : 0;
@@ -161,8 +166,7 @@ int vdev_post(struct vdev *d, unsigned q, const struct vbuf *bufs, unsigned n)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	r->avail.idx++;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	*(volatile uint16_t *)(d->notify + (uint64_t)d->q_notify_off[q] * d->notify_mult) =
-		(uint16_t)q;
+	*vdev_notify_reg(d, q) = (uint16_t)q;
 	return 0;
 }
 

@@ -61,6 +61,8 @@ int vdev_init(struct vdev *d, unsigned slot, uint32_t features, uint32_t *offere
  * table entry 0 as @vector on this CPU, otherwise the driver polls. Then DRIVER_OK.
  */
 int vdev_start(struct vdev *d, struct vring **rings, unsigned nq, int vector);
+/* Where the driver writes to notify queue @q (virtio 1.2, 4.1.4.4). */
+volatile uint16_t *vdev_notify_reg(const struct vdev *d, unsigned q);
 /* Post one chain of @n buffers on queue @q and kick (one chain in flight per queue). */
 int vdev_post(struct vdev *d, unsigned q, const struct vbuf *bufs, unsigned n);
 /* Wait up to @cycles for queue @q's chain; returns the used length or -1. */
@@ -82,6 +84,8 @@ struct blk_hdr {
 };
 
 int blk_start(struct vdev *d, unsigned slot, uint32_t *offered, uint64_t *capacity);
+/* The disk's size in 512-byte sectors, from the device configuration. */
+uint64_t blk_capacity(const struct vdev *d);
 int blk_request(struct vdev *d, uint32_t type, uint64_t sector, void *buf, uint32_t len,
 		uint16_t data_flags);
 

@@ -92,13 +92,18 @@ static int self_test(struct vdev *d, uint32_t features, uint64_t capacity)
 	return 0;
 }
 
+uint64_t blk_capacity(const struct vdev *d)
+{
+	return *(volatile uint32_t *)d->device_cfg |
+	       (uint64_t)*(volatile uint32_t *)(d->device_cfg + 4) << 32;
+}
+
 int blk_start(struct vdev *d, unsigned slot, uint32_t *offered, uint64_t *capacity)
 {
 	if (vdev_init(d, slot, BLK_F_RO | BLK_F_BLK_SIZE | BLK_F_FLUSH | BLK_F_WRITE_ZEROES,
 		      offered))
 		return -1;
-	*capacity = *(volatile uint32_t *)d->device_cfg |
-		    (uint64_t)*(volatile uint32_t *)(d->device_cfg + 4) << 32;
+	*capacity = blk_capacity(d);
 	return vdev_start(d, rings, 1, BLK_VECTOR);
 }
 

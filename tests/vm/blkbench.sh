@@ -8,8 +8,19 @@
 require_kvm
 
 img=$WORK/disk.img
-truncate -s 16M "$img"
 bench="vessel.test=blkbench vessel.benchtime=1"
+
+# A zeroed 16 MiB image.
+fresh_image() {
+	: >"$img"
+	truncate -s 16M "$img"
+}
+
+# seq-write starts at sector 0 with a 0x5a pattern; rand-write leaves sector 0
+# alone unless it lands there, so the first 4 KiB tell the writes arrived.
+expect_written() {
+	[ "$(head -c 4096 "$img" | tr -d '\132' | wc -c)" -eq 0 ] || fail "the writes did not reach the image${1:+ $1}"
+}
 
 expect_patterns() {
 	local p
@@ -20,25 +31,22 @@ expect_patterns() {
 	expect_no_line 'requests failed or stalled'
 }
 
+fresh_image
 vm run --disk "$img" --cmdline "$bench vessel.disktest"
 expect_status 0
 expect_line 'blkbench: TSC [1-9][0-9]* MHz, 1 s per pattern$'
 expect_patterns
-# seq-write starts at sector 0 with a 0x5a pattern; rand-write leaves sector 0
-# alone unless it lands there, so the first 4 KiB tell the writes arrived.
-[ "$(head -c 4096 "$img" | tr -d '\132' | wc -c)" -eq 0 ] || fail "the writes did not reach the image"
+expect_written
 
-: >"$img"
-truncate -s 16M "$img"
+fresh_image
 vm run --iommu --disk "$img" --cmdline "$bench vessel.disktest"
 expect_status 0
 expect_line 'blkbench: TSC [1-9][0-9]* MHz, 1 s per pattern, through the IOMMU$'
 expect_patterns
 expect_line 'IOMMU: IOTLB [1-9][0-9]* hits, [0-9]+ misses .*; 0 faults'
-[ "$(head -c 4096 "$img" | tr -d '\132' | wc -c)" -eq 0 ] || fail "the writes did not reach the image through the IOMMU"
+expect_written "through the IOMMU"
 
-: >"$img"
-truncate -s 16M "$img"
+fresh_image
 vm run --disk "$img" --cmdline "$bench"
 expect_status 4
 expect_line 'blkbench overwrites the disk: it needs vessel.disktest'
