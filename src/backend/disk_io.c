@@ -224,12 +224,9 @@ static int fix_result(struct disk_io *io, struct disk_request *r, int res)
 void disk_io_reap(struct disk_io *io)
 {
 	struct io_uring_cqe *cqe;
-	uint64_t cnt;
 
 	if (!io->uring)
 		return;
-	if (read(io->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-		pr_debug("disk eventfd: %s", strerror(errno));
 	while (io_uring_peek_cqe(&io->ring, &cqe) == 0) {
 		struct disk_request *r = io_uring_cqe_get_data(cqe);
 		int res = cqe->res;
@@ -238,6 +235,19 @@ void disk_io_reap(struct disk_io *io)
 		io->inflight--;
 		io->complete(io->opaque, r, fix_result(io, r, res));
 	}
+}
+
+bool disk_io_pending(const struct disk_io *io)
+{
+	return io->uring && io_uring_cq_ready(&io->ring);
+}
+
+void disk_io_clear_event(struct disk_io *io)
+{
+	uint64_t cnt;
+
+	if (io->uring && read(io->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		pr_debug("disk eventfd: %s", strerror(errno));
 }
 
 int disk_io_event_fd(const struct disk_io *io)

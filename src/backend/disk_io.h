@@ -46,9 +46,16 @@ void disk_io_submit(struct disk_io *io, struct disk_request *r);
 void disk_io_flush(struct disk_io *io);
 /* Run complete() for every finished request. */
 void disk_io_reap(struct disk_io *io);
+/* Whether finished requests wait for disk_io_reap(); no system call. */
+bool disk_io_pending(const struct disk_io *io);
 
-/* The fd that becomes readable when requests finish, or -1 (synchronous engine). */
+/*
+ * The fd that becomes readable when requests finish, or -1 (synchronous
+ * engine). It stays readable until disk_io_clear_event(); clear it before
+ * checking disk_io_pending() and sleeping on it.
+ */
 int disk_io_event_fd(const struct disk_io *io);
+void disk_io_clear_event(struct disk_io *io);
 
 const char *disk_io_engine(const struct disk_io *io);
 

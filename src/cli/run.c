@@ -61,7 +61,9 @@ void run_usage(FILE *f)
 		"  --rng             add a virtio-rng device fed by the host's getrandom()\n"
 		"  --disk FILE[,OPTS] add a virtio-blk disk backed by a raw image (repeatable);\n"
 		"                    OPTS: readonly, serial=ID (20 bytes), queues=N (1-%d),\n"
-		"                    io=uring|sync (default: io_uring where the host has it)\n"
+		"                    io=uring|sync (default: io_uring where the host has it),\n"
+		"                    poll=USEC (0-%d: how long an idle queue's thread polls\n"
+		"                    before it sleeps; 0 never polls; default %d)\n"
 		"  --console serial|virtio  where the terminal's input goes: the 16550 UART\n"
 		"                    (ttyS0, default) or a virtio-console (hvc0; Linux gets\n"
 		"                    console=hvc0); the guest's output on either reaches stdout\n"
@@ -72,7 +74,7 @@ void run_usage(FILE *f)
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
 		"4 guest crash (triple fault or panic), 128+N stopped by signal N\n"
 		"console: stdin goes to the guest's console; in a terminal, Ctrl-A x quits\n",
-		MACHINE_MAX_CPUS, VIRTIO_BLK_MAX_QUEUES);
+		MACHINE_MAX_CPUS, VIRTIO_BLK_MAX_QUEUES, VIRTIO_BLK_MAX_POLL_US, VIRTIO_BLK_POLL_US);
 }
 
 static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
@@ -115,8 +117,8 @@ static int parse_cpus(const char *arg, struct machine_config *cfg)
 
 static int disk_suboption(const char *arg, struct blk_options *o, char **opts)
 {
-	enum { D_READONLY, D_SERIAL, D_QUEUES, D_IO };
-	char *const tokens[] = { "readonly", "serial", "queues", "io", NULL };
+	enum { D_READONLY, D_SERIAL, D_QUEUES, D_IO, D_POLL };
+	char *const tokens[] = { "readonly", "serial", "queues", "io", "poll", NULL };
 	char *value = NULL;
 	uint64_t n;
 
@@ -146,13 +148,19 @@ static int disk_suboption(const char *arg, struct blk_options *o, char **opts)
 		else
 			return usage_error("--disk %s: io= is 'uring' or 'sync'", arg);
 		return 0;
+	case D_POLL:
+		if (!value || parse_uint(value, VIRTIO_BLK_MAX_POLL_US, &n))
+			return usage_error("--disk %s: poll=USEC needs a number from 0 to %d", arg,
+					   VIRTIO_BLK_MAX_POLL_US);
+		o->poll_us = (unsigned)n;
+		return 0;
 	default:
 		return usage_error("--disk %s: unknown option '%s' (known: readonly, serial=ID, "
-				   "queues=N, io=uring|sync)", arg, value);
+				   "queues=N, io=uring|sync, poll=USEC)", arg, value);
 	}
 }
 
-/* --disk PATH[,readonly][,serial=ID][,queues=N][,io=uring|sync] */
+/* --disk PATH[,readonly][,serial=ID][,queues=N][,io=uring|sync][,poll=USEC] */
 static int parse_disk(const char *arg, struct machine_config *cfg)
 {
 	struct disk_config *d = &cfg->disks[cfg->nr_disks];
@@ -167,6 +175,7 @@ static int parse_disk(const char *arg, struct machine_config *cfg)
 	memset(&d->opts, 0, sizeof(d->opts));
 	d->opts.path = d->spec;
 	d->opts.queues = 1;
+	d->opts.poll_us = VIRTIO_BLK_POLL_US;
 	opts = strchr(d->spec, ',');
 	if (opts)
 		*opts++ = '\0';

@@ -11,7 +11,6 @@
 #define CF8_ENABLE		0x80000000u
 #define PCI_FIRST_CAP		0x40
 #define PCI_HEADER_END		0x40
-#define PCI_INTX_PINS		4
 #define ECAM_BUS_SHIFT		20
 #define ECAM_DEVFN_SHIFT	12
 
@@ -152,10 +151,24 @@ static void update_bars(struct pci_device *d)
 	}
 }
 
-/* Drive the pin from the device's level and COMMAND's disable bit; intx_lock held. */
+/*
+ * Drive the pin from the device's level and COMMAND's disable bit; intx_lock
+ * held. The line follows the OR of every device on the pin, and changes only
+ * when that does: a device asserting twice costs the interrupt controller nothing.
+ */
 static void update_intx(struct pci_device *d)
 {
-	irq_line_set(&d->intx, d->intx_level && !d->intx_disabled);
+	struct pci_bus *bus = d->bus;
+	bool assert = d->intx_level && !d->intx_disabled;
+	unsigned pin = (d->intx.gsi - bus->intx_gsi_base) % PCI_INTX_PINS;
+
+	if (assert == d->intx_asserted)
+		return;
+	d->intx_asserted = assert;
+	pthread_mutex_lock(&bus->pin_lock);
+	if (assert ? bus->pin_count[pin]++ == 0 : --bus->pin_count[pin] == 0)
+		irq_line_set(&d->intx, assert);
+	pthread_mutex_unlock(&bus->pin_lock);
 }
 
 /* Called with the bus lock held, after a write to COMMAND. */
@@ -389,6 +402,7 @@ int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,
 {
 	memset(bus, 0, sizeof(*bus));
 	pthread_mutex_init(&bus->lock, NULL);
+	pthread_mutex_init(&bus->pin_lock, NULL);
 	bus->pio = pio;
 	bus->mmio = mmio;
 	bus->mmio64_start = mmio64_start;
@@ -411,6 +425,7 @@ void pci_bus_destroy(struct pci_bus *bus)
 	free(bus->devs[0]);
 	bus->devs[0] = NULL;
 	pthread_mutex_destroy(&bus->lock);
+	pthread_mutex_destroy(&bus->pin_lock);
 }
 
 int pci_bus_attach_ports(struct pci_bus *bus, uint64_t ecam_base)

@@ -16,6 +16,7 @@
 #define PCI_CFG_SIZE		4096	/* PCIe extended configuration space */
 #define PCI_MAX_DEVICES		32
 #define PCI_NR_BARS		6
+#define PCI_INTX_PINS		4	/* INTA-INTD */
 
 /* Type 0 header offsets (PCI 3.0, 6.1). */
 #define PCI_VENDOR_ID		0x00
@@ -89,6 +90,7 @@ struct pci_device {
 	struct irq_line intx;
 	bool intx_level;
 	bool intx_disabled;		/* COMMAND's INTx disable bit */
+	bool intx_asserted;		/* what the device drives onto its bus pin */
 };
 
 struct pci_bus {
@@ -100,6 +102,9 @@ struct pci_bus {
 	uint64_t mmio64_start;		/* above RAM */
 	uint64_t next_io, next_mmio32, next_mmio64;
 	unsigned intx_gsi_base;		/* INTA of slot n goes to GSI base + n % 4 */
+	/* Pins are shared by slots and wire-ORed: how many devices assert each. */
+	pthread_mutex_t pin_lock;	/* innermost: taken under a device's intx_lock */
+	unsigned pin_count[PCI_INTX_PINS];
 };
 
 int pci_bus_init(struct pci_bus *bus, struct io_bus *pio, struct io_bus *mmio,

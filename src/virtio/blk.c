@@ -120,12 +120,13 @@ static void notify_driver(struct blk_queue *bq)
 	virtio_notify_queue(&bq->blk->vd, bq->index);
 }
 
-/* Take every available request the free slots allow, and start it. */
+/* Finish what completed, take every available request the free slots allow, and start it. */
 static void run_queue(struct blk_queue *bq)
 {
 	struct virtio_dev *vd = &bq->blk->vd;
 	bool broken = false;
 
+	disk_io_reap(&bq->io);
 	while (bq->nr_free && !broken) {
 		enum vq_pop_result pr = VQ_EMPTY;
 		struct blk_slot *s;
@@ -174,8 +175,57 @@ static void blk_completed(void *opaque)
 {
 	struct blk_queue *bq = opaque;
 
-	disk_io_reap(&bq->io);
+	disk_io_clear_event(&bq->io);
 	run_queue(bq);
+}
+
+/* Whether the driver offered requests that a free slot can take. */
+static bool blk_has_work(struct blk_queue *bq)
+{
+	struct virtio_dev *vd = &bq->blk->vd;
+	bool avail;
+
+	if (!bq->nr_free)
+		return false;
+	pthread_mutex_lock(&vd->lock);
+	avail = virtio_queue_live(vd, bq->index) && vq_has_avail(&vd->queues[bq->index].vq);
+	pthread_mutex_unlock(&vd->lock);
+	return avail;
+}
+
+static bool blk_poll(void *opaque)
+{
+	struct blk_queue *bq = opaque;
+
+	if (!disk_io_pending(&bq->io) && !blk_has_work(bq))
+		return false;
+	run_queue(bq);
+	return true;
+}
+
+/*
+ * While the I/O thread is awake the driver need not kick (virtio 1.2, 2.7.10)
+ * nor the ring signal completions: the thread looks at both itself.
+ */
+static bool blk_set_quiet(void *opaque, bool quiet)
+{
+	struct blk_queue *bq = opaque;
+	struct virtio_dev *vd = &bq->blk->vd;
+	int err = 0;
+
+	pthread_mutex_lock(&vd->lock);
+	if (virtio_queue_live(vd, bq->index))
+		err = quiet ? vq_disable_notify(&vd->queues[bq->index].vq) :
+			      vq_enable_notify(&vd->queues[bq->index].vq);
+	pthread_mutex_unlock(&vd->lock);
+	if (err) {
+		virtio_needs_reset(vd);
+		return false;
+	}
+	if (quiet)
+		return false;
+	disk_io_clear_event(&bq->io);
+	return disk_io_pending(&bq->io) || blk_has_work(bq);
 }
 
 static void blk_notify(struct virtio_dev *vd, unsigned q)
@@ -245,7 +295,7 @@ static uint64_t build_config(struct virtio_blk *b)
 	return features | (1ull << VIRTIO_BLK_F_DISCARD) | (1ull << VIRTIO_BLK_F_WRITE_ZEROES);
 }
 
-static int queue_init(struct virtio_blk *b, unsigned i, bool sync_io)
+static int queue_init(struct virtio_blk *b, unsigned i, bool sync_io, uint64_t poll_ns)
 {
 	struct blk_queue *bq = &b->queues[i];
 	unsigned k;
@@ -269,6 +319,7 @@ static int queue_init(struct virtio_blk *b, unsigned i, bool sync_io)
 	if (disk_io_event_fd(&bq->io) >= 0 &&
 	    worker_watch(&bq->worker, disk_io_event_fd(&bq->io), blk_completed, bq))
 		return -1;
+	worker_set_poll(&bq->worker, poll_ns, blk_poll, blk_set_quiet, bq);
 	return worker_start(&bq->worker);
 }
 
@@ -312,7 +363,7 @@ int virtio_blk_init(struct virtio_blk *b, const struct blk_options *o,
 		return -1;
 	for (i = 0; i < b->nr_queues; i++) {
 		b->nr_started = i + 1;
-		if (queue_init(b, i, o->sync_io)) {
+		if (queue_init(b, i, o->sync_io, (uint64_t)o->poll_us * 1000)) {
 			pr_err("--disk %s: cannot start queue %u", o->path, i);
 			return -1;
 		}

@@ -8,6 +8,8 @@
 
 #define VIRTIO_BLK_MAX_QUEUES	VIRTIO_MAX_QUEUES
 #define VIRTIO_BLK_CONFIG_SIZE	60
+#define VIRTIO_BLK_POLL_US	32	/* QEMU's IOThread default (poll-max-ns) */
+#define VIRTIO_BLK_MAX_POLL_US	1000
 
 struct blk_options {
 	const char *path;
@@ -15,6 +17,7 @@ struct blk_options {
 	const char *serial;		/* up to 20 bytes; NULL: none */
 	unsigned queues;
 	bool sync_io;			/* no io_uring, even where it works */
+	unsigned poll_us;		/* the longest a queue's thread polls before sleeping */
 };
 
 struct blk_queue;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #define VIRTQ_AVAIL_F_NO_INTERRUPT	1
+#define VIRTQ_USED_F_NO_NOTIFY		1
 #define DESC_SIZE			16
 
 struct virtq_desc {
@@ -87,7 +88,7 @@ enum vq_pop_result vq_pop(struct virtqueue *vq, struct virtq_chain *c)
 		 * With EVENT_IDX the driver kicks only past avail_event (2.7.10): move
 		 * it to here before sleeping, then look again for a buffer that raced.
 		 */
-		if (!vq->event_idx)
+		if (!vq->event_idx || vq->notify_off)
 			return VQ_EMPTY;
 		if (vq_enable_notify(vq) || read16(vq, vq->avail + 2, &avail_idx))
 			return VQ_BROKEN;
@@ -162,12 +163,36 @@ bool vq_should_notify(struct virtqueue *vq)
 
 int vq_enable_notify(struct virtqueue *vq)
 {
-	uint16_t ev = vq->last_avail;
+	int err;
 
-	if (!vq->event_idx)
+	if (!vq->size)
 		return 0;
-	if (dma_write16(vq->dma, vq->used + 4 + 8ull * vq->size, ev))
-		return -1;
+	vq->notify_off = false;
+	if (vq->event_idx)
+		err = dma_write16(vq->dma, vq->used + 4 + 8ull * vq->size, vq->last_avail);
+	else
+		err = dma_write16(vq->dma, vq->used, 0);
+	/* The driver must see this before we look at the ring again (2.7.10). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return 0;
+	return err;
+}
+
+int vq_disable_notify(struct virtqueue *vq)
+{
+	if (!vq->size || vq->notify_off)
+		return 0;
+	vq->notify_off = true;
+	/* With EVENT_IDX avail_event is simply left behind: the driver kicks at most once more. */
+	if (vq->event_idx)
+		return 0;
+	return dma_write16(vq->dma, vq->used, VIRTQ_USED_F_NO_NOTIFY);
+}
+
+bool vq_has_avail(const struct virtqueue *vq)
+{
+	uint16_t idx;
+
+	if (!vq->size)
+		return false;
+	return read16(vq, vq->avail + 2, &idx) || idx != vq->last_avail;
 }

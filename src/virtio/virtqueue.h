@@ -39,6 +39,7 @@ struct virtqueue {
 	bool signalled_valid;
 	bool event_idx;		/* VIRTIO_F_EVENT_IDX negotiated */
 	bool indirect;		/* VIRTIO_F_INDIRECT_DESC negotiated */
+	bool notify_off;	/* the device polls: the driver was asked not to kick */
 	const struct dma_space *dma;
 };
 
@@ -56,7 +57,16 @@ int vq_push(struct virtqueue *vq, uint16_t head, uint32_t len);
 /* Whether the driver wants an interrupt for what was pushed (2.7.7, 2.7.10). */
 bool vq_should_notify(struct virtqueue *vq);
 
-/* Tell the driver, with EVENT_IDX, to notify us after any new buffer. */
+/* Ask the driver to notify us after any new buffer (2.7.7, 2.7.10). */
 int vq_enable_notify(struct virtqueue *vq);
+
+/*
+ * Ask the driver not to notify us: the device polls the ring meanwhile. Until
+ * vq_enable_notify(), an empty vq_pop() leaves the request standing.
+ */
+int vq_disable_notify(struct virtqueue *vq);
+
+/* Whether the driver made a buffer available that vq_pop() has not taken (errors: true). */
+bool vq_has_avail(const struct virtqueue *vq);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define WORKER_MAX_QUEUES 8
 #define WORKER_MAX_WATCHES 2
@@ -18,9 +19,28 @@ struct worker_watch {
 	void *arg;
 };
 
+/*
+ * Adaptive polling (as QEMU's event loop does it): after each wake-up the
+ * worker busy-polls for up to poll_ns before it sleeps again, and poll_ns
+ * grows while the work comes back within max_ns and drops to 0 when it does
+ * not, so a busy queue is served without sleeps and an idle one costs nothing.
+ */
+struct worker_poll {
+	/* Do whatever work is ready without blocking; true if there was any. */
+	bool (*poll)(void *arg);
+	/* @quiet: the worker polls, no wake-ups wanted; !@quiet: it is about to
+	 * sleep, and returns true if work raced in and it must not. */
+	bool (*set_quiet)(void *arg, bool quiet);
+	void *arg;
+	uint64_t max_ns;
+	uint64_t poll_ns;	/* the current window */
+	bool quiet;
+};
+
 struct virtio_worker {
 	pthread_t thread;
 	bool running;
+	bool stopping;
 	int epfd;
 	int stop_efd;
 	int queue_efd[WORKER_MAX_QUEUES];
@@ -29,12 +49,16 @@ struct virtio_worker {
 	unsigned nr_watches;
 	void (*handle)(void *opaque, unsigned q);
 	void *opaque;
+	struct worker_poll poll;
 };
 
 int worker_init(struct virtio_worker *w, unsigned nr_queues,
 		void (*handle)(void *opaque, unsigned q), void *opaque);
 /* Also call @ready on the worker thread whenever @fd becomes readable. */
 int worker_watch(struct virtio_worker *w, int fd, void (*ready)(void *arg), void *arg);
+/* Poll with up to @max_ns windows (0: never) before sleeping; call before worker_start. */
+void worker_set_poll(struct virtio_worker *w, uint64_t max_ns, bool (*poll)(void *arg),
+		     bool (*set_quiet)(void *arg, bool quiet), void *arg);
 int worker_start(struct virtio_worker *w);
 /* The eventfd that wakes the worker for queue @q: a KVM ioeventfd can write it. */
 int worker_queue_fd(const struct virtio_worker *w, unsigned q);
