@@ -99,12 +99,12 @@ def main():
             if line.startswith("BENCH-BEGIN "):
                 begin = sample(proc.pid, cg)
                 print(f"blk-sample: {name}: {line[12:]}", file=sys.stderr)
-            m = re.match(r"BENCH (\S+) ops=(\d+) bytes=(\d+) usec=(\d+)", line)
+            m = re.match(r"BENCH (\S+) ops=(\d+) bytes=(\d+) usec=(\d+)(?: kicks=(\d+))?", line)
             if m and begin:
                 end = sample(proc.pid, cg)
                 if end[2] < begin[2] or not end[2]:
                     sys.exit(f"{name}: the vCPU threads were gone before the sample was taken")
-                mode, ops, nbytes, usec = m.group(1), *map(int, m.groups()[1:])
+                mode, ops, nbytes, usec = m.group(1), *map(int, m.groups()[1:4])
                 results[mode] = {
                     "ops": ops,
                     "mibps": nbytes / (1 << 20) / (usec / 1e6),
@@ -112,6 +112,8 @@ def main():
                     "cpu_us": (end[0] - begin[0]) * 1e6 / max(ops, 1),
                     "vmm_us": ((end[0] - end[1]) - (begin[0] - begin[1])) * 1e6 / max(ops, 1),
                 }
+                if m.group(5) is not None:
+                    results[mode]["kicks"] = int(m.group(5)) / max(ops, 1)
             m = re.search(r"IOMMU: IOTLB (\d+) hits, (\d+) misses", line)
             if m:
                 results["iotlb"] = {"hits": int(m.group(1)), "misses": int(m.group(2))}

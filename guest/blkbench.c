@@ -7,7 +7,8 @@
  * With a DMAR unit (--iommu) every buffer and ring is reached through an IOVA
  * window of 4 KiB pages. Prints the lines bench/blk-sample.py reads:
  *   BENCH-BEGIN <pattern>
- *   BENCH <pattern> ops=N bytes=N usec=N
+ *   BENCH <pattern> ops=N bytes=N usec=N kicks=N
+ * (kicks: notifications the device did not suppress, each a VM exit).
  */
 #include "virtio.h"
 
@@ -34,7 +35,7 @@ struct bench_job {
 	uint32_t type, bs;
 	unsigned qd, random;
 	uint64_t blocks, cycles, stall_cycles;
-	uint64_t ops, errors, elapsed;
+	uint64_t ops, errors, elapsed, kicks;
 	uint16_t avail_idx, last_used;
 	uint64_t next, seed;
 };
@@ -103,8 +104,10 @@ static void kick(struct bench_job *j)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	r->avail.idx = j->avail_idx;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!(r->used.flags & USED_F_NO_NOTIFY))
+	if (!(r->used.flags & USED_F_NO_NOTIFY)) {
 		*j->notify = 0;
+		j->kicks++;
+	}
 }
 
 /* Runs in CPL3: keep qd requests in flight until the time is up, then drain. */
@@ -202,7 +205,8 @@ static int run_pattern(struct vdev *d, const struct pattern *p, uint64_t capacit
 	con_printf("BENCH-BEGIN %s\n", p->name);
 	user_run(bench_loop, j);
 	usec = j->elapsed / (hz / 1000000);
-	con_printf("BENCH %s ops=%lu bytes=%lu usec=%lu\n", p->name, j->ops, j->ops * p->bs, usec);
+	con_printf("BENCH %s ops=%lu bytes=%lu usec=%lu kicks=%lu\n", p->name, j->ops,
+		   j->ops * p->bs, usec, j->kicks);
 	/* Quiet for a moment: a host-side sampler reads the VMM's threads before they move on. */
 	settle_until(rdtsc() + hz / 5);
 	if (j->errors)

@@ -29,6 +29,7 @@ struct boot_config {
 	const struct mem_layout *layout;
 	const struct e820_entry *e820;
 	unsigned e820_entries;
+	bool ram_zeroed;	/* RAM is fresh: a loader need not clear a kernel's .bss */
 };
 
 struct boot_setup {

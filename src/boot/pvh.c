@@ -106,7 +106,9 @@ static int load_segments(struct guest_mem *gm, const struct boot_config *cfg,
 			return -1;
 		}
 		memcpy(dst, cfg->kernel + ph.p_offset, ph.p_filesz);
-		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		/* Clearing fresh RAM would only make every page of a large .bss resident. */
+		if (!cfg->ram_zeroed)
+			memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 		if (ph.p_paddr + ph.p_memsz > *end)
 			*end = ph.p_paddr + ph.p_memsz;
 	}

@@ -353,6 +353,7 @@ static int load_and_boot(struct machine *m)
 		.layout = &m->layout,
 		.e820 = m->e820,
 		.e820_entries = m->e820_entries,
+		.ram_zeroed = true,	/* mapped anew in setup_memory, nothing written yet above 1 MiB */
 	};
 
 	if (boot_load(&m->vm.mem, &bc, &setup))

@@ -16,6 +16,8 @@ struct fixture {
 	struct pci_device dev;
 	unsigned bar_reads;
 	int intx_level;
+	int gsi_level[24];
+	unsigned gsi_sets[24];		/* calls that reached the interrupt controller */
 };
 
 static void bar_read(void *opaque, uint64_t off, void *data, unsigned len)
@@ -32,8 +34,9 @@ static void intx(void *opaque, unsigned gsi, int level)
 {
 	struct fixture *f = opaque;
 
-	(void)gsi;
 	f->intx_level = level;
+	f->gsi_level[gsi % 24] = level;
+	f->gsi_sets[gsi % 24]++;
 }
 
 static int setup(void **state)
@@ -173,6 +176,36 @@ static void test_capabilities_and_intx(void **state)
 	assert_int_equal(pci_config_read(&f->bus, DEVFN, PCI_INTERRUPT_LINE, 1), 16 + (1 + 0) % 4);
 }
 
+/* Slots 1 and 5 share INTA's GSI: the line is the OR of both, and moves only on a change. */
+static void test_shared_intx_pin(void **state)
+{
+	struct fixture *f = *state;
+	struct irq_line line = { intx, f, 0 };
+	static struct pci_device more[4];
+	unsigned i, gsi = 16 + 1 % 4;
+
+	for (i = 0; i < 4; i++) {
+		pci_device_init(&more[i], 0x1af4, 0x1044, 0xff0000, 0x1af4, 4);
+		assert_int_equal(pci_bus_add(&f->bus, &more[i], &line), (int)i + 2);
+	}
+	assert_int_equal(pci_config_read(&f->bus, 5 << 3, PCI_INTERRUPT_LINE, 1), gsi);
+	pci_device_set_intx(&f->dev, true);
+	pci_device_set_intx(&f->dev, true);
+	pci_device_set_intx(&more[3], true);
+	assert_int_equal(f->gsi_level[gsi], 1);
+	assert_int_equal(f->gsi_sets[gsi], 1);
+	pci_device_set_intx(&f->dev, false);
+	assert_int_equal(f->gsi_level[gsi], 1);	/* slot 5 still asserts it */
+	/* INTx disabled in slot 5's COMMAND takes its share off the line. */
+	pci_config_write(&f->bus, 5 << 3, PCI_COMMAND, 2, PCI_COMMAND_INTX_DISABLE);
+	assert_int_equal(f->gsi_level[gsi], 0);
+	pci_device_set_intx(&more[3], false);
+	pci_config_write(&f->bus, 5 << 3, PCI_COMMAND, 2, 0);
+	assert_int_equal(f->gsi_level[gsi], 0);
+	assert_int_equal(f->gsi_sets[gsi], 2);
+	assert_int_equal(f->gsi_sets[16 + 2 % 4], 0);	/* slot 2's line never moved */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +215,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_config_mechanisms_agree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capabilities_and_intx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_intx_pin, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

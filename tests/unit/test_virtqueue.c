@@ -172,6 +172,62 @@ static void test_event_idx(void **state)
 	assert_int_equal(used_event, 2);
 }
 
+static uint16_t used_flags(void)
+{
+	uint16_t f;
+
+	gm_read(&gm, USED, &f, 2);
+	return f;
+}
+
+static uint16_t avail_event(void)
+{
+	uint16_t e;
+
+	gm_read(&gm, USED + 4 + 8 * QSZ, &e, 2);
+	return e;
+}
+
+/* While the device polls, an EVENT_IDX driver is left past avail_event: it stops kicking. */
+static void test_quiet_event_idx(void **state)
+{
+	(void)state;
+	put_desc(0, 0x10000, 8, 0, 0);
+	assert_false(vq_has_avail(&vq));
+	assert_int_equal(vq_disable_notify(&vq), 0);
+	offer(0);
+	assert_true(vq_has_avail(&vq));
+	assert_int_equal(vq_pop(&vq, &chain), VQ_CHAIN);
+	assert_false(vq_has_avail(&vq));
+	/* Empty while quiet: avail_event stays where it was (0), not moved to 1. */
+	assert_int_equal(vq_pop(&vq, &chain), VQ_EMPTY);
+	assert_int_equal(avail_event(), 0);
+	assert_int_equal(vq_enable_notify(&vq), 0);
+	assert_int_equal(avail_event(), 1);
+	assert_int_equal(used_flags(), 0);	/* EVENT_IDX drivers ignore the flag: untouched */
+}
+
+/* Without EVENT_IDX the device asks with VIRTQ_USED_F_NO_NOTIFY (2.7.10). */
+static void test_quiet_flags(void **state)
+{
+	(void)state;
+	vq_init(&vq, &ds, QSZ, DESC, AVAIL, USED, false, false);
+	assert_int_equal(vq_disable_notify(&vq), 0);
+	assert_int_equal(used_flags(), 1);
+	assert_int_equal(vq_enable_notify(&vq), 0);
+	assert_int_equal(used_flags(), 0);
+	/* A queue the driver never set up has no rings to write. */
+	vq_init(&vq, &ds, 0, 0, 0, 0, false, false);
+	assert_int_equal(vq_disable_notify(&vq), 0);
+	assert_false(vq_has_avail(&vq));
+	/* A used ring outside RAM is the driver's error, reported. */
+	vq_init(&vq, &ds, QSZ, DESC, AVAIL, MEM, false, false);
+	assert_int_equal(vq_disable_notify(&vq), -1);
+	vq_init(&vq, &ds, QSZ, DESC, MEM, USED, false, false);
+	assert_true(vq_has_avail(&vq));	/* unreadable: vq_pop will say BROKEN */
+	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
+}
+
 /*
  * A driver moves avail->idx while the device reads it. A read that mixes the
  * old low byte with the new high byte (0x12ff -> 0x1300 read as 0x13ff) looks
@@ -232,6 +288,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_rings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_avail_index_jump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_idx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quiet_event_idx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quiet_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index_read_not_torn, setup, teardown),
 	};
 

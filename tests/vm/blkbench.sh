@@ -26,7 +26,7 @@ expect_patterns() {
 	local p
 	for p in seq-read seq-write rand-read rand-write; do
 		expect_line "^BENCH-BEGIN $p\$"
-		expect_line "^BENCH $p ops=[1-9][0-9]* bytes=[1-9][0-9]* usec=[1-9][0-9]{5,}\$"
+		expect_line "^BENCH $p ops=[1-9][0-9]* bytes=[1-9][0-9]* usec=[1-9][0-9]{5,} kicks=[0-9]+\$"
 	done
 	expect_no_line 'requests failed or stalled'
 }

@@ -25,6 +25,9 @@ expect_line "empty.img: the image is empty"
 vm run --disk "$img,queues=99"
 expect_status 2
 expect_line 'queues=N needs a number from 1 to 8'
+vm run --disk "$img,poll=1001"
+expect_status 2
+expect_line 'poll=USEC needs a number from 0 to 1000'
 vm run --disk "$img,cache=none"
 expect_status 2
 expect_line "unknown option 'cache=none'"
@@ -67,6 +70,11 @@ vm run --disk "$img,queues=4,io=sync" --disk "$WORK/second.img" --cmdline vessel
 expect_status 0
 expect_line 'virtio-blk 00:02.0: 16384 sectors \(8 MiB\)'
 [ "$(grep -c 'wrote, flushed and read back' "$WORK/out")" -eq 2 ] || fail "not both disks tested"
+
+# An I/O thread that never polls: every request reaches it by a kick.
+vm run --disk "$img,poll=0" --cmdline vessel.disktest
+expect_status 0
+expect_line 'virtio-blk: wrote, flushed and read back 4096 bytes at sector 8'
 
 # What the guest flushed survives a kill -9 of vessel.
 head -c 16M /dev/urandom >"$img"
