@@ -154,6 +154,23 @@ static struct io_uring_sqe *get_sqe(struct disk_io *io)
 	return sqe;
 }
 
+/* One buffer needs no iovec array for the kernel to copy in and check. */
+static void prep_rw(struct io_uring_sqe *sqe, int fd, const struct disk_request *r)
+{
+	bool write = r->op == DISK_WRITE;
+
+	if (r->iovcnt == 1 && write)
+		io_uring_prep_write(sqe, fd, r->iov[0].iov_base, (unsigned)r->iov[0].iov_len,
+				    r->offset);
+	else if (r->iovcnt == 1)
+		io_uring_prep_read(sqe, fd, r->iov[0].iov_base, (unsigned)r->iov[0].iov_len,
+				   r->offset);
+	else if (write)
+		io_uring_prep_writev(sqe, fd, r->iov, r->iovcnt, r->offset);
+	else
+		io_uring_prep_readv(sqe, fd, r->iov, r->iovcnt, r->offset);
+}
+
 void disk_io_submit(struct disk_io *io, struct disk_request *r)
 {
 	struct io_uring_sqe *sqe;
@@ -165,10 +182,8 @@ void disk_io_submit(struct disk_io *io, struct disk_request *r)
 	}
 	switch (r->op) {
 	case DISK_READ:
-		io_uring_prep_readv(sqe, fd, r->iov, r->iovcnt, r->offset);
-		break;
 	case DISK_WRITE:
-		io_uring_prep_writev(sqe, fd, r->iov, r->iovcnt, r->offset);
+		prep_rw(sqe, fd, r);
 		break;
 	case DISK_FLUSH:
 		io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
