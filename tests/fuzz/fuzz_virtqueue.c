@@ -41,8 +41,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(gm.regions[0].hva, data, size < MEM ? size : MEM);
 	vq_init(&vq, &ds, QSZ, DESC, AVAIL, USED, size & 1, true);
 	for (i = 0; i < 4 * QSZ; i++) {
-		enum vq_pop_result r = vq_pop(&vq, &chain);
+		enum vq_pop_result r;
+		bool avail;
 
+		/* A polling device turns kicks off and on between requests. */
+		if (size & 2)
+			vq_disable_notify(&vq);
+		avail = vq_has_avail(&vq);
+		r = vq_pop(&vq, &chain);
+		if (avail != (r != VQ_EMPTY))	/* the poller's look agrees with the pop */
+			abort();
+		if (size & 2)
+			vq_enable_notify(&vq);
 		if (r != VQ_CHAIN)
 			break;
 		if (chain.nr == 0 || chain.nr > VIRTQ_MAX_SEGS || chain.nr_out > chain.nr)
