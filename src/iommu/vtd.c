@@ -41,7 +41,7 @@ void vtd_fault(struct vtd *v, uint16_t sid, uint8_t reason, uint64_t addr, bool 
 	uint64_t *rec = v->frcd[v->fri];
 	bool was_pending = v->fsts & DMA_FSTS_PPF;
 
-	v->stats.faults++;
+	__atomic_fetch_add(&v->stats.faults, 1, __ATOMIC_RELAXED);
 	pr_debug("VT-d fault: source %02x:%02x.%u, reason 0x%02x, address 0x%llx, %s",
 		 sid >> 8, (sid >> 3) & 31, sid & 7, reason, (unsigned long long)addr,
 		 write ? "write" : "read");
@@ -230,9 +230,9 @@ static void reg_read(void *opaque, uint64_t off, void *data, unsigned len)
 		memset(data, 0xff, len);	/* the spec allows only aligned dword and qword accesses */
 		return;
 	}
-	pthread_mutex_lock(&v->lock);
+	vtd_lock(v);
 	q = read_qword(v, (unsigned)off & ~7u) >> (8 * (off & 7));
-	pthread_mutex_unlock(&v->lock);
+	vtd_unlock(v);
 	memcpy(data, &q, len);
 }
 
@@ -245,11 +245,11 @@ static void reg_write(void *opaque, uint64_t off, const void *data, unsigned len
 	if ((len != 4 && len != 8) || (off & (len - 1)))
 		return;
 	memcpy(&val, data, len);
-	pthread_mutex_lock(&v->lock);
+	vtd_lock(v);
 	write_qword(v, (unsigned)off & ~7u, val << (8 * (off & 7)), byte_mask((unsigned)off, len));
 	changed = v->ir_changed;
 	v->ir_changed = false;
-	pthread_mutex_unlock(&v->lock);
+	vtd_unlock(v);
 	if (changed && v->ir_listener)
 		v->ir_listener(v->ir_opaque);
 }
@@ -290,7 +290,7 @@ int vtd_attach(struct vtd *v, struct io_bus *mmio)
 
 void vtd_stats(struct vtd *v, struct vtd_stats *out)
 {
-	pthread_mutex_lock(&v->lock);
-	*out = v->stats;
-	pthread_mutex_unlock(&v->lock);
+	out->iotlb_hits = __atomic_load_n(&v->stats.iotlb_hits, __ATOMIC_RELAXED);
+	out->iotlb_misses = __atomic_load_n(&v->stats.iotlb_misses, __ATOMIC_RELAXED);
+	out->faults = __atomic_load_n(&v->stats.faults, __ATOMIC_RELAXED);
 }

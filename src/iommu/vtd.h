@@ -58,6 +58,12 @@ struct vtd_stats {
 
 struct vtd {
 	pthread_mutex_t lock;
+	/*
+	 * Odd while a holder of the lock may change what a translation reads:
+	 * IOTLB hits are served without the lock, and retried under it when
+	 * this moved meanwhile (a seqcount).
+	 */
+	unsigned seq;
 	const struct guest_mem *mem;
 	struct vtd_msi_sink sink;
 	uint64_t cap, ecap;

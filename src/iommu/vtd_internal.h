@@ -4,6 +4,20 @@
 
 #include "iommu/vtd.h"
 
+/* Take the unit's lock; translations that read without it see seq odd and retry. */
+static inline void vtd_lock(struct vtd *v)
+{
+	pthread_mutex_lock(&v->lock);
+	__atomic_store_n(&v->seq, v->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void vtd_unlock(struct vtd *v)
+{
+	__atomic_store_n(&v->seq, v->seq + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&v->lock);
+}
+
 /* Log a primary fault (7.2.1) and raise the fault event. */
 void vtd_fault(struct vtd *v, uint16_t sid, uint8_t reason, uint64_t addr, bool write);
 

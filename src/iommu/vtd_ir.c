@@ -70,16 +70,16 @@ int vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data,
 	uint8_t fault = 0;
 	bool fpd = false;
 
-	pthread_mutex_lock(&v->lock);
+	vtd_lock(v);
 	*out = (struct vtd_msi_msg){ addr, data };
 	if (!(v->gsts & DMA_GSTS_IRES)) {
-		pthread_mutex_unlock(&v->lock);
+		vtd_unlock(v);
 		return 0;
 	}
 	if (!(addr & VTD_MSI_ADDR_IF)) {
 		/* Compatibility format passes only with CFI on and x2APIC mode off (5.1.2.1). */
 		if ((v->gsts & DMA_GSTS_CFIS) && !(v->irta & DMA_IRTA_EIME)) {
-			pthread_mutex_unlock(&v->lock);
+			vtd_unlock(v);
 			return 0;
 		}
 		fault = VTD_FR_IR_REQ_COMPAT;
@@ -97,6 +97,6 @@ int vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data,
 	}
 	if (fault && record && !fpd)
 		vtd_fault(v, sid, fault, (uint64_t)index << 48, true);
-	pthread_mutex_unlock(&v->lock);
+	vtd_unlock(v);
 	return fault ? -1 : 0;
 }

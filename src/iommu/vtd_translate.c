@@ -201,10 +201,10 @@ static int translate_locked(struct vtd *v, uint16_t sid, uint64_t iova, bool wri
 	}
 	e = iotlb_find(v, c->did, iova);
 	if (e) {
-		v->stats.iotlb_hits++;
+		__atomic_fetch_add(&v->stats.iotlb_hits, 1, __ATOMIC_RELAXED);
 		r = (struct walk_result){ e->gpa, e->mask, e->perm };
 	} else {
-		v->stats.iotlb_misses++;
+		__atomic_fetch_add(&v->stats.iotlb_misses, 1, __ATOMIC_RELAXED);
 		fault = walk(v, c, iova, write, &r);
 		if (fault) {
 			if (!c->fpd)
@@ -223,6 +223,40 @@ static int translate_locked(struct vtd *v, uint16_t sid, uint64_t iova, bool wri
 	return 0;
 }
 
+/*
+ * An IOTLB hit without the lock, read as a seqcount reader: false when a
+ * writer was at work, or when only the locked path can answer (a miss, no
+ * cached context, a permission fault).
+ */
+static bool translate_cached(struct vtd *v, uint16_t sid, uint64_t iova, bool write,
+			     uint64_t *gpa, uint64_t *size)
+{
+	unsigned seq = __atomic_load_n(&v->seq, __ATOMIC_ACQUIRE);
+	struct vtd_iotlb_entry hit = { 0 };
+	const struct vtd_iotlb_entry *e;
+	struct vtd_context c;
+	uint32_t gsts;
+
+	if (seq & 1)
+		return false;
+	/* Plain reads that may race a writer: used only if seq did not move. */
+	gsts = v->gsts;
+	c = *ctx_slot(v, sid);
+	e = c.valid && c.sid == sid ? iotlb_find(v, c.did, iova) : NULL;
+	if (e)
+		hit = *e;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&v->seq, __ATOMIC_RELAXED) != seq || !(gsts & DMA_GSTS_TES))
+		return false;
+	if (!c.valid || c.sid != sid || c.tt == VTD_CTX_TT_PASS_THROUGH || !e ||
+	    !(hit.perm & (write ? VTD_SL_W : VTD_SL_R)))
+		return false;
+	__atomic_fetch_add(&v->stats.iotlb_hits, 1, __ATOMIC_RELAXED);
+	*gpa = hit.gpa | (iova & hit.mask);
+	*size = hit.mask + 1 - (iova & hit.mask);
+	return true;
+}
+
 static int vtd_translate(void *opaque, uint16_t sid, uint64_t iova, uint64_t len, bool write,
 			 uint64_t *gpa, uint64_t *contig)
 {
@@ -230,14 +264,16 @@ static int vtd_translate(void *opaque, uint16_t sid, uint64_t iova, uint64_t len
 	uint64_t size = 0;
 	int r = 0;
 
-	pthread_mutex_lock(&v->lock);
-	if (!(v->gsts & DMA_GSTS_TES)) {
-		*gpa = iova;	/* translation off: device addresses are guest-physical */
-		size = len;
-	} else {
-		r = translate_locked(v, sid, iova, write, gpa, &size);
+	if (!translate_cached(v, sid, iova, write, gpa, &size)) {
+		vtd_lock(v);
+		if (!(v->gsts & DMA_GSTS_TES)) {
+			*gpa = iova;	/* translation off: device addresses are guest-physical */
+			size = len;
+		} else {
+			r = translate_locked(v, sid, iova, write, gpa, &size);
+		}
+		vtd_unlock(v);
 	}
-	pthread_mutex_unlock(&v->lock);
 	*contig = size < len ? size : len;
 	return r;
 }

@@ -8,8 +8,10 @@
 #include "core/log.h"
 #include "iommu/vtd.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MEM		(16 << 20)
 #define ROOT		0x100000
@@ -196,6 +198,66 @@ static void test_iotlb_invalidation(void **state)
 	assert_int_equal(dma_write(&f->ds, 0x1000, &word, 4), -1);
 }
 
+/*
+ * IOTLB hits are served without the unit's lock: a translation that starts
+ * after an invalidation returned must never see the revoked page, however
+ * the device thread and the invalidating vCPU interleave.
+ */
+static struct fixture *race_f;
+static volatile int race_gen, race_stop;
+static unsigned race_stale, race_new;
+
+static void *device_thread(void *arg)
+{
+	uint64_t gpa, contig;
+
+	(void)arg;
+	while (!race_stop) {
+		int gen = __atomic_load_n(&race_gen, __ATOMIC_ACQUIRE);
+
+		if (race_f->xlate.translate(race_f->xlate.opaque, SID, 0x1000, 8, false, &gpa,
+					    &contig))
+			continue;
+		if (gen && gpa == 0x200000)
+			race_stale++;
+		if (gpa == 0x300000)
+			race_new++;
+	}
+	return NULL;
+}
+
+static void test_lockless_hits_respect_invalidation(void **state)
+{
+	struct fixture *f = *state;
+	struct vtd_stats st;
+	pthread_t t;
+	unsigned round;
+
+	enable(f);
+	race_f = f;
+	for (round = 0; round < 200; round++) {
+		uint64_t old = round & 1 ? 0x300000 : 0x200000;
+
+		put64(f, PT + 8 * 1, old | 3);
+		set_reg(f, DMAR_IOTLB_REG, DMA_IOTLB_IVT | 1ull << DMA_IOTLB_IIRG_SHIFT, 8);
+		race_gen = 0;
+		race_stop = 0;
+		assert_int_equal(pthread_create(&t, NULL, device_thread, NULL), 0);
+		usleep(200);
+		/* Revoke 0x200000 (or map it anew) while the device keeps translating. */
+		put64(f, PT + 8 * 1, (old ^ 0x100000) | 3);
+		set_reg(f, DMAR_IOTLB_REG, DMA_IOTLB_IVT | 1ull << DMA_IOTLB_IIRG_SHIFT, 8);
+		__atomic_store_n(&race_gen, round & 1 ? 0 : 1, __ATOMIC_RELEASE);
+		usleep(200);
+		race_stop = 1;
+		pthread_join(t, NULL);
+	}
+	assert_int_equal(race_stale, 0);
+	assert_true(race_new > 0);
+	vtd_stats(&f->v, &st);
+	assert_true(st.iotlb_hits > st.iotlb_misses);
+}
+
 /* Queued invalidation: an IOTLB descriptor, then a wait with status write and interrupt. */
 static void test_queued_invalidation(void **state)
 {
@@ -376,6 +438,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_translation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_event_and_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iotlb_invalidation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lockless_hits_respect_invalidation, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_queued_invalidation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_tail_beyond_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_tables, setup, teardown),
