@@ -77,7 +77,8 @@ static int do_sync(struct disk *d, struct disk_request *r)
 	switch (r->op) {
 	case DISK_READ:
 	case DISK_WRITE:
-		return rw_sync(d->fd, r->op == DISK_WRITE, r->iov, r->iovcnt, r->offset, r->len);
+		return rw_sync(disk_rw_fd(d, r->iov, r->iovcnt, r->offset, r->len),
+			       r->op == DISK_WRITE, r->iov, r->iovcnt, r->offset, r->len);
 	case DISK_FLUSH:
 		return fdatasync(d->fd) ? -errno : 0;
 	case DISK_DISCARD:
@@ -183,7 +184,7 @@ void disk_io_submit(struct disk_io *io, struct disk_request *r)
 	switch (r->op) {
 	case DISK_READ:
 	case DISK_WRITE:
-		prep_rw(sqe, fd, r);
+		prep_rw(sqe, disk_rw_fd(io->disk, r->iov, r->iovcnt, r->offset, r->len), r);
 		break;
 	case DISK_FLUSH:
 		io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);

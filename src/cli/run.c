@@ -63,7 +63,9 @@ void run_usage(FILE *f)
 		"                    OPTS: readonly, serial=ID (20 bytes), queues=N (1-%d),\n"
 		"                    io=uring|sync (default: io_uring where the host has it),\n"
 		"                    poll=USEC (0-%d: how long an idle queue's thread polls\n"
-		"                    before it sleeps; 0 never polls; default %d)\n"
+		"                    before it sleeps; 0 never polls; default %d),\n"
+		"                    cache=writeback|none (none: O_DIRECT, past the host's\n"
+		"                    page cache; default writeback)\n"
 		"  --console serial|virtio  where the terminal's input goes: the 16550 UART\n"
 		"                    (ttyS0, default) or a virtio-console (hvc0; Linux gets\n"
 		"                    console=hvc0); the guest's output on either reaches stdout\n"
@@ -117,8 +119,8 @@ static int parse_cpus(const char *arg, struct machine_config *cfg)
 
 static int disk_suboption(const char *arg, struct blk_options *o, char **opts)
 {
-	enum { D_READONLY, D_SERIAL, D_QUEUES, D_IO, D_POLL };
-	char *const tokens[] = { "readonly", "serial", "queues", "io", "poll", NULL };
+	enum { D_READONLY, D_SERIAL, D_QUEUES, D_IO, D_POLL, D_CACHE };
+	char *const tokens[] = { "readonly", "serial", "queues", "io", "poll", "cache", NULL };
 	char *value = NULL;
 	uint64_t n;
 
@@ -154,13 +156,21 @@ static int disk_suboption(const char *arg, struct blk_options *o, char **opts)
 					   VIRTIO_BLK_MAX_POLL_US);
 		o->poll_us = (unsigned)n;
 		return 0;
+	case D_CACHE:
+		if (value && !strcmp(value, "writeback"))
+			o->direct = false;
+		else if (value && !strcmp(value, "none"))
+			o->direct = true;
+		else
+			return usage_error("--disk %s: cache= is 'writeback' or 'none'", arg);
+		return 0;
 	default:
 		return usage_error("--disk %s: unknown option '%s' (known: readonly, serial=ID, "
-				   "queues=N, io=uring|sync, poll=USEC)", arg, value);
+				   "queues=N, io=uring|sync, poll=USEC, cache=writeback|none)", arg, value);
 	}
 }
 
-/* --disk PATH[,readonly][,serial=ID][,queues=N][,io=uring|sync][,poll=USEC] */
+/* --disk PATH[,readonly][,serial=ID][,queues=N][,io=uring|sync][,poll=USEC][,cache=MODE] */
 static int parse_disk(const char *arg, struct machine_config *cfg)
 {
 	struct disk_config *d = &cfg->disks[cfg->nr_disks];

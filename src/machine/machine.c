@@ -172,7 +172,9 @@ static int check_disks(const struct machine_config *cfg)
 	for (i = 0; i < cfg->nr_disks; i++) {
 		struct disk d;
 
-		if (disk_open(&d, cfg->disks[i].opts.path, cfg->disks[i].opts.readonly))
+		const struct blk_options *o = &cfg->disks[i].opts;
+
+		if (disk_open(&d, o->path, o->readonly, o->direct))
 			return -1;
 		disk_close(&d);
 	}

@@ -341,7 +341,7 @@ int virtio_blk_init(struct virtio_blk *b, const struct blk_options *o,
 		       VIRTIO_BLK_ID_BYTES);
 		return -1;
 	}
-	if (disk_open(&b->disk, o->path, o->readonly))
+	if (disk_open(&b->disk, o->path, o->readonly, o->direct))
 		return -1;
 	if (o->serial)
 		memcpy(b->serial, o->serial, strlen(o->serial));
@@ -368,9 +368,10 @@ int virtio_blk_init(struct virtio_blk *b, const struct blk_options *o,
 			return -1;
 		}
 	}
-	pr_debug("--disk %s: %llu sectors, %u queue(s), %s I/O%s", o->path,
+	pr_debug("--disk %s: %llu sectors, %u queue(s), %s I/O%s%s", o->path,
 		 (unsigned long long)b->lim.capacity, b->nr_queues,
-		 disk_io_engine(&b->queues[0].io), o->readonly ? ", read-only" : "");
+		 disk_io_engine(&b->queues[0].io), o->readonly ? ", read-only" : "",
+		 o->direct ? ", cache=none" : "");
 	return 0;
 }
 

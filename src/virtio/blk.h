@@ -17,6 +17,7 @@ struct blk_options {
 	const char *serial;		/* up to 20 bytes; NULL: none */
 	unsigned queues;
 	bool sync_io;			/* no io_uring, even where it works */
+	bool direct;			/* cache=none: O_DIRECT, past the host page cache */
 	unsigned poll_us;		/* the longest a queue's thread polls before sleeping */
 };
 

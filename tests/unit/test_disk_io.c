@@ -49,7 +49,7 @@ static int run(struct fixture *f, struct disk_request *r)
 	return f->res;
 }
 
-static int setup(struct fixture *f, bool uring)
+static int setup(struct fixture *f, bool uring, bool direct)
 {
 	int fd;
 
@@ -58,7 +58,7 @@ static int setup(struct fixture *f, bool uring)
 	if (fd < 0 || ftruncate(fd, IMG_SIZE))
 		return -1;
 	close(fd);
-	if (disk_open(&f->disk, f->path, false))
+	if (disk_open(&f->disk, f->path, false, direct))
 		return -1;
 	return disk_io_init(&f->io, &f->disk, 16, uring, complete, f);
 }
@@ -68,7 +68,7 @@ static int setup_uring(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	*state = f;
-	return f ? setup(f, true) : -1;
+	return f ? setup(f, true, false) : -1;
 }
 
 static int setup_sync(void **state)
@@ -76,7 +76,22 @@ static int setup_sync(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	*state = f;
-	return f ? setup(f, false) : -1;
+	return f ? setup(f, false, false) : -1;
+}
+
+/* cache=none where the file system under /tmp takes O_DIRECT; the test skips otherwise. */
+static int setup_direct(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	*state = f;
+	if (!f)
+		return -1;
+	if (setup(f, true, true)) {
+		unlink(f->path);
+		f->disk.fd = f->disk.direct_fd = -1;
+	}
+	return 0;
 }
 
 static int teardown(void **state)
@@ -133,6 +148,41 @@ static void test_errors_reach_completion(void **state)
 	assert_true(run(f, &r) < 0);
 }
 
+/* Aligned requests bypass the page cache, others go through it, and both see one disk. */
+static void test_cache_none(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t buf[3 * 4096] __attribute__((aligned(4096))), back[2 * 4096]
+		__attribute__((aligned(4096)));
+	struct iovec odd = { buf + 1, 4096 }, even = { back, 4096 };
+	struct disk_request w = { DISK_WRITE, 8192, 4096, &odd, 1 };
+	struct disk_request r = { DISK_READ, 8192, 4096, &even, 1 };
+	unsigned i;
+
+	if (f->disk.fd < 0)
+		skip();		/* said by disk_open: this file system has no O_DIRECT */
+	assert_true(f->disk.direct_fd >= 0);
+	assert_true(f->disk.dio_offset_align && f->disk.dio_offset_align <= 4096);
+	assert_int_equal(disk_rw_fd(&f->disk, &even, 1, 8192, 4096), f->disk.direct_fd);
+	assert_int_equal(disk_rw_fd(&f->disk, &odd, 1, 8192, 4096), f->disk.fd);
+	assert_int_equal(disk_rw_fd(&f->disk, &even, 1, 8192 + 1, 4096), f->disk.fd);
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 13 + 1);
+	/* Written through the page cache, read past it. */
+	assert_int_equal(run(f, &w), 4096);
+	assert_int_equal(run(f, &r), 4096);
+	assert_memory_equal(back, buf + 1, 4096);
+	/* Written past the page cache, read through it. */
+	odd.iov_base = buf + 4096 + 3;
+	even.iov_base = buf + 4096;
+	w = (struct disk_request){ DISK_WRITE, 16384, 4096, &even, 1 };
+	r = (struct disk_request){ DISK_READ, 16384, 4096, &odd, 1 };
+	memcpy(back + 4096, buf + 4096, 4096);
+	assert_int_equal(run(f, &w), 4096);
+	assert_int_equal(run(f, &r), 4096);
+	assert_memory_equal(buf + 4096 + 3, back + 4096, 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +190,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_read_zero, setup_sync, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_reach_completion, setup_uring, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_reach_completion, setup_sync, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_none, setup_direct, teardown),
 	};
 
 	log_set_quiet(true);

@@ -28,9 +28,12 @@ expect_line 'queues=N needs a number from 1 to 8'
 vm run --disk "$img,poll=1001"
 expect_status 2
 expect_line 'poll=USEC needs a number from 0 to 1000'
-vm run --disk "$img,cache=none"
+vm run --disk "$img,cache=unsafe"
 expect_status 2
-expect_line "unknown option 'cache=none'"
+expect_line "cache= is 'writeback' or 'none'"
+vm run --disk "$img,colour=blue"
+expect_status 2
+expect_line "unknown option 'colour=blue'"
 truncate -s 16M "$img"
 exec 8<>"$img"
 flock -x 8	# as another VM using the image would
@@ -75,6 +78,20 @@ expect_line 'virtio-blk 00:02.0: 16384 sectors \(8 MiB\)'
 vm run --disk "$img,poll=0" --cmdline vessel.disktest
 expect_status 0
 expect_line 'virtio-blk: wrote, flushed and read back 4096 bytes at sector 8'
+
+# cache=none: the guest's aligned I/O bypasses the host page cache (O_DIRECT) and
+# lands in the file all the same; a file system without O_DIRECT is named as such.
+head -c 16M /dev/urandom >"$img"
+if dd if="$img" of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null; then
+	vm run --disk "$img,cache=none" --cmdline vessel.disktest
+	expect_status 0
+	expect_line 'virtio-blk: wrote, flushed and read back 4096 bytes at sector 8'
+	pattern_ok "$img" || fail "cache=none: the pattern is not in the image file"
+else
+	vm run --disk "$img,cache=none"
+	expect_status 1
+	expect_line 'cache=none: the file system does not support direct I/O'
+fi
 
 # What the guest flushed survives a kill -9 of vessel.
 head -c 16M /dev/urandom >"$img"
