@@ -27,11 +27,18 @@ int dma_map_iov(const struct dma_space *ds, uint64_t addr, uint64_t len, bool wr
 		if (contig > len)
 			contig = len;
 		p = gm_ptr(ds->mem, gpa, contig);
-		if (!p || n == max)
+		if (!p)
 			return -1;
-		iov[n].iov_base = p;
-		iov[n].iov_len = contig;
-		n++;
+		/* IOVA pages that map to adjacent memory make one buffer for the host's I/O. */
+		if (n && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == (uint8_t *)p) {
+			iov[n - 1].iov_len += contig;
+		} else {
+			if (n == max)
+				return -1;
+			iov[n].iov_base = p;
+			iov[n].iov_len = contig;
+			n++;
+		}
 		addr += contig;
 		len -= contig;
 	}

@@ -152,6 +152,26 @@ static void test_translation(void **state)
 	assert_int_equal((reg(f, DMAR_FRCD_REG + 24, 8) >> DMA_FRCD_FR_SHIFT) & 0xff, VTD_FR_WRITE);
 }
 
+/* IOVA pages that land next to each other in RAM become one host buffer. */
+static void test_map_iov_merges_adjacent_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct iovec iov[4];
+
+	enable(f);
+	/* IOVA 0x1000 and 0x2000 map to 0x200000 and 0x201000: one buffer. */
+	assert_int_equal(dma_map_iov(&f->ds, 0x1800, 0x1000, false, iov, 4), 1);
+	assert_ptr_equal(iov[0].iov_base, gm_ptr(&f->gm, 0x200800, 0x1000));
+	assert_int_equal(iov[0].iov_len, 0x1000);
+	/* Remapped apart, they are two, and a one-entry array is too small. */
+	put64(f, PT + 8 * 2, 0x208000 | VTD_SL_R);
+	set_reg(f, DMAR_IOTLB_REG, DMA_IOTLB_IVT | 1ull << DMA_IOTLB_IIRG_SHIFT, 8);
+	assert_int_equal(dma_map_iov(&f->ds, 0x1800, 0x1000, false, iov, 4), 2);
+	assert_ptr_equal(iov[1].iov_base, gm_ptr(&f->gm, 0x208000, 0x800));
+	assert_int_equal(iov[1].iov_len, 0x800);
+	assert_int_equal(dma_map_iov(&f->ds, 0x1800, 0x1000, false, iov, 1), -1);
+}
+
 static void test_fault_event_and_clear(void **state)
 {
 	struct fixture *f = *state;
@@ -436,6 +456,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_identity_until_enabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_translation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_iov_merges_adjacent_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fault_event_and_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iotlb_invalidation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockless_hits_respect_invalidation, setup,
