@@ -117,6 +117,19 @@ static int parse_cpus(const char *arg, struct machine_config *cfg)
 	return 0;
 }
 
+/* A --disk option with two values: @off (the default) or @on. */
+static int disk_choice(const char *arg, const char *key, const char *value, const char *off,
+		       const char *on, bool *out)
+{
+	if (value && !strcmp(value, off))
+		*out = false;
+	else if (value && !strcmp(value, on))
+		*out = true;
+	else
+		return usage_error("--disk %s: %s= is '%s' or '%s'", arg, key, off, on);
+	return 0;
+}
+
 static int disk_suboption(const char *arg, struct blk_options *o, char **opts)
 {
 	enum { D_READONLY, D_SERIAL, D_QUEUES, D_IO, D_POLL, D_CACHE };
@@ -143,13 +156,7 @@ static int disk_suboption(const char *arg, struct blk_options *o, char **opts)
 		o->queues = (unsigned)n;
 		return 0;
 	case D_IO:
-		if (value && !strcmp(value, "uring"))
-			o->sync_io = false;
-		else if (value && !strcmp(value, "sync"))
-			o->sync_io = true;
-		else
-			return usage_error("--disk %s: io= is 'uring' or 'sync'", arg);
-		return 0;
+		return disk_choice(arg, "io", value, "uring", "sync", &o->sync_io);
 	case D_POLL:
 		if (!value || parse_uint(value, VIRTIO_BLK_MAX_POLL_US, &n))
 			return usage_error("--disk %s: poll=USEC needs a number from 0 to %d", arg,
@@ -157,13 +164,7 @@ static int disk_suboption(const char *arg, struct blk_options *o, char **opts)
 		o->poll_us = (unsigned)n;
 		return 0;
 	case D_CACHE:
-		if (value && !strcmp(value, "writeback"))
-			o->direct = false;
-		else if (value && !strcmp(value, "none"))
-			o->direct = true;
-		else
-			return usage_error("--disk %s: cache= is 'writeback' or 'none'", arg);
-		return 0;
+		return disk_choice(arg, "cache", value, "writeback", "none", &o->direct);
 	default:
 		return usage_error("--disk %s: unknown option '%s' (known: readonly, serial=ID, "
 				   "queues=N, io=uring|sync, poll=USEC, cache=writeback|none)", arg, value);
