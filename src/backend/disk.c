@@ -60,11 +60,19 @@ static int dio_alignment(struct disk *d, const struct stat *st)
 	return 0;
 }
 
+/* A guest reading its disk is no access worth an inode update per read. */
+static int open_noatime(const char *path, int flags)
+{
+	int fd = open(path, flags | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)	/* not the file's owner, no CAP_FOWNER */
+		fd = open(path, flags);
+	return fd;
+}
+
 static int open_direct(struct disk *d, int flags, const struct stat *st)
 {
-	d->direct_fd = open(d->path, flags | O_DIRECT | O_NOATIME);
-	if (d->direct_fd < 0 && errno == EPERM)
-		d->direct_fd = open(d->path, flags | O_DIRECT);
+	d->direct_fd = open_noatime(d->path, flags | O_DIRECT);
 	if (d->direct_fd < 0 || dio_alignment(d, st)) {
 		pr_err("--disk %s: cache=none: %s", d->path, d->direct_fd < 0 && errno != EINVAL ?
 		       strerror(errno) : "the file system does not support direct I/O (O_DIRECT)");
@@ -81,10 +89,7 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool direct)
 	d->path = path;
 	d->readonly = readonly;
 	d->direct_fd = -1;
-	/* A guest reading its disk is no access worth an inode update per read. */
-	d->fd = open(path, flags | O_NOATIME);
-	if (d->fd < 0 && errno == EPERM)	/* not the file's owner, no CAP_FOWNER */
-		d->fd = open(path, flags);
+	d->fd = open_noatime(path, flags);
 	if (d->fd < 0) {
 		pr_err("--disk %s: %s", path, strerror(errno));
 		return -1;

@@ -176,6 +176,18 @@ void vtd_ctx_invalidate(struct vtd *v, unsigned gran, uint16_t did, uint16_t sid
 	}
 }
 
+static bool permits(uint8_t perm, bool write)
+{
+	return perm & (write ? VTD_SL_W : VTD_SL_R);
+}
+
+/* Where @iova lands in a page at @base of size @mask + 1, and how much of it follows. */
+static void place(uint64_t base, uint64_t mask, uint64_t iova, uint64_t *gpa, uint64_t *size)
+{
+	*gpa = base | (iova & mask);
+	*size = mask + 1 - (iova & mask);
+}
+
 static int translate_locked(struct vtd *v, uint16_t sid, uint64_t iova, bool write,
 			    uint64_t *gpa, uint64_t *size)
 {
@@ -213,13 +225,12 @@ static int translate_locked(struct vtd *v, uint16_t sid, uint64_t iova, bool wri
 		}
 		iotlb_insert(v, c->did, iova, &r);
 	}
-	if (!(r.perm & (write ? VTD_SL_W : VTD_SL_R))) {
+	if (!permits(r.perm, write)) {
 		if (!c->fpd)
 			vtd_fault(v, sid, write ? VTD_FR_WRITE : VTD_FR_READ, iova, write);
 		return -1;
 	}
-	*gpa = r.gpa | (iova & r.mask);
-	*size = r.mask + 1 - (iova & r.mask);
+	place(r.gpa, r.mask, iova, gpa, size);
 	return 0;
 }
 
@@ -248,12 +259,11 @@ static bool translate_cached(struct vtd *v, uint16_t sid, uint64_t iova, bool wr
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&v->seq, __ATOMIC_RELAXED) != seq || !(gsts & DMA_GSTS_TES))
 		return false;
-	if (!c.valid || c.sid != sid || c.tt == VTD_CTX_TT_PASS_THROUGH || !e ||
-	    !(hit.perm & (write ? VTD_SL_W : VTD_SL_R)))
+	/* A found entry means the context was valid and @sid's. */
+	if (!e || c.tt == VTD_CTX_TT_PASS_THROUGH || !permits(hit.perm, write))
 		return false;
 	__atomic_fetch_add(&v->stats.iotlb_hits, 1, __ATOMIC_RELAXED);
-	*gpa = hit.gpa | (iova & hit.mask);
-	*size = hit.mask + 1 - (iova & hit.mask);
+	place(hit.gpa, hit.mask, iova, gpa, size);
 	return true;
 }
 

@@ -193,11 +193,17 @@ static bool blk_has_work(struct blk_queue *bq)
 	return avail;
 }
 
+/* Completions to reap, or requests to start. */
+static bool blk_ready(struct blk_queue *bq)
+{
+	return disk_io_pending(&bq->io) || blk_has_work(bq);
+}
+
 static bool blk_poll(void *opaque)
 {
 	struct blk_queue *bq = opaque;
 
-	if (!disk_io_pending(&bq->io) && !blk_has_work(bq))
+	if (!blk_ready(bq))
 		return false;
 	run_queue(bq);
 	return true;
@@ -225,7 +231,7 @@ static bool blk_set_quiet(void *opaque, bool quiet)
 	if (quiet)
 		return false;
 	disk_io_clear_event(&bq->io);
-	return disk_io_pending(&bq->io) || blk_has_work(bq);
+	return blk_ready(bq);
 }
 
 static void blk_notify(struct virtio_dev *vd, unsigned q)
