@@ -84,6 +84,10 @@ struct acpi_info {
 int acpi_parse(uint64_t rsdp, struct acpi_info *info);
 void acpi_poweroff(const struct acpi_info *info) __attribute__((noreturn));
 
+/* Lifecycle test modes (lifecycle.c). */
+void run_ticker(void) __attribute__((noreturn));
+void run_dirty(const struct acpi_info *acpi) __attribute__((noreturn));
+
 /* Interrupts: IDT, local APIC and IOAPIC. */
 struct isr_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;

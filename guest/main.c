@@ -375,6 +375,10 @@ void guest_main(uint32_t start_info)
 		con_printf("vessel-guest: powering off at once\n");
 		acpi_poweroff(&acpi);
 	}
+	if (streq(mode, "ticker"))
+		run_ticker();
+	if (streq(mode, "dirty"))
+		run_dirty(&acpi);
 	irq_init(&acpi);
 	if (streq(mode, "blkbench"))
 		run_blkbench(cmdline);

@@ -45,6 +45,14 @@ int dma_map_iov(const struct dma_space *ds, uint64_t addr, uint64_t len, bool wr
 	return (int)n;
 }
 
+void dma_mark_written(const struct dma_space *ds, const struct iovec *iov, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		gm_mark_dirty_hva(ds->mem, iov[i].iov_base, iov[i].iov_len);
+}
+
 #define DMA_COPY_IOV 16
 
 static int copy(const struct dma_space *ds, uint64_t addr, void *buf, uint64_t len, bool write)
@@ -69,6 +77,8 @@ static int copy(const struct dma_space *ds, uint64_t addr, void *buf, uint64_t l
 				memcpy(p, iov[i].iov_base, iov[i].iov_len);
 			p += iov[i].iov_len;
 		}
+		if (write)
+			dma_mark_written(ds, iov, (unsigned)n);
 		addr += chunk;
 		len -= chunk;
 	}
@@ -112,5 +122,6 @@ int dma_write16(const struct dma_space *ds, uint64_t addr, uint16_t v)
 	if (!p)
 		return -1;
 	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+	gm_mark_dirty_hva(ds->mem, p, sizeof(*p));
 	return 0;
 }

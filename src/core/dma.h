@@ -47,9 +47,12 @@ int dma_write16(const struct dma_space *ds, uint64_t addr, uint16_t v);
 
 /*
  * Host iovecs for [addr, addr+len): at most @max entries. Returns the number
- * used, or -1 if the range faults or needs more entries.
+ * used, or -1 if the range faults or needs more entries. A device that writes
+ * through them calls dma_mark_written once the data is in (dma_write and
+ * dma_write16 do it themselves), so the dirty log sees what the VMM wrote.
  */
 int dma_map_iov(const struct dma_space *ds, uint64_t addr, uint64_t len, bool write,
 		struct iovec *iov, unsigned max);
+void dma_mark_written(const struct dma_space *ds, const struct iovec *iov, unsigned n);
 
 #endif

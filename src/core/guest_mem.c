@@ -101,7 +101,7 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_range *ranges,
 	unsigned i;
 
 	memset(gm, 0, sizeof(*gm));
-	if (n == 0 || n > GUEST_MEM_MAX_REGIONS)
+	if (n == 0 || n > GUEST_MEM_MAX_RAM)
 		return -1;
 	for (i = 0; i < n; i++)
 		total += ranges[i].size;
@@ -125,20 +125,140 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_range *ranges,
 	gm->map_size = total;
 	gm->backing = backing;
 	for (i = 0; i < n; i++) {
-		gm->regions[i].gpa = ranges[i].gpa;
-		gm->regions[i].size = ranges[i].size;
-		gm->regions[i].hva = (uint8_t *)gm->map + off;
+		gm->regions[i] = (struct guest_mem_region){
+			.gpa = ranges[i].gpa,
+			.size = ranges[i].size,
+			.hva = (uint8_t *)gm->map + off,
+			.kind = GUEST_MEM_RAM,
+			.name = "ram",
+			.slot = i,
+		};
 		off += ranges[i].size;
 	}
 	gm->nr_regions = n;
+	pthread_mutex_init(&gm->log_lock, NULL);
 	return 0;
 }
 
 void guest_mem_destroy(struct guest_mem *gm)
 {
-	if (gm->map)
-		munmap(gm->map, gm->map_size);
+	unsigned i;
+
+	if (!gm->map)
+		return;
+	for (i = 0; i < gm->nr_regions; i++) {
+		struct guest_mem_region *r = &gm->regions[i];
+
+		if (r->own_map)
+			munmap(r->hva, r->size);
+		free(r->vmm_dirty);
+	}
+	munmap(gm->map, gm->map_size);
+	pthread_mutex_destroy(&gm->log_lock);
 	memset(gm, 0, sizeof(*gm));
+}
+
+static bool overlaps(const struct guest_mem_region *r, uint64_t gpa, uint64_t size)
+{
+	return gpa < r->gpa + r->size && r->gpa < gpa + size;
+}
+
+/* The lowest slot number no region holds. */
+static uint32_t free_slot(const struct guest_mem *gm)
+{
+	uint32_t slot = 0;
+	unsigned i;
+
+	for (i = 0; i < gm->nr_regions; i++)
+		if (gm->regions[i].slot == slot) {
+			slot++;
+			i = (unsigned)-1;
+		}
+	return slot;
+}
+
+struct guest_mem_region *guest_mem_add_device(struct guest_mem *gm, const char *name,
+					      uint64_t gpa, uint64_t size)
+{
+	struct guest_mem_region *r;
+	unsigned i;
+	void *p;
+
+	if (!size || (gpa | size) & (GUEST_PAGE_SIZE - 1) || gpa + size < gpa ||
+	    gm->nr_regions == GUEST_MEM_MAX_REGIONS)
+		return NULL;
+	for (i = 0; i < gm->nr_regions; i++)
+		if (overlaps(&gm->regions[i], gpa, size))
+			return NULL;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	r = &gm->regions[gm->nr_regions];
+	*r = (struct guest_mem_region){ .gpa = gpa, .size = size, .hva = p,
+					.kind = GUEST_MEM_DEVICE, .name = name,
+					.slot = free_slot(gm), .own_map = true };
+	gm->nr_regions++;
+	return r;
+}
+
+void guest_mem_remove_device(struct guest_mem *gm, struct guest_mem_region *r)
+{
+	unsigned i = (unsigned)(r - gm->regions);
+
+	if (i >= gm->nr_regions || r->kind != GUEST_MEM_DEVICE)
+		return;
+	munmap(r->hva, r->size);
+	free(r->vmm_dirty);
+	memmove(r, r + 1, (gm->nr_regions - i - 1) * sizeof(*r));
+	gm->nr_regions--;
+}
+
+struct guest_mem_region *guest_mem_find(struct guest_mem *gm, uint64_t gpa)
+{
+	unsigned i;
+
+	for (i = 0; i < gm->nr_regions; i++)
+		if (overlaps(&gm->regions[i], gpa, 1))
+			return &gm->regions[i];
+	return NULL;
+}
+
+static void mark(const struct guest_mem_region *r, uint64_t off, uint64_t len)
+{
+	const unsigned bits = 8 * sizeof(unsigned long);
+	uint64_t page = off / GUEST_PAGE_SIZE, last = (off + len - 1) / GUEST_PAGE_SIZE;
+
+	for (; page <= last; page++)
+		__atomic_fetch_or(&r->vmm_dirty[page / bits], 1ul << (page % bits),
+				  __ATOMIC_RELAXED);
+}
+
+void gm_mark_dirty(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < gm->nr_regions && len; i++) {
+		const struct guest_mem_region *r = &gm->regions[i];
+
+		if (__atomic_load_n(&r->logging, __ATOMIC_ACQUIRE) && overlaps(r, gpa, len) &&
+		    gpa >= r->gpa && len <= r->size - (gpa - r->gpa))
+			mark(r, gpa - r->gpa, len);
+	}
+}
+
+void gm_mark_dirty_hva(const struct guest_mem *gm, const void *hva, uint64_t len)
+{
+	const uint8_t *p = hva;
+	unsigned i;
+
+	for (i = 0; i < gm->nr_regions && len; i++) {
+		const struct guest_mem_region *r = &gm->regions[i];
+
+		if (__atomic_load_n(&r->logging, __ATOMIC_ACQUIRE) && p >= r->hva &&
+		    (uint64_t)(p - r->hva) < r->size && len <= r->size - (uint64_t)(p - r->hva))
+			mark(r, (uint64_t)(p - r->hva), len);
+	}
 }
 
 void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
@@ -147,6 +267,9 @@ void *gm_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len)
 
 	for (i = 0; i < gm->nr_regions; i++) {
 		const struct guest_mem_region *r = &gm->regions[i];
+
+		if (r->kind != GUEST_MEM_RAM)
+			continue;
 
 		/* Written so that no sum can overflow. */
 		if (gpa >= r->gpa && gpa - r->gpa <= r->size &&
@@ -178,6 +301,7 @@ int gm_write(const struct guest_mem *gm, uint64_t gpa, const void *buf, uint64_t
 	if (!p)
 		return -1;
 	memcpy(p, buf, len);
+	gm_mark_dirty(gm, gpa, len);
 	return 0;
 }
 
@@ -187,6 +311,7 @@ uint64_t gm_ram_size(const struct guest_mem *gm)
 	unsigned i;
 
 	for (i = 0; i < gm->nr_regions; i++)
-		total += gm->regions[i].size;
+		if (gm->regions[i].kind == GUEST_MEM_RAM)
+			total += gm->regions[i].size;
 	return total;
 }

@@ -173,23 +173,37 @@ int kvm_create_pit(struct kvm *kvm)
 	return 0;
 }
 
-int kvm_set_user_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa,
-			uint64_t size, void *hva)
+int kvm_set_memory_region(struct kvm *kvm, const struct guest_mem_region *r, uint64_t size,
+			  struct error *err)
 {
 	struct kvm_userspace_memory_region region = {
-		.slot = slot,
-		.guest_phys_addr = gpa,
+		.slot = r->slot,
+		.flags = r->flags,
+		.guest_phys_addr = r->gpa,
 		.memory_size = size,
-		.userspace_addr = (uintptr_t)hva,
+		.userspace_addr = (uintptr_t)r->hva,
 	};
 
-	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		pr_err("KVM_SET_USER_MEMORY_REGION (slot %u, %llu MiB at 0x%llx): %s",
-		       slot, (unsigned long long)(size >> 20),
-		       (unsigned long long)gpa, strerror(errno));
-		return -1;
-	}
+	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return error_set(err, errno,
+				 "KVM_SET_USER_MEMORY_REGION (%s, slot %u, %llu KiB at 0x%llx): %s",
+				 r->name, r->slot, (unsigned long long)(r->size >> 10),
+				 (unsigned long long)r->gpa, strerror(errno));
 	return 0;
+}
+
+bool kvm_enable_manual_dirty_protect(struct kvm *kvm)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 };
+	int have;
+
+	if (kvm->manual_dirty)
+		return kvm->manual_dirty > 0;
+	have = kvm_check_extension(kvm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+	/* Without INITIALLY_SET: a slot's log starts empty, as without the capability. */
+	cap.args[0] = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+	kvm->manual_dirty = have > 0 && ioctl(kvm->vm_fd, KVM_ENABLE_CAP, &cap) == 0 ? 1 : -1;
+	return kvm->manual_dirty > 0;
 }
 
 int kvm_irq_line(struct kvm *kvm, uint32_t gsi, int level)

@@ -1,4 +1,5 @@
 #include "core/log.h"
+#include "core/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,12 @@ static bool quiet;
 static int log_fd = -1;
 static bool log_json;
 static void (*sink)(const char *level, const char *msg);
+static __thread struct error *capture;
+
+void log_capture_errors(struct error *err)
+{
+	capture = err;
+}
 
 void log_set_verbose(bool on)
 {
@@ -82,6 +89,15 @@ static void emit(const char *level, const char *prefix, const char *fmt, va_list
 	if (quiet)
 		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (capture && !strcmp(level, "error")) {
+		size_t n = strnlen(buf, sizeof(capture->msg) - 1);
+
+		if (!capture->msg[0]) {
+			memcpy(capture->msg, buf, n);
+			capture->msg[n] = '\0';
+		}
+		return;
+	}
 	if (sink) {
 		sink(level, buf);
 		return;

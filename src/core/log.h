@@ -18,6 +18,14 @@ void log_set_fd(int fd, bool json);
 /* Hand every message to @fn instead (a container's init process reports to its parent). */
 void log_set_sink(void (*fn)(const char *level, const char *msg));
 
+struct error;
+/*
+ * While @err is set, this thread's error messages fill @err (the first one
+ * wins) instead of being printed: how layers that report with pr_err hand
+ * their reason to a caller that returns it as a value. NULL ends it.
+ */
+void log_capture_errors(struct error *err);
+
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -121,6 +121,39 @@ static enum vm_exit handle_exit(struct vcpu *v)
 	}
 }
 
+/*
+ * Park until the pause ends. KVM_RUN with immediate_exit first completes the
+ * last exit's instruction (an IN's data, an MMIO read) without running the
+ * guest on (the KVM API's advice before reading a vCPU's state).
+ */
+static void park(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (ioctl(v->fd, KVM_RUN, 0) == 0)
+		pr_debug("vCPU %u: KVM_RUN ran on despite immediate_exit", v->index);
+	pthread_mutex_lock(&vm->lock);
+	vm->nr_parked++;
+	pthread_cond_broadcast(&vm->parked_cond);
+	while (vm->pause && vm->exit == VM_RUNNING)
+		pthread_cond_wait(&vm->parked_cond, &vm->lock);
+	vm->nr_parked--;
+	if (vm->exit == VM_RUNNING)
+		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static bool pause_requested(struct vm *vm)
+{
+	bool p;
+
+	pthread_mutex_lock(&vm->lock);
+	p = vm->pause;
+	pthread_mutex_unlock(&vm->lock);
+	return p;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -134,6 +167,10 @@ static void *vcpu_thread(void *arg)
 	while (vm_exit_reason(vm) == VM_RUNNING) {
 		enum vm_exit why;
 
+		if (pause_requested(vm)) {
+			park(v);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR)
 				continue;

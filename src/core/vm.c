@@ -18,6 +18,7 @@ int vm_init(struct vm *vm)
 	io_bus_init(&vm->pio);
 	io_bus_init(&vm->mmio);
 	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->parked_cond, NULL);
 	vm->exit_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->exit_efd < 0) {
 		pr_err("eventfd: %s", strerror(errno));
@@ -48,6 +49,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->exit_efd >= 0)
 		close(vm->exit_efd);
 	vm->exit_efd = -1;
+	pthread_cond_destroy(&vm->parked_cond);
 	pthread_mutex_destroy(&vm->lock);
 }
 
@@ -85,29 +87,65 @@ int vm_create_vcpus(struct vm *vm, unsigned n)
 	return 0;
 }
 
+/* Make every vCPU leave KVM_RUN (or not enter it) and look at the VM's state. */
+static void kick_vcpus(struct vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (v->thread_started && !pthread_equal(v->thread, pthread_self()))
+			pthread_kill(v->thread, SIGUSR1);
+	}
+}
+
 void vm_request_exit(struct vm *vm, enum vm_exit why)
 {
 	uint64_t one = 1;
-	unsigned i;
 	bool first;
 
 	pthread_mutex_lock(&vm->lock);
 	first = vm->exit == VM_RUNNING;
 	if (first)
 		vm->exit = why;
+	/* Parked vCPUs leave too, and a pause waiting for them gives up. */
+	pthread_cond_broadcast(&vm->parked_cond);
 	pthread_mutex_unlock(&vm->lock);
 	if (!first)
 		return;
 	if (write(vm->exit_efd, &one, sizeof(one)) < 0)
 		pr_debug("exit eventfd: %s", strerror(errno));
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *v = &vm->vcpus[i];
+	kick_vcpus(vm);
+}
 
-		/* Makes a vCPU about to enter KVM_RUN leave at once. */
-		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-		if (v->thread_started && !pthread_equal(v->thread, pthread_self()))
-			pthread_kill(v->thread, SIGUSR1);
-	}
+int vm_pause(struct vm *vm)
+{
+	unsigned started = 0, i;
+	int r = 0;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		started += vm->vcpus[i].thread_started;
+	pthread_mutex_lock(&vm->lock);
+	vm->pause = true;
+	pthread_mutex_unlock(&vm->lock);
+	kick_vcpus(vm);
+	pthread_mutex_lock(&vm->lock);
+	while (vm->nr_parked < started && vm->exit == VM_RUNNING)
+		pthread_cond_wait(&vm->parked_cond, &vm->lock);
+	if (vm->exit != VM_RUNNING)
+		r = -1;
+	pthread_mutex_unlock(&vm->lock);
+	return r;
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->pause = false;
+	pthread_cond_broadcast(&vm->parked_cond);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 enum vm_exit vm_exit_reason(struct vm *vm)

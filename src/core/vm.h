@@ -47,6 +47,9 @@ struct vm {
 	void *ioapic_opaque;
 
 	pthread_mutex_t lock;
+	pthread_cond_t parked_cond;	/* a vCPU parked, or the pause ended */
+	bool pause;			/* vCPUs park at their next exit */
+	unsigned nr_parked;
 	enum vm_exit exit;
 	int exit_efd;		/* readable once exit is set */
 };
@@ -66,5 +69,13 @@ enum vm_exit vm_exit_reason(struct vm *vm);
 
 /* Join the vCPU threads after an exit was requested. */
 void vm_join(struct vm *vm);
+
+/*
+ * Stop every started vCPU at a known point: out of KVM_RUN with its last
+ * exit completed (an I/O read's data in its registers), so its state can be
+ * read. Returns once all are parked, or -1 if the VM is stopping.
+ */
+int vm_pause(struct vm *vm);
+void vm_resume(struct vm *vm);
 
 #endif

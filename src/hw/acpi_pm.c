@@ -37,3 +37,9 @@ int acpi_pm_attach(struct acpi_pm *pm, struct io_bus *pio)
 {
 	return io_bus_register(pio, ACPI_PM_PORT, 3, &acpi_pm_ops, pm);
 }
+
+/* The registers only pass requests on: nothing to reset or save. */
+const struct device_ops acpi_pm_device_ops = {
+	.kind = "acpi-pm",
+	.stateless = true,
+};

@@ -5,6 +5,8 @@
 #ifndef VESSEL_HW_ACPI_PM_H
 #define VESSEL_HW_ACPI_PM_H
 
+#include "core/device.h"
+
 #include <stdint.h>
 
 #define ACPI_PM_PORT		0x600
@@ -25,5 +27,8 @@ struct acpi_pm {
 
 int acpi_pm_attach(struct acpi_pm *pm, struct io_bus *pio);
 void acpi_pm_write(struct acpi_pm *pm, uint16_t port, uint8_t val);
+
+/* Its registry hooks: none but its name; ACPI describes it in the FADT. */
+extern const struct device_ops acpi_pm_device_ops;
 
 #endif

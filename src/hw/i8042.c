@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Status register bits. */
 #define STS_OBF		0x01	/* output buffer full */
@@ -289,6 +290,17 @@ static const struct io_dev_ops cmd_ops = {
 	.write = cmd_write,
 };
 
+/* As firmware leaves it: self test passed, keyboard interrupt on, translation on. */
+static void power_on(struct i8042 *k)
+{
+	k->status = STS_SYS | STS_UNLOCKED;
+	k->cb = CB_KBD_INT | CB_SYS | CB_XLATE;
+	k->outp = OUTP_RESET_BIT | 0x02;	/* reset line high, A20 enabled */
+	k->pending_cmd = k->kbd_pending = 0;
+	k->scancode_set = 2;
+	k->q_head = k->q_count = 0;
+}
+
 struct i8042 *i8042_create(const struct irq_line *kbd_irq, void (*reset)(void *opaque),
 			   void *reset_opaque)
 {
@@ -300,10 +312,7 @@ struct i8042 *i8042_create(const struct irq_line *kbd_irq, void (*reset)(void *o
 	k->irq = *kbd_irq;
 	k->reset = reset;
 	k->reset_opaque = reset_opaque;
-	k->status = STS_SYS | STS_UNLOCKED;
-	k->cb = CB_KBD_INT | CB_SYS | CB_XLATE;
-	k->outp = OUTP_RESET_BIT | 0x02;	/* reset line high, A20 enabled */
-	k->scancode_set = 2;
+	power_on(k);
 	return k;
 }
 
@@ -323,9 +332,85 @@ int i8042_attach(struct i8042 *k, struct io_bus *pio)
 	return io_bus_register(pio, I8042_CMD_PORT, 1, &cmd_ops, k);
 }
 
-void i8042_acpi(struct aml *a)
+static void kbc_acpi(void *dev, struct aml *a)
 {
 	const struct aml_io_range io[] = { { I8042_DATA_PORT, 1 }, { I8042_CMD_PORT, 1 } };
 
+	(void)dev;
 	aml_fixed_device(a, "PS2K", "PNP0303", -1, io, 2, I8042_KBD_IRQ);
 }
+
+static void kbc_reset(void *dev)
+{
+	struct i8042 *k = dev;
+
+	pthread_mutex_lock(&k->lock);
+	power_on(k);
+	update_irq(k);
+	pthread_mutex_unlock(&k->lock);
+}
+
+/* Version 1: status, command byte, output port, pending commands, the output queue in order. */
+static int kbc_save(void *dev, struct state_writer *w)
+{
+	struct i8042 *k = dev;
+	unsigned i;
+
+	pthread_mutex_lock(&k->lock);
+	state_put_u8(w, k->status);
+	state_put_u8(w, k->cb);
+	state_put_u8(w, k->outp);
+	state_put_u8(w, k->pending_cmd);
+	state_put_u8(w, k->kbd_pending);
+	state_put_u8(w, k->scancode_set);
+	state_put_u8(w, (uint8_t)k->q_count);
+	for (i = 0; i < k->q_count; i++)
+		state_put_u8(w, k->queue[(k->q_head + i) % QUEUE_SIZE]);
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+static int kbc_restore(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct i8042 *k = dev;
+	uint8_t regs[6], queue[QUEUE_SIZE];
+	unsigned count;
+
+	(void)version;
+	state_get(r, regs, sizeof(regs));
+	count = state_get_u8(r);
+	if (count > QUEUE_SIZE || regs[5] < 1 || regs[5] > 3)
+		state_reject(r);
+	else
+		state_get(r, queue, count);
+	if (state_reader_done(r))
+		return -1;
+	pthread_mutex_lock(&k->lock);
+	k->status = regs[0];
+	k->cb = regs[1];
+	k->outp = regs[2];
+	k->pending_cmd = regs[3];
+	k->kbd_pending = regs[4];
+	k->scancode_set = regs[5];
+	memcpy(k->queue, queue, count);
+	k->q_head = 0;
+	k->q_count = count;
+	update_irq(k);
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+static void kbc_destroy(void *dev)
+{
+	i8042_destroy(dev);
+}
+
+const struct device_ops i8042_device_ops = {
+	.kind = "i8042",
+	.state_version = 1,
+	.reset = kbc_reset,
+	.save = kbc_save,
+	.restore = kbc_restore,
+	.acpi = kbc_acpi,
+	.destroy = kbc_destroy,
+};

@@ -2,6 +2,7 @@
 #ifndef VESSEL_HW_I8042_H
 #define VESSEL_HW_I8042_H
 
+#include "core/device.h"
 #include "hw/irq.h"
 
 #include <stdint.h>
@@ -25,6 +26,7 @@ void i8042_write(struct i8042 *k, uint16_t port, uint8_t val);
 /* Queue a keyboard scan code byte, as if a key was pressed. */
 void i8042_key(struct i8042 *k, uint8_t scancode);
 
-void i8042_acpi(struct aml *a);
+/* Its registry hooks: reset, save/restore, its DSDT entry (PS2K, PNP0303), destroy. */
+extern const struct device_ops i8042_device_ops;
 
 #endif

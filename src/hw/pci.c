@@ -446,11 +446,11 @@ static void prt_entry(struct aml *a, unsigned slot, unsigned pin, unsigned gsi)
 	aml_close(a);
 }
 
-void pci_bus_acpi(struct pci_bus *bus, struct aml *a, uint64_t ecam_base)
+static void pci_bus_acpi(void *dev, struct aml *a)
 {
+	struct pci_bus *bus = dev;
 	unsigned slot, pin;
 
-	(void)ecam_base;
 	aml_device(a, "PCI0");
 	aml_name(a, "_HID");
 	aml_eisaid(a, "PNP0A08");
@@ -482,6 +482,50 @@ void pci_bus_acpi(struct pci_bus *bus, struct aml *a, uint64_t ecam_base)
 	aml_close(a);
 	aml_close(a);
 }
+
+/* Version 1: the configuration address latch (0xcf8); each device saves its own space. */
+static int pci_host_save(void *dev, struct state_writer *w)
+{
+	struct pci_bus *bus = dev;
+
+	pthread_mutex_lock(&bus->lock);
+	state_put_u32(w, bus->cf8);
+	pthread_mutex_unlock(&bus->lock);
+	return 0;
+}
+
+static int pci_host_restore(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct pci_bus *bus = dev;
+	uint32_t cf8 = state_get_u32(r);
+
+	(void)version;
+	if (state_reader_done(r))
+		return -1;
+	pthread_mutex_lock(&bus->lock);
+	bus->cf8 = cf8;
+	pthread_mutex_unlock(&bus->lock);
+	return 0;
+}
+
+static void pci_host_reset(void *dev)
+{
+	struct pci_bus *bus = dev;
+
+	pthread_mutex_lock(&bus->lock);
+	bus->cf8 = 0;
+	pthread_mutex_unlock(&bus->lock);
+}
+
+/* The host bridge's registry hooks (the bus is the machine's: no destroy). */
+const struct device_ops pci_host_device_ops = {
+	.kind = "pci-host",
+	.state_version = 1,
+	.reset = pci_host_reset,
+	.save = pci_host_save,
+	.restore = pci_host_restore,
+	.acpi = pci_bus_acpi,
+};
 
 void pci_mcfg(uint8_t out[PCI_MCFG_LEN], uint64_t ecam_base)
 {

@@ -6,6 +6,7 @@
 #ifndef VESSEL_HW_PCI_H
 #define VESSEL_HW_PCI_H
 
+#include "core/device.h"
 #include "core/io_bus.h"
 #include "hw/irq.h"
 
@@ -135,8 +136,8 @@ void pci_config_write(struct pci_bus *bus, unsigned devfn, unsigned off, unsigne
 
 int pci_bus_attach_ports(struct pci_bus *bus, uint64_t ecam_base);
 
-struct aml;
-void pci_bus_acpi(struct pci_bus *bus, struct aml *a, uint64_t ecam_base);
+/* The host bridge's registry hooks (the device is the struct pci_bus): PCI0 in the DSDT. */
+extern const struct device_ops pci_host_device_ops;
 
 /* The MCFG table for the ECAM window (PCI Firmware 3.2, 4.1.2); @out holds 60 bytes. */
 #define PCI_MCFG_LEN 60

@@ -34,9 +34,17 @@ int pvpanic_attach(struct pvpanic *p, struct io_bus *pio)
 	return io_bus_register(pio, PVPANIC_PORT, 1, &pvpanic_ops, p);
 }
 
-void pvpanic_acpi(struct aml *a)
+static void pvpanic_acpi(void *dev, struct aml *a)
 {
 	const struct aml_io_range io = { PVPANIC_PORT, 1 };
 
+	(void)dev;
 	aml_fixed_device(a, "PEVT", "QEMU0001", -1, &io, 1, -1);
 }
+
+/* Stateless: nothing to reset or save. */
+const struct device_ops pvpanic_device_ops = {
+	.kind = "pvpanic",
+	.stateless = true,
+	.acpi = pvpanic_acpi,
+};

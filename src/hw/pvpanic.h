@@ -2,6 +2,8 @@
 #ifndef VESSEL_HW_PVPANIC_H
 #define VESSEL_HW_PVPANIC_H
 
+#include "core/device.h"
+
 #include <stdint.h>
 
 #define PVPANIC_PORT		0x505
@@ -17,6 +19,7 @@ struct pvpanic {
 };
 
 int pvpanic_attach(struct pvpanic *p, struct io_bus *pio);
-void pvpanic_acpi(struct aml *a);
+/* Its registry hooks: its DSDT entry (PEVT, QEMU0001). */
+extern const struct device_ops pvpanic_device_ops;
 
 #endif

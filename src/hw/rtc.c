@@ -233,6 +233,15 @@ static const struct io_dev_ops rtc_ops = {
 	.write = pio_write,
 };
 
+/* Battery-backed: the guest's time offset and CMOS bytes stay, the control registers do not. */
+static void power_on(struct rtc *r)
+{
+	r->index = 0;
+	r->cmos[REG_A] = REG_A_DEFAULT;
+	r->cmos[REG_B] = REG_B_24H;
+	r->cmos[REG_D] = REG_D_VRT;
+}
+
 struct rtc *rtc_create(time_t (*now)(void))
 {
 	struct rtc *r = calloc(1, sizeof(*r));
@@ -241,9 +250,7 @@ struct rtc *rtc_create(time_t (*now)(void))
 		return NULL;
 	pthread_mutex_init(&r->lock, NULL);
 	r->now = now ? now : host_now;
-	r->cmos[REG_A] = REG_A_DEFAULT;
-	r->cmos[REG_B] = REG_B_24H;
-	r->cmos[REG_D] = REG_D_VRT;
+	power_on(r);
 	return r;
 }
 
@@ -260,10 +267,99 @@ int rtc_attach(struct rtc *r, struct io_bus *pio)
 	return io_bus_register(pio, RTC_INDEX_PORT, 2, &rtc_ops, r);
 }
 
-void rtc_acpi(struct aml *a)
+static void rtc_dev_acpi(void *dev, struct aml *a)
 {
 	const struct aml_io_range io = { RTC_INDEX_PORT, 2 };
 
+	(void)dev;
 	/* No IRQ: alarms and periodic interrupts are not emulated, so none is claimed. */
 	aml_fixed_device(a, "RTC", "PNP0B00", -1, &io, 1, -1);
 }
+
+static void rtc_dev_reset(void *dev)
+{
+	struct rtc *r = dev;
+
+	pthread_mutex_lock(&r->lock);
+	power_on(r);
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* The time being set while REG_B_SET is on. */
+static void put_tm(struct state_writer *w, const struct tm *t)
+{
+	const int f[] = { t->tm_sec, t->tm_min, t->tm_hour, t->tm_mday, t->tm_mon, t->tm_year,
+			  t->tm_wday };
+	unsigned i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		state_put_u32(w, (uint32_t)f[i]);
+}
+
+static void get_tm(struct state_reader *r, struct tm *t)
+{
+	int *f[] = { &t->tm_sec, &t->tm_min, &t->tm_hour, &t->tm_mday, &t->tm_mon, &t->tm_year,
+		     &t->tm_wday };
+	unsigned i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		*f[i] = (int)state_get_u32(r);
+}
+
+/*
+ * Version 1: the index, the CMOS bytes and the guest's offset from the host's
+ * clock (the time itself runs on: a restored guest reads the time of now).
+ */
+static int rtc_dev_save(void *dev, struct state_writer *w)
+{
+	struct rtc *r = dev;
+
+	pthread_mutex_lock(&r->lock);
+	state_put_u8(w, r->index);
+	state_put(w, r->cmos, CMOS_SIZE);
+	state_put_u64(w, (uint64_t)r->offset);
+	put_tm(w, &r->frozen);
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+static int rtc_dev_restore(void *dev, struct state_reader *rd, uint32_t version)
+{
+	struct rtc *r = dev;
+	uint8_t cmos[CMOS_SIZE], index;
+	struct tm frozen;
+	int64_t offset;
+
+	(void)version;
+	index = state_get_u8(rd);
+	state_get(rd, cmos, CMOS_SIZE);
+	offset = (int64_t)state_get_u64(rd);
+	get_tm(rd, &frozen);
+	if (index >= CMOS_SIZE)
+		state_reject(rd);
+	if (state_reader_done(rd))
+		return -1;
+	pthread_mutex_lock(&r->lock);
+	r->index = index;
+	memcpy(r->cmos, cmos, CMOS_SIZE);
+	r->offset = offset;
+	r->frozen = frozen;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+static void rtc_dev_destroy(void *dev)
+{
+	rtc_destroy(dev);
+}
+
+const struct device_ops rtc_device_ops = {
+	.kind = "rtc",
+	.state_version = 1,
+	.reset = rtc_dev_reset,
+	.save = rtc_dev_save,
+	.restore = rtc_dev_restore,
+	.acpi = rtc_dev_acpi,
+	.destroy = rtc_dev_destroy,
+};

@@ -2,6 +2,8 @@
 #ifndef VESSEL_HW_RTC_H
 #define VESSEL_HW_RTC_H
 
+#include "core/device.h"
+
 #include <stdint.h>
 #include <time.h>
 
@@ -20,6 +22,7 @@ int rtc_attach(struct rtc *r, struct io_bus *pio);
 uint8_t rtc_read(struct rtc *r, uint8_t index);
 void rtc_write(struct rtc *r, uint8_t index, uint8_t val);
 
-void rtc_acpi(struct aml *a);
+/* Its registry hooks: reset, save/restore, its DSDT entry (RTC, PNP0B00), destroy. */
+extern const struct device_ops rtc_device_ops;
 
 #endif

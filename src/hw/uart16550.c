@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -77,6 +78,7 @@ struct uart16550 {
 
 	uint8_t rx[UART_FIFO_SIZE];
 	unsigned rx_head, rx_count;
+	uint16_t base;		/* its I/O ports, once attached */
 };
 
 static unsigned rx_capacity(const struct uart16550 *u)
@@ -343,6 +345,17 @@ int uart16550_rx_room_fd(struct uart16550 *u)
 	return u->room_efd;
 }
 
+/* The registers at power-on (PC16550D, table IV: master reset), line status idle. */
+static void power_on(struct uart16550 *u)
+{
+	u->ier = u->lcr = u->mcr = u->scr = u->dlm = u->fcr = 0;
+	u->lsr = LSR_THRE | LSR_TEMT;
+	u->msr = MSR_DCD | MSR_DSR | MSR_CTS;
+	u->dll = 0x0c;	/* 9600 baud */
+	u->thri_pending = false;
+	u->rx_head = u->rx_count = 0;
+}
+
 struct uart16550 *uart16550_create(const struct irq_line *irq, const struct uart_sink *sink)
 {
 	struct uart16550 *u = calloc(1, sizeof(*u));
@@ -353,9 +366,7 @@ struct uart16550 *uart16550_create(const struct irq_line *irq, const struct uart
 	u->irq = *irq;
 	u->sink = *sink;
 	u->room_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	u->lsr = LSR_THRE | LSR_TEMT;
-	u->msr = MSR_DCD | MSR_DSR | MSR_CTS;
-	u->dll = 0x0c;	/* 9600 baud */
+	power_on(u);
 	return u;
 }
 
@@ -371,12 +382,93 @@ void uart16550_destroy(struct uart16550 *u)
 
 int uart16550_attach(struct uart16550 *u, struct io_bus *pio, uint16_t base)
 {
+	u->base = base;
 	return io_bus_register(pio, base, UART_NR_PORTS, &uart_ops, u);
 }
 
-void uart16550_acpi(struct aml *a, uint16_t base, unsigned irq)
+static void uart_acpi(void *dev, struct aml *a)
 {
-	const struct aml_io_range io = { base, UART_NR_PORTS };
+	struct uart16550 *u = dev;
+	const struct aml_io_range io = { u->base, UART_NR_PORTS };
 
-	aml_fixed_device(a, "COM1", "PNP0501", 1, &io, 1, (int)irq);
+	aml_fixed_device(a, "COM1", "PNP0501", 1, &io, 1, (int)u->irq.gsi);
 }
+
+static void uart_reset(void *dev)
+{
+	struct uart16550 *u = dev;
+
+	pthread_mutex_lock(&u->lock);
+	power_on(u);
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+/* Version 1: the registers, the pending THRE interrupt, the receive FIFO in order. */
+static int uart_save(void *dev, struct state_writer *w)
+{
+	struct uart16550 *u = dev;
+	const uint8_t regs[] = { u->ier, u->lcr, u->mcr, u->lsr, u->msr,
+				 u->scr, u->dll, u->dlm, u->fcr };
+	unsigned i;
+
+	pthread_mutex_lock(&u->lock);
+	state_put(w, regs, sizeof(regs));
+	state_put_bool(w, u->thri_pending);
+	state_put_u8(w, (uint8_t)u->rx_count);
+	for (i = 0; i < u->rx_count; i++)
+		state_put_u8(w, u->rx[(u->rx_head + i) % UART_FIFO_SIZE]);
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
+static int uart_restore(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct uart16550 *u = dev;
+	uint8_t regs[9], rx[UART_FIFO_SIZE];
+	unsigned count;
+	bool thri;
+
+	(void)version;
+	state_get(r, regs, sizeof(regs));
+	thri = state_get_bool(r);
+	count = state_get_u8(r);
+	if (count > UART_FIFO_SIZE)
+		state_reject(r);
+	else
+		state_get(r, rx, count);
+	pthread_mutex_lock(&u->lock);
+	if (state_reader_done(r) == 0) {
+		memcpy(u->rx, rx, count);
+		u->ier = regs[0];
+		u->lcr = regs[1];
+		u->mcr = regs[2];
+		u->lsr = regs[3];
+		u->msr = regs[4];
+		u->scr = regs[5];
+		u->dll = regs[6];
+		u->dlm = regs[7];
+		u->fcr = regs[8];
+		u->thri_pending = thri;
+		u->rx_head = 0;
+		u->rx_count = count;
+		update_irq(u);
+	}
+	pthread_mutex_unlock(&u->lock);
+	return state_reader_done(r);
+}
+
+static void uart_destroy(void *dev)
+{
+	uart16550_destroy(dev);
+}
+
+const struct device_ops uart16550_device_ops = {
+	.kind = "uart16550",
+	.state_version = 1,
+	.reset = uart_reset,
+	.save = uart_save,
+	.restore = uart_restore,
+	.acpi = uart_acpi,
+	.destroy = uart_destroy,
+};

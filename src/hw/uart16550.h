@@ -2,6 +2,7 @@
 #ifndef VESSEL_HW_UART16550_H
 #define VESSEL_HW_UART16550_H
 
+#include "core/device.h"
 #include "hw/irq.h"
 
 #include <stddef.h>
@@ -37,6 +38,7 @@ size_t uart16550_rx_room(struct uart16550 *u);
 /* An eventfd that becomes readable when the guest makes room in the receive FIFO. */
 int uart16550_rx_room_fd(struct uart16550 *u);
 
-void uart16550_acpi(struct aml *a, uint16_t base, unsigned irq);
+/* Its registry hooks: reset, save/restore, its DSDT entry (COM1, PNP0501), destroy. */
+extern const struct device_ops uart16550_device_ops;
 
 #endif

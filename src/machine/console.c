@@ -3,10 +3,10 @@
 #include "core/vm.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -27,6 +27,7 @@ int console_init(struct console *c)
 
 	memset(c, 0, sizeof(*c));
 	c->stdin_open = true;
+	c->in_watch_fd = -1;
 	signal(SIGPIPE, SIG_IGN);
 	stop_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -47,6 +48,9 @@ int console_init(struct console *c)
 
 void console_restore(struct console *c)
 {
+	event_watch_remove(c->in_watch);
+	event_watch_remove(c->sig_watch);
+	c->in_watch = c->sig_watch = NULL;
 	if (c->raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &c->saved);
 	c->raw = false;
@@ -55,9 +59,17 @@ void console_restore(struct console *c)
 	c->sigfd = -1;
 }
 
-/* Feed host input to the guest, handling the escape sequence; -1 asks to quit. */
-static int feed(struct console *c, const struct console_input *in, const uint8_t *buf, size_t n)
+static void quit(struct console *c, int sig)
 {
+	if (!c->signal)
+		c->signal = sig;
+	vm_request_exit(c->vm, VM_EXIT_SIGNAL);
+}
+
+/* Feed host input to the guest, handling the escape sequence; -1 asks to quit. */
+static int feed(struct console *c, const uint8_t *buf, size_t n)
+{
+	const struct console_input *in = &c->in;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -78,61 +90,96 @@ static int feed(struct console *c, const struct console_input *in, const uint8_t
 	return 0;
 }
 
-static int read_stdin(struct console *c, const struct console_input *in)
+/* One read of what the guest has room for; false once there is nothing more to read now. */
+static bool read_stdin(struct console *c)
 {
 	uint8_t buf[256];
-	size_t room = in->room(in->opaque);
+	size_t room = c->in.room(c->in.opaque);
 	ssize_t n;
 
 	if (room == 0)
-		return 0;
+		return false;
 	n = read(STDIN_FILENO, buf, room < sizeof(buf) ? room : sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return 0;
+		return false;
 	if (n <= 0) {
 		c->stdin_open = false;
-		return 0;
+		return false;
 	}
-	return feed(c, in, buf, (size_t)n);
+	if (feed(c, buf, (size_t)n) < 0) {
+		quit(c, SIGINT);
+		return false;
+	}
+	return true;
 }
 
-int console_loop(struct console *c, struct vm *vm, const struct console_input *in)
-{
-	for (;;) {
-		struct pollfd fds[3] = {
-			{ .fd = vm->exit_efd, .events = POLLIN },
-			{ .fd = c->sigfd, .events = POLLIN },
-			{ .fd = -1, .events = POLLIN },
-		};
-		bool want_stdin = c->stdin_open && in->room(in->opaque) > 0;
-		struct signalfd_siginfo si;
-		uint64_t cnt;
+static void input_ready(void *arg, uint32_t events);
 
-		if (c->stdin_open)
-			fds[2].fd = want_stdin ? STDIN_FILENO : in->room_fd(in->opaque);
-		if (poll(fds, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			pr_err("poll: %s", strerror(errno));
-			vm_request_exit(vm, VM_EXIT_ERROR);
-			return 0;
-		}
-		if (fds[0].revents)
-			return 0;
-		if (fds[1].revents && read(c->sigfd, &si, sizeof(si)) == sizeof(si)) {
-			vm_request_exit(vm, VM_EXIT_SIGNAL);
-			return (int)si.ssi_signo;
-		}
-		if (!fds[2].revents)
-			continue;
-		if (!want_stdin) {
-			if (read(fds[2].fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-				pr_debug("console room eventfd: %s", strerror(errno));
-			continue;
-		}
-		if (read_stdin(c, in) < 0) {
-			vm_request_exit(vm, VM_EXIT_SIGNAL);
-			return SIGINT;
-		}
+/* Wait on stdin while the guest has room for input, else on its room fd. */
+static void watch_input(struct console *c)
+{
+	int fd = -1;
+
+	if (c->stdin_open && c->stdin_file)
+		while (read_stdin(c))
+			;
+	if (c->stdin_open)
+		fd = c->in.room(c->in.opaque) > 0 && !c->stdin_file ? STDIN_FILENO :
+								      c->in.room_fd(c->in.opaque);
+	if (fd == c->in_watch_fd)
+		return;
+	event_watch_remove(c->in_watch);
+	c->in_watch = NULL;
+	c->in_watch_fd = fd;
+	if (fd < 0)
+		return;
+	c->in_watch = event_loop_add_fd(c->loop, fd, EPOLLIN, input_ready, c);
+	if (c->in_watch)
+		return;
+	if (fd == STDIN_FILENO && errno == EPERM) {
+		c->stdin_file = true;
+		c->in_watch_fd = -1;
+		watch_input(c);
+		return;
 	}
+	pr_warn("cannot wait for console input: %s", strerror(errno));
+	c->stdin_open = false;
+}
+
+static void input_ready(void *arg, uint32_t events)
+{
+	struct console *c = arg;
+	uint64_t cnt;
+
+	(void)events;
+	if (c->in_watch_fd == STDIN_FILENO)
+		read_stdin(c);
+	else if (read(c->in_watch_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		pr_debug("console room eventfd: %s", strerror(errno));
+	watch_input(c);
+}
+
+static void signal_ready(void *arg, uint32_t events)
+{
+	struct console *c = arg;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(c->sigfd, &si, sizeof(si)) == sizeof(si))
+		quit(c, (int)si.ssi_signo);
+}
+
+int console_attach(struct console *c, struct event_loop *loop, struct vm *vm,
+		   const struct console_input *in)
+{
+	c->loop = loop;
+	c->vm = vm;
+	c->in = *in;
+	c->sig_watch = event_loop_add_fd(loop, c->sigfd, EPOLLIN, signal_ready, c);
+	if (!c->sig_watch) {
+		pr_err("cannot wait for signals: %s", strerror(errno));
+		return -1;
+	}
+	watch_input(c);
+	return 0;
 }

@@ -1,7 +1,14 @@
-/* One VM assembled from the parts the command line asks for, run to its end. */
+/*
+ * One VM as a library: assembled from a configuration, then started, paused,
+ * resumed and stopped by its owner (the command line, a test, the control
+ * API), and destroyed.
+ */
 #ifndef VESSEL_MACHINE_MACHINE_H
 #define VESSEL_MACHINE_MACHINE_H
 
+#include "core/dirty_log.h"
+#include "core/error.h"
+#include "core/event_loop.h"
 #include "core/guest_mem.h"
 #include "virtio/blk.h"
 
@@ -30,6 +37,12 @@ struct disk_config {
 
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 
+/* Where the guest's console output goes; write NULL: stdout. */
+struct machine_output {
+	void (*write)(void *opaque, const uint8_t *buf, size_t len);
+	void *opaque;
+};
+
 struct machine_config {
 	const char *kernel_path;	/* NULL: the built-in guest */
 	const char *initrd_path;
@@ -47,11 +60,48 @@ struct machine_config {
 	struct disk_config disks[MACHINE_MAX_DISKS];
 	unsigned nr_disks;
 	const char *kvm_path;		/* NULL: /dev/kvm */
+	struct machine_output output;
+	bool host_console;		/* stdin, the terminal and SIGINT/SIGTERM drive the VM */
 };
 
 void machine_config_defaults(struct machine_config *cfg);
 
-/* Build the VM, run it, tear it down. Returns one of the exit statuses above. */
+enum machine_state {
+	MACHINE_CREATED,	/* assembled, no vCPU has run */
+	MACHINE_RUNNING,
+	MACHINE_PAUSED,		/* every vCPU parked at a known point, devices quiet */
+	MACHINE_STOPPED,	/* the guest stopped, or was stopped: machine_wait returns */
+};
+
+struct machine;
+
+/* Assemble the VM; NULL with @err saying why. @cfg is copied; its strings must outlive it. */
+struct machine *machine_create(const struct machine_config *cfg, struct error *err);
+int machine_start(struct machine *m, struct error *err);
+/* Pause stops every vCPU and quiets every device; resume lets them go on. */
+int machine_pause(struct machine *m, struct error *err);
+int machine_resume(struct machine *m, struct error *err);
+/* Ask the machine to stop, from any thread (as a host signal does). */
+void machine_stop(struct machine *m);
+/*
+ * Serve the machine's event loop on this thread until the VM stops; then
+ * returns one of the exit statuses above. The loop is the place for other
+ * watches (an API socket, a display server) that belong to this machine.
+ */
+int machine_wait(struct machine *m);
+void machine_destroy(struct machine *m);
+
+/* Host input for the guest's console (what stdin gives with host_console); returns bytes taken. */
+size_t machine_console_input(struct machine *m, const uint8_t *buf, size_t len);
+
+enum machine_state machine_state(struct machine *m);
+struct event_loop *machine_loop(struct machine *m);
+
+/* Log the writes to the memory region holding @gpa (RAM or device memory). */
+int machine_dirty_log_open(struct machine *m, uint64_t gpa, struct dirty_log *log,
+			   struct error *err);
+
+/* create, start, wait, destroy: the command line's vessel run. Prints any error. */
 int machine_run(const struct machine_config *cfg);
 
 /* The built-in guest, embedded in the binary. */

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define VIRTIO_ID_BLOCK			2
 #define PCI_CLASS_STORAGE_SCSI		0x0100
@@ -62,6 +63,9 @@ static void finish(struct blk_queue *bq, struct blk_slot *s, uint8_t status)
 	uint32_t len = status == VIRTIO_BLK_S_OK ? s->req.in_len : 1;
 	bool broken = false;
 
+	/* The data a read brought in is logged now that it is there (the status below too). */
+	if (status == VIRTIO_BLK_S_OK && s->req.io.op != DISK_WRITE)
+		dma_mark_written(&vd->dma, s->req.iov, s->req.io.iovcnt);
 	pthread_mutex_lock(&vd->lock);
 	if (s->gen == bq->gen && virtio_queue_live(vd, bq->index)) {
 		if (dma_write(&vd->dma, s->req.status_addr, &status, 1) ||
@@ -171,10 +175,11 @@ static void blk_kicked(void *opaque, unsigned q)
 }
 
 /* Completions free slots, so requests left waiting can start now. */
-static void blk_completed(void *opaque)
+static void blk_completed(void *opaque, uint32_t events)
 {
 	struct blk_queue *bq = opaque;
 
+	(void)events;
 	disk_io_clear_event(&bq->io);
 	run_queue(bq);
 }
@@ -395,6 +400,60 @@ void virtio_blk_destroy(struct virtio_blk *b)
 		free(bq->free);
 	}
 	free(b->queues);
-	msix_destroy(&b->vd.msix);
+	virtio_pci_destroy(&b->vd);
 	disk_close(&b->disk);
 }
+
+static void blk_dev_reset(void *dev)
+{
+	struct virtio_blk *b = dev;
+
+	virtio_pci_reset(&b->vd);
+}
+
+#define BLK_DRAIN_POLL_US 100
+
+/* Stop taking requests and finish those in flight, so that guest memory stays still. */
+static void blk_pause(void *dev)
+{
+	struct virtio_blk *b = dev;
+	unsigned i;
+
+	for (i = 0; i < b->nr_started; i++) {
+		struct blk_queue *bq = &b->queues[i];
+
+		worker_stop(&bq->worker);
+		for (;;) {
+			disk_io_reap(&bq->io);
+			if (bq->nr_free == BLK_QUEUE_SIZE)
+				break;
+			usleep(BLK_DRAIN_POLL_US);
+		}
+		notify_driver(bq);
+	}
+}
+
+static int blk_resume(void *dev)
+{
+	struct virtio_blk *b = dev;
+	unsigned i;
+
+	for (i = 0; i < b->nr_started; i++)
+		if (worker_start(&b->queues[i].worker))
+			return -1;
+	return 0;
+}
+
+static void blk_dev_destroy(void *dev)
+{
+	virtio_blk_destroy(dev);
+	free(dev);
+}
+
+const struct device_ops virtio_blk_device_ops = {
+	.kind = "virtio-blk",
+	.reset = blk_dev_reset,
+	.pause = blk_pause,
+	.resume = blk_resume,
+	.destroy = blk_dev_destroy,
+};

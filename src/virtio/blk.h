@@ -4,6 +4,7 @@
 
 #include "backend/disk.h"
 #include "virtio/blk_req.h"
+#include "core/device.h"
 #include "virtio/virtio_pci.h"
 
 #define VIRTIO_BLK_MAX_QUEUES	VIRTIO_MAX_QUEUES
@@ -38,5 +39,8 @@ struct virtio_blk {
 int virtio_blk_init(struct virtio_blk *b, const struct blk_options *o,
 		    const struct virtio_pci_env *env);
 void virtio_blk_destroy(struct virtio_blk *b);
+
+/* Its registry hooks: reset, pause (in-flight requests finished)/resume, destroy (and free). */
+extern const struct device_ops virtio_blk_device_ops;
 
 #endif

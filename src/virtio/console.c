@@ -2,6 +2,7 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -28,10 +29,11 @@ static void signal_room(struct virtio_console *c)
 		pr_debug("virtio-console room eventfd: %s", strerror(errno));
 }
 
-/* Copy pending input into the driver's receive buffers; vd.lock held. */
-static int fill_rx(struct virtio_console *c, bool *pushed)
+/* Copy pending input into the driver's receive buffers, in the queue's frame. */
+static int fill_rx(void *arg, struct virtqueue *vq)
 {
-	struct virtqueue *vq = &c->vd.queues[RX_QUEUE].vq;
+	struct virtio_console *c = arg;
+	int used = 0;
 
 	pthread_mutex_lock(&c->rx_lock);
 	while (c->rx_len) {
@@ -55,24 +57,25 @@ static int fill_rx(struct virtio_console *c, bool *pushed)
 			goto err;
 		memmove(c->rx, c->rx + done, c->rx_len - done);
 		c->rx_len -= done;
-		*pushed = true;
+		used = 1;
 		signal_room(c);
 	}
 	pthread_mutex_unlock(&c->rx_lock);
-	return 0;
+	return used;
 err:
 	pthread_mutex_unlock(&c->rx_lock);
 	return -1;
 }
 
-/* Send one transmit chain's bytes to the sink; returns -1 on a bad chain. */
-static int send_chain(struct virtio_console *c)
+/* Send one transmit chain's bytes to the sink; the device writes nothing back. */
+static long send_chain(void *arg, struct virtq_chain *chain)
 {
+	struct virtio_console *c = arg;
 	uint8_t buf[TX_CHUNK];
 	unsigned i;
 
-	for (i = 0; i < c->chain.nr_out; i++) {
-		const struct virtq_seg *s = &c->chain.segs[i];
+	for (i = 0; i < chain->nr_out; i++) {
+		const struct virtq_seg *s = &chain->segs[i];
 		uint64_t off = 0;
 
 		while (off < s->len) {
@@ -87,36 +90,18 @@ static int send_chain(struct virtio_console *c)
 	return 0;
 }
 
-static int drain_tx(struct virtio_console *c, bool *pushed)
+static int drain_tx(void *arg, struct virtqueue *vq)
 {
-	struct virtqueue *vq = &c->vd.queues[TX_QUEUE].vq;
+	struct virtio_console *c = arg;
 
-	for (;;) {
-		enum vq_pop_result pr = vq_pop(vq, &c->chain);
-
-		if (pr == VQ_EMPTY)
-			return 0;
-		if (pr == VQ_BROKEN || send_chain(c) || vq_push(vq, c->chain.head, 0))
-			return -1;
-		*pushed = true;
-	}
+	return virtio_serve_chains(vq, &c->chain, send_chain, c);
 }
 
 static void console_handle(void *opaque, unsigned q)
 {
 	struct virtio_console *c = opaque;
-	struct virtio_dev *vd = &c->vd;
-	bool pushed = false;
-	int err = 0;
 
-	pthread_mutex_lock(&vd->lock);
-	if (virtio_queue_live(vd, q))
-		err = q == RX_QUEUE ? fill_rx(c, &pushed) : drain_tx(c, &pushed);
-	pthread_mutex_unlock(&vd->lock);
-	if (err)
-		virtio_needs_reset(vd);
-	else if (pushed)
-		virtio_notify_queue(vd, q);
+	virtio_queue_serve(&c->vd, q, q == RX_QUEUE ? fill_rx : drain_tx, c);
 }
 
 size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf, size_t len)
@@ -215,7 +200,42 @@ int virtio_console_init(struct virtio_console *c, const struct virtio_pci_env *e
 void virtio_console_destroy(struct virtio_console *c)
 {
 	worker_destroy(&c->worker);
-	msix_destroy(&c->vd.msix);
+	virtio_pci_destroy(&c->vd);
 	if (c->room_efd >= 0)
 		close(c->room_efd);
 }
+
+static void console_dev_reset(void *dev)
+{
+	struct virtio_console *c = dev;
+
+	virtio_pci_reset(&c->vd);
+}
+
+static void console_pause(void *dev)
+{
+	struct virtio_console *c = dev;
+
+	worker_stop(&c->worker);
+}
+
+static int console_resume(void *dev)
+{
+	struct virtio_console *c = dev;
+
+	return worker_start(&c->worker);
+}
+
+static void console_dev_destroy(void *dev)
+{
+	virtio_console_destroy(dev);
+	free(dev);
+}
+
+const struct device_ops virtio_console_device_ops = {
+	.kind = "virtio-console",
+	.reset = console_dev_reset,
+	.pause = console_pause,
+	.resume = console_resume,
+	.destroy = console_dev_destroy,
+};

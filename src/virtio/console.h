@@ -6,6 +6,7 @@
 #ifndef VESSEL_VIRTIO_CONSOLE_H
 #define VESSEL_VIRTIO_CONSOLE_H
 
+#include "core/device.h"
 #include "virtio/virtio_pci.h"
 #include "virtio/worker.h"
 
@@ -39,5 +40,8 @@ size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf, size
 size_t virtio_console_rx_room(struct virtio_console *c);
 /* Readable when the guest has taken input and there is room again. */
 int virtio_console_room_fd(struct virtio_console *c);
+
+/* Its registry hooks: reset, pause/resume (its thread), destroy (and free). */
+extern const struct device_ops virtio_console_device_ops;
 
 #endif

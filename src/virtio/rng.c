@@ -1,6 +1,7 @@
 #include "virtio/rng.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/random.h>
 
 #define VIRTIO_ID_RNG		4
@@ -9,14 +10,15 @@
 #define RNG_MAX_IOV		16
 
 /* Fill the chain's writable segments; returns the bytes written or -1. */
-static long fill(struct virtio_rng *r)
+static long fill(void *arg, struct virtq_chain *c)
 {
+	struct virtio_rng *r = arg;
 	struct iovec iov[RNG_MAX_IOV];
 	long total = 0;
 	unsigned i;
 
-	for (i = r->chain.nr_out; i < r->chain.nr; i++) {
-		const struct virtq_seg *s = &r->chain.segs[i];
+	for (i = c->nr_out; i < c->nr; i++) {
+		const struct virtq_seg *s = &c->segs[i];
 		int n = dma_map_iov(&r->vd.dma, s->addr, s->len, true, iov, RNG_MAX_IOV), k;
 
 		if (n < 0)
@@ -29,6 +31,7 @@ static long fill(struct virtio_rng *r)
 			while (got < 0 && errno == EINTR);
 			if (got < 0)
 				return -1;
+			gm_mark_dirty_hva(r->vd.dma.mem, iov[k].iov_base, (uint64_t)got);
 			total += got;
 			if ((size_t)got < iov[k].iov_len)
 				return total;	/* a short read: hand over what we have */
@@ -37,32 +40,18 @@ static long fill(struct virtio_rng *r)
 	return total;
 }
 
+static int serve(void *arg, struct virtqueue *vq)
+{
+	struct virtio_rng *r = arg;
+
+	return virtio_serve_chains(vq, &r->chain, fill, r);
+}
+
 static void rng_handle(void *opaque, unsigned q)
 {
 	struct virtio_rng *r = opaque;
-	struct virtio_dev *vd = &r->vd;
-	struct virtqueue *vq = &vd->queues[q].vq;
-	bool broken = false, pushed = false;
 
-	pthread_mutex_lock(&vd->lock);
-	while (virtio_queue_live(vd, q)) {
-		enum vq_pop_result pr = vq_pop(vq, &r->chain);
-		long n;
-
-		if (pr == VQ_EMPTY)
-			break;
-		n = pr == VQ_CHAIN ? fill(r) : -1;
-		if (n < 0 || vq_push(vq, r->chain.head, (uint32_t)n)) {
-			broken = true;
-			break;
-		}
-		pushed = true;
-	}
-	pthread_mutex_unlock(&vd->lock);
-	if (broken)
-		virtio_needs_reset(vd);
-	else if (pushed)
-		virtio_notify_queue(vd, q);
+	virtio_queue_serve(&r->vd, q, serve, r);
 }
 
 static void rng_notify(struct virtio_dev *vd, unsigned q)
@@ -97,5 +86,40 @@ int virtio_rng_init(struct virtio_rng *r, const struct virtio_pci_env *env)
 void virtio_rng_destroy(struct virtio_rng *r)
 {
 	worker_destroy(&r->worker);
-	msix_destroy(&r->vd.msix);
+	virtio_pci_destroy(&r->vd);
 }
+
+static void rng_dev_reset(void *dev)
+{
+	struct virtio_rng *r = dev;
+
+	virtio_pci_reset(&r->vd);
+}
+
+static void rng_pause(void *dev)
+{
+	struct virtio_rng *r = dev;
+
+	worker_stop(&r->worker);
+}
+
+static int rng_resume(void *dev)
+{
+	struct virtio_rng *r = dev;
+
+	return worker_start(&r->worker);
+}
+
+static void rng_dev_destroy(void *dev)
+{
+	virtio_rng_destroy(dev);
+	free(dev);
+}
+
+const struct device_ops virtio_rng_device_ops = {
+	.kind = "virtio-rng",
+	.reset = rng_dev_reset,
+	.pause = rng_pause,
+	.resume = rng_resume,
+	.destroy = rng_dev_destroy,
+};

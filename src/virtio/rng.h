@@ -2,6 +2,7 @@
 #ifndef VESSEL_VIRTIO_RNG_H
 #define VESSEL_VIRTIO_RNG_H
 
+#include "core/device.h"
 #include "virtio/virtio_pci.h"
 #include "virtio/worker.h"
 
@@ -13,5 +14,8 @@ struct virtio_rng {
 
 int virtio_rng_init(struct virtio_rng *r, const struct virtio_pci_env *env);
 void virtio_rng_destroy(struct virtio_rng *r);
+
+/* Its registry hooks: reset, pause/resume (its thread), destroy (and free). */
+extern const struct device_ops virtio_rng_device_ops;
 
 #endif

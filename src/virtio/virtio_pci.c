@@ -457,6 +457,52 @@ void virtio_notify_config(struct virtio_dev *vd)
 		msix_notify(&vd->msix, vector);
 }
 
+void virtio_pci_destroy(struct virtio_dev *vd)
+{
+	msix_destroy(&vd->msix);
+	pthread_mutex_destroy(&vd->lock);
+}
+
+void virtio_pci_reset(struct virtio_dev *vd)
+{
+	pthread_mutex_lock(&vd->lock);
+	reset_locked(vd);
+	pthread_mutex_unlock(&vd->lock);
+}
+
+void virtio_queue_serve(struct virtio_dev *vd, unsigned q,
+			int (*serve)(void *arg, struct virtqueue *vq), void *arg)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&vd->lock);
+	if (virtio_queue_live(vd, q))
+		r = serve(arg, &vd->queues[q].vq);
+	pthread_mutex_unlock(&vd->lock);
+	if (r < 0)
+		virtio_needs_reset(vd);
+	else if (r > 0)
+		virtio_notify_queue(vd, q);
+}
+
+int virtio_serve_chains(struct virtqueue *vq, struct virtq_chain *c,
+			long (*fill)(void *arg, struct virtq_chain *c), void *arg)
+{
+	int used = 0;
+
+	for (;;) {
+		enum vq_pop_result pr = vq_pop(vq, c);
+		long n;
+
+		if (pr == VQ_EMPTY)
+			return used;
+		n = pr == VQ_CHAIN ? fill(arg, c) : -1;
+		if (n < 0 || n > UINT32_MAX || vq_push(vq, c->head, (uint32_t)n))
+			return -1;
+		used = 1;
+	}
+}
+
 void virtio_needs_reset(struct virtio_dev *vd)
 {
 	pthread_mutex_lock(&vd->lock);

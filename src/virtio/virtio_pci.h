@@ -101,6 +101,28 @@ int virtio_pci_init(struct virtio_dev *vd, uint16_t device_id, uint16_t class_co
 		    size_t config_size, const struct virtio_dev_ops *ops, void *opaque,
 		    const struct virtio_pci_env *env);
 
+/* Undo virtio_pci_init (the device's own threads must be stopped first). */
+void virtio_pci_destroy(struct virtio_dev *vd);
+
+/* The device as at power-on: what a driver's reset does, and a machine reset. */
+void virtio_pci_reset(struct virtio_dev *vd);
+
+/*
+ * A queue handler's frame: under the device lock, while queue @q is live,
+ * @serve works the ring and returns 1 if it used buffers, 0 if not, -1 if
+ * the driver broke the ring's rules. Then the driver is interrupted, or the
+ * device marked NEEDS_RESET.
+ */
+void virtio_queue_serve(struct virtio_dev *vd, unsigned q,
+			int (*serve)(void *arg, struct virtqueue *vq), void *arg);
+/*
+ * Inside a frame: each available chain in turn into @c, handed to @fill,
+ * which returns the bytes it wrote into the chain's buffers or -1; each is
+ * then used. Returns as @serve does.
+ */
+int virtio_serve_chains(struct virtqueue *vq, struct virtq_chain *c,
+			long (*fill)(void *arg, struct virtq_chain *c), void *arg);
+
 /* Interrupt the driver for queue @q (respecting EVENT_IDX), or for a config change. */
 void virtio_notify_queue(struct virtio_dev *vd, unsigned q);
 void virtio_notify_config(struct virtio_dev *vd);

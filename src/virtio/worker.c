@@ -10,9 +10,6 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define STOP_TAG UINT32_MAX
-#define WATCH_TAG 0x10000	/* + watch index; queue tags are below */
-
 static void drain(int fd)
 {
 	uint64_t v;
@@ -21,53 +18,49 @@ static void drain(int fd)
 		pr_debug("worker eventfd: %s", strerror(errno));
 }
 
+static void queue_kicked(void *arg, uint32_t events)
+{
+	struct worker_queue *wq = arg;
+
+	(void)events;
+	drain(wq->efd);
+	wq->w->handle(wq->w->opaque, wq->q);
+}
+
 int worker_init(struct virtio_worker *w, unsigned nr_queues,
 		void (*handle)(void *opaque, unsigned q), void *opaque)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
 	unsigned q;
 
 	memset(w, 0, sizeof(*w));
-	w->epfd = w->stop_efd = -1;
 	for (q = 0; q < WORKER_MAX_QUEUES; q++)
-		w->queue_efd[q] = -1;
+		w->queues[q].efd = -1;
 	if (nr_queues > WORKER_MAX_QUEUES)
 		return -1;
 	w->nr = nr_queues;
 	w->handle = handle;
 	w->opaque = opaque;
-	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	w->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (w->epfd < 0 || w->stop_efd < 0)
-		return -1;
-	ev.data.u32 = STOP_TAG;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->stop_efd, &ev))
+	w->loop = event_loop_create();
+	if (!w->loop)
 		return -1;
 	for (q = 0; q < nr_queues; q++) {
-		w->queue_efd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		ev.data.u32 = q;
-		if (w->queue_efd[q] < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->queue_efd[q], &ev))
+		struct worker_queue *wq = &w->queues[q];
+
+		*wq = (struct worker_queue){ w, q, eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK) };
+		if (wq->efd < 0 || !event_loop_add_fd(w->loop, wq->efd, EPOLLIN, queue_kicked, wq))
 			return -1;
 	}
 	return 0;
 }
 
-int worker_watch(struct virtio_worker *w, int fd, void (*ready)(void *arg), void *arg)
+int worker_watch(struct virtio_worker *w, int fd, event_fd_fn ready, void *arg)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-
-	if (w->nr_watches == WORKER_MAX_WATCHES)
-		return -1;
-	ev.data.u32 = WATCH_TAG + w->nr_watches;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev))
-		return -1;
-	w->watches[w->nr_watches++] = (struct worker_watch){ fd, ready, arg };
-	return 0;
+	return event_loop_add_fd(w->loop, fd, EPOLLIN, ready, arg) ? 0 : -1;
 }
 
 int worker_queue_fd(const struct virtio_worker *w, unsigned q)
 {
-	return q < w->nr ? w->queue_efd[q] : -1;
+	return q < w->nr ? w->queues[q].efd : -1;
 }
 
 #define POLL_FIRST_NS 4000	/* the first window once waits turn out short */
@@ -145,35 +138,18 @@ static void adapt(struct worker_poll *p, uint64_t idle_ns)
 }
 
 /*
- * Sleep until an eventfd fires and run its handlers; false when told to stop.
+ * Sleep until an eventfd fires and run its handlers.
  * @idle_since: when the worker ran out of work, for sizing the poll window.
  */
-static bool wait_events(struct virtio_worker *w, uint64_t idle_since)
+static void wait_events(struct virtio_worker *w, uint64_t idle_since)
 {
-	struct epoll_event evs[WORKER_MAX_QUEUES + WORKER_MAX_WATCHES + 1];
-	int n = epoll_wait(w->epfd, evs, WORKER_MAX_QUEUES + WORKER_MAX_WATCHES + 1, -1), i;
-
-	if (n < 0)
-		return errno == EINTR;
+	if (event_loop_wait(w->loop, -1) <= 0)
+		return;
 	if (w->poll.poll) {
 		adapt(&w->poll, now_ns() - idle_since);
 		begin_quiet(&w->poll);
 	}
-	for (i = 0; i < n; i++) {
-		unsigned q = evs[i].data.u32;
-
-		if (q == STOP_TAG)
-			return false;
-		if (q >= WATCH_TAG) {
-			const struct worker_watch *ww = &w->watches[q - WATCH_TAG];
-
-			ww->ready(ww->arg);
-			continue;
-		}
-		drain(w->queue_efd[q]);
-		w->handle(w->opaque, q);
-	}
-	return true;
+	event_loop_dispatch(w->loop);
 }
 
 static void *worker_main(void *arg)
@@ -189,14 +165,21 @@ static void *worker_main(void *arg)
 
 		if (poll_window(w) || (p->quiet && end_quiet(p)))
 			continue;
-		if (!wait_events(w, idle))
-			break;
+		wait_events(w, idle);
+	}
+	/* Stopped (paused): the driver must kick again, or nobody would look at the ring. */
+	if (p->quiet) {
+		p->set_quiet(p->arg, false);
+		p->quiet = false;
 	}
 	return NULL;
 }
 
 int worker_start(struct virtio_worker *w)
 {
+	if (w->running)
+		return 0;
+	w->stopping = false;
 	if (pthread_create(&w->thread, NULL, worker_main, w))
 		return -1;
 	pthread_setname_np(w->thread, "virtio-io");
@@ -208,19 +191,22 @@ void worker_kick(struct virtio_worker *w, unsigned q)
 {
 	uint64_t one = 1;
 
-	if (q < w->nr && write(w->queue_efd[q], &one, sizeof(one)) < 0)
+	if (q < w->nr && write(w->queues[q].efd, &one, sizeof(one)) < 0)
 		pr_debug("worker kick: %s", strerror(errno));
+}
+
+static void wake_only(void *arg)
+{
+	(void)arg;
 }
 
 void worker_stop(struct virtio_worker *w)
 {
-	uint64_t one = 1;
-
 	if (!w->running)
 		return;
 	__atomic_store_n(&w->stopping, true, __ATOMIC_RELEASE);
-	if (write(w->stop_efd, &one, sizeof(one)) < 0)
-		pr_debug("worker stop: %s", strerror(errno));
+	if (event_loop_defer(w->loop, wake_only, NULL))
+		pr_err("cannot wake an I/O thread to stop it: out of memory");
 	pthread_join(w->thread, NULL);
 	w->running = false;
 }
@@ -230,11 +216,9 @@ void worker_destroy(struct virtio_worker *w)
 	unsigned q;
 
 	worker_stop(w);
+	event_loop_destroy(w->loop);
+	w->loop = NULL;
 	for (q = 0; q < WORKER_MAX_QUEUES; q++)
-		if (w->queue_efd[q] >= 0)
-			close(w->queue_efd[q]);
-	if (w->stop_efd >= 0)
-		close(w->stop_efd);
-	if (w->epfd >= 0)
-		close(w->epfd);
+		if (w->queues[q].efd >= 0)
+			close(w->queues[q].efd);
 }

@@ -1,23 +1,19 @@
 /*
  * A device's I/O thread: waits on one eventfd per queue (written by the
  * notify register, or by KVM directly as an ioeventfd) and runs the device's
- * queue handler there, so vCPU threads never do device I/O.
+ * queue handler there, so vCPU threads never do device I/O. Its loop is
+ * core's event loop, with adaptive polling in front of each sleep.
  */
 #ifndef VESSEL_VIRTIO_WORKER_H
 #define VESSEL_VIRTIO_WORKER_H
+
+#include "core/event_loop.h"
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #define WORKER_MAX_QUEUES 8
-#define WORKER_MAX_WATCHES 2
-
-struct worker_watch {
-	int fd;
-	void (*ready)(void *arg);
-	void *arg;
-};
 
 /*
  * Adaptive polling (as QEMU's event loop does it): after each wake-up the
@@ -37,16 +33,21 @@ struct worker_poll {
 	bool quiet;
 };
 
+struct virtio_worker;
+
+struct worker_queue {
+	struct virtio_worker *w;
+	unsigned q;
+	int efd;
+};
+
 struct virtio_worker {
 	pthread_t thread;
 	bool running;
 	bool stopping;
-	int epfd;
-	int stop_efd;
-	int queue_efd[WORKER_MAX_QUEUES];
+	struct event_loop *loop;
+	struct worker_queue queues[WORKER_MAX_QUEUES];
 	unsigned nr;
-	struct worker_watch watches[WORKER_MAX_WATCHES];
-	unsigned nr_watches;
 	void (*handle)(void *opaque, unsigned q);
 	void *opaque;
 	struct worker_poll poll;
@@ -55,7 +56,7 @@ struct virtio_worker {
 int worker_init(struct virtio_worker *w, unsigned nr_queues,
 		void (*handle)(void *opaque, unsigned q), void *opaque);
 /* Also call @ready on the worker thread whenever @fd becomes readable. */
-int worker_watch(struct virtio_worker *w, int fd, void (*ready)(void *arg), void *arg);
+int worker_watch(struct virtio_worker *w, int fd, event_fd_fn ready, void *arg);
 /* Poll with up to @max_ns windows (0: never) before sleeping; call before worker_start. */
 void worker_set_poll(struct virtio_worker *w, uint64_t max_ns, bool (*poll)(void *arg),
 		     bool (*set_quiet)(void *arg, bool quiet), void *arg);
@@ -64,6 +65,7 @@ int worker_start(struct virtio_worker *w);
 int worker_queue_fd(const struct virtio_worker *w, unsigned q);
 /* Wake the worker for queue @q (from the notify register's MMIO path). */
 void worker_kick(struct virtio_worker *w, unsigned q);
+/* Stop the thread between two handler runs (the queues keep their kicks); start again. */
 void worker_stop(struct virtio_worker *w);
 void worker_destroy(struct virtio_worker *w);
 

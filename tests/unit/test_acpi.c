@@ -12,6 +12,8 @@
 #include "hw/pvpanic.h"
 #include "hw/rtc.h"
 #include "hw/uart16550.h"
+#include "core/io_bus.h"
+#include "machine/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,13 +25,28 @@
 
 static uint8_t area[AREA];
 
+/* The legacy devices a machine has, each describing itself through the registry. */
 static void devices(struct aml *a, void *opaque)
 {
+	struct irq_line com1 = { .gsi = COM1_IRQ }, kbd = { .gsi = I8042_KBD_IRQ };
+	struct uart_sink sink = { 0 };
+	struct pvpanic pvpanic = { 0 };
+	struct registry reg;
+	struct io_bus pio;
+	struct uart16550 *u = uart16550_create(&com1, &sink);
+
 	(void)opaque;
-	uart16550_acpi(a, COM1_PORT, COM1_IRQ);
-	i8042_acpi(a);
-	rtc_acpi(a);
-	pvpanic_acpi(a);
+	io_bus_init(&pio);
+	registry_init(&reg);
+	assert_non_null(u);
+	assert_int_equal(uart16550_attach(u, &pio, COM1_PORT), 0);
+	assert_int_equal(registry_add(&reg, &uart16550_device_ops, u, NULL), 0);
+	assert_int_equal(registry_add(&reg, &i8042_device_ops, i8042_create(&kbd, NULL, NULL), NULL), 0);
+	assert_int_equal(registry_add(&reg, &rtc_device_ops, rtc_create(NULL), NULL), 0);
+	assert_int_equal(registry_add(&reg, &pvpanic_device_ops, &pvpanic, NULL), 0);
+	registry_acpi(&reg, a);
+	registry_destroy(&reg);
+	io_bus_destroy(&pio);
 }
 
 static size_t build(unsigned cpus)
