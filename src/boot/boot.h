@@ -2,8 +2,9 @@
 #ifndef VESSEL_BOOT_BOOT_H
 #define VESSEL_BOOT_BOOT_H
 
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "core/guest_mem.h"
+#include "core/vcpu_regs.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -43,8 +44,11 @@ enum boot_kind boot_detect(const uint8_t *image, size_t size);
 /* Load kernel, initrd and command line. Returns 0, or -1 after printing why. */
 int boot_load(struct guest_mem *gm, const struct boot_config *cfg, struct boot_setup *out);
 
-/* Set vCPU @fd's registers for @s (writes GDT and page tables to guest memory). */
-int boot_set_regs(struct guest_mem *gm, int vcpu_fd, const struct boot_setup *s);
+/*
+ * The boot vCPU's entry state for @s, on top of its reset state in @r
+ * (writes the GDT and page tables it needs to guest memory).
+ */
+int boot_entry_regs(struct guest_mem *gm, const struct boot_setup *s, struct vcpu_regs *r);
 
 /* Internal to src/boot: */
 int pvh_load(struct guest_mem *gm, const struct boot_config *cfg, struct boot_setup *out);

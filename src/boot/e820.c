@@ -1,4 +1,4 @@
-#include "boot/layout.h"
+#include "core/layout.h"
 
 void layout_compute(uint64_t ram_size, struct mem_layout *l)
 {

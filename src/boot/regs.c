@@ -1,11 +1,8 @@
 /* The boot vCPU's first register state for each boot protocol. */
 #include "boot/boot.h"
-#include "core/log.h"
 
-#include <errno.h>
 #include <linux/kvm.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #define X86_CR0_PE	(1ull << 0)
 #define X86_CR0_MP	(1ull << 1)
@@ -78,46 +75,35 @@ static void set_segments(struct kvm_sregs *sregs, uint16_t code)
 	sregs->gdt.limit = sizeof(boot_gdt) - 1;
 }
 
-int boot_set_regs(struct guest_mem *gm, int vcpu_fd, const struct boot_setup *s)
+int boot_entry_regs(struct guest_mem *gm, const struct boot_setup *s, struct vcpu_regs *r)
 {
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-	struct kvm_fpu fpu;
+	struct kvm_sregs *sregs = &r->sregs;
+	struct kvm_regs *regs = &r->regs;
 
 	if (gm_write(gm, BOOT_GDT_ADDR, boot_gdt, sizeof(boot_gdt)))
 		return -1;
-	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-		pr_err("KVM_GET_SREGS: %s", strerror(errno));
-		return -1;
-	}
-	memset(&regs, 0, sizeof(regs));
-	regs.rflags = 0x2;
-	regs.rip = s->entry;
+	memset(regs, 0, sizeof(*regs));
+	regs->rflags = 0x2;
+	regs->rip = s->entry;
 	if (s->mode == BOOT_PVH) {
-		set_segments(&sregs, SEL_CODE32);
-		sregs.cr0 = X86_CR0_PE | X86_CR0_ET;
-		sregs.cr4 = 0;
-		sregs.efer = 0;
-		regs.rbx = s->arg;
+		set_segments(sregs, SEL_CODE32);
+		sregs->cr0 = X86_CR0_PE | X86_CR0_ET;
+		sregs->cr4 = 0;
+		sregs->efer = 0;
+		regs->rbx = s->arg;
 	} else {
 		if (write_page_tables(gm))
 			return -1;
-		set_segments(&sregs, SEL_CODE64);
-		sregs.cr3 = BOOT_PML4_ADDR;
-		sregs.cr4 = X86_CR4_PAE;
-		sregs.cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |
-			    X86_CR0_PG;
-		sregs.efer = EFER_LME | EFER_LMA;
-		regs.rsi = s->arg;
+		set_segments(sregs, SEL_CODE64);
+		sregs->cr3 = BOOT_PML4_ADDR;
+		sregs->cr4 = X86_CR4_PAE;
+		sregs->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |
+			     X86_CR0_PG;
+		sregs->efer = EFER_LME | EFER_LMA;
+		regs->rsi = s->arg;
 	}
-	memset(&fpu, 0, sizeof(fpu));
-	fpu.fcw = 0x37f;
-	fpu.mxcsr = 0x1f80;
-	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0 ||
-	    ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0 ||
-	    ioctl(vcpu_fd, KVM_SET_FPU, &fpu) < 0) {
-		pr_err("setting the boot vCPU state: %s", strerror(errno));
-		return -1;
-	}
+	memset(&r->fpu, 0, sizeof(r->fpu));
+	r->fpu.fcw = 0x37f;
+	r->fpu.mxcsr = 0x1f80;
 	return 0;
 }

@@ -1,7 +1,7 @@
 #include "cli/cli.h"
 #include "core/log.h"
 #include "core/size.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 
 #include <getopt.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 #include "hw/i8042.h"
-#include "boot/aml.h"
+#include "acpi/aml.h"
 #include "core/io_bus.h"
 
 #include <pthread.h>

@@ -1,7 +1,7 @@
 #include "hw/pci.h"
-#include "boot/acpi.h"
-#include "boot/aml.h"
-#include "boot/layout.h"
+#include "acpi/acpi.h"
+#include "acpi/aml.h"
+#include "core/layout.h"
 
 #include <stdlib.h>
 #include <string.h>

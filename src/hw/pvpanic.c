@@ -1,5 +1,5 @@
 #include "hw/pvpanic.h"
-#include "boot/aml.h"
+#include "acpi/aml.h"
 #include "core/io_bus.h"
 
 #include <string.h>

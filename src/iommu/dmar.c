@@ -1,6 +1,6 @@
 #include "iommu/dmar.h"
 #include "iommu/vtd.h"
-#include "boot/acpi.h"
+#include "acpi/acpi.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 #include "machine/intc.h"
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "core/log.h"
 #include "iommu/dmar.h"
 

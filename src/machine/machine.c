@@ -1,6 +1,6 @@
 #include "machine/machine_internal.h"
-#include "boot/acpi.h"
-#include "boot/cpuid.h"
+#include "acpi/acpi.h"
+#include "core/cpuid.h"
 #include "core/log.h"
 #include "core/quirks.h"
 #include "hw/uart16550.h"
@@ -225,6 +225,7 @@ static int build_cmdline(struct machine *m, struct error *err)
 static int load_and_boot(struct machine *m)
 {
 	struct boot_setup setup;
+	struct vcpu_regs regs;
 	struct boot_config bc = {
 		.kernel = m->kernel,
 		.kernel_size = m->kernel_size,
@@ -248,7 +249,10 @@ static int load_and_boot(struct machine *m)
 		pr_info("host quirks: this host's KVM is %s; adding kernel parameters \"%s\" "
 			"(--no-host-quirks turns this off)", host, quirks_linux_params());
 	}
-	return boot_set_regs(&m->vm.mem, m->vm.vcpus[0].fd, &setup);
+	if (vcpu_regs_get(m->vm.vcpus[0].fd, &regs, NULL) ||
+	    boot_entry_regs(&m->vm.mem, &setup, &regs))
+		return -1;
+	return vcpu_regs_set(m->vm.vcpus[0].fd, &regs, NULL);
 }
 
 static int build(struct machine *m, struct error *err)

@@ -5,8 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "boot/acpi.h"
-#include "boot/layout.h"
+#include "acpi/acpi.h"
+#include "core/layout.h"
 #include "hw/acpi_pm.h"
 #include "hw/i8042.h"
 #include "hw/pvpanic.h"

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "boot/aml.h"
+#include "acpi/aml.h"
 
 #include <string.h>
 

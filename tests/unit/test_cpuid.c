@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "boot/cpuid.h"
+#include "core/cpuid.h"
 
 #include <linux/kvm.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "boot/layout.h"
+#include "core/layout.h"
 
 static uint64_t ram_in(const struct e820_entry *m, unsigned n)
 {

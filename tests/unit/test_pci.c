@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "hw/pci.h"
 
 #include <string.h>

@@ -1,6 +1,6 @@
 /* The CPUID a guest sees: what KVM supports, with vessel's topology and KVM's PV leaves. */
-#ifndef VESSEL_BOOT_CPUID_H
-#define VESSEL_BOOT_CPUID_H
+#ifndef VESSEL_CORE_CPUID_H
+#define VESSEL_CORE_CPUID_H
 
 #include <stdint.h>
 

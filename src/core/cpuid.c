@@ -1,4 +1,4 @@
-#include "boot/cpuid.h"
+#include "core/cpuid.h"
 #include "core/log.h"
 #include "core/vm.h"
 

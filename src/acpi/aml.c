@@ -1,4 +1,4 @@
-#include "boot/aml.h"
+#include "acpi/aml.h"
 
 #include <ctype.h>
 #include <stdlib.h>

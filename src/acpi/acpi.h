@@ -1,8 +1,8 @@
 /* ACPI tables built by the VMM: RSDP, XSDT, FADT (hardware-reduced), MADT, DSDT. */
-#ifndef VESSEL_BOOT_ACPI_H
-#define VESSEL_BOOT_ACPI_H
+#ifndef VESSEL_ACPI_ACPI_H
+#define VESSEL_ACPI_ACPI_H
 
-#include "boot/aml.h"
+#include "acpi/aml.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,8 +2,8 @@
  * The guest-physical memory map of an x86 PC as vessel builds it: low RAM,
  * a 32-bit MMIO hole below 4 GiB, the rest of RAM above 4 GiB.
  */
-#ifndef VESSEL_BOOT_LAYOUT_H
-#define VESSEL_BOOT_LAYOUT_H
+#ifndef VESSEL_CORE_LAYOUT_H
+#define VESSEL_CORE_LAYOUT_H
 
 #include <stdint.h>
 

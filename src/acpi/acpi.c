@@ -1,4 +1,4 @@
-#include "boot/acpi.h"
+#include "acpi/acpi.h"
 
 #include <string.h>
 

@@ -3,8 +3,8 @@
  * (ACPI 6.4, chapter 20). Terms are appended to a growing buffer; scopes,
  * devices, packages and buffers are opened and closed around their contents.
  */
-#ifndef VESSEL_BOOT_AML_H
-#define VESSEL_BOOT_AML_H
+#ifndef VESSEL_ACPI_AML_H
+#define VESSEL_ACPI_AML_H
 
 #include <stddef.h>
 #include <stdint.h>
