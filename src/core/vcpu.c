@@ -144,14 +144,10 @@ static void park(struct vcpu *v)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/* Read without the lock on every exit: a pause also kicks the vCPU, which then looks again. */
 static bool pause_requested(struct vm *vm)
 {
-	bool p;
-
-	pthread_mutex_lock(&vm->lock);
-	p = vm->pause;
-	pthread_mutex_unlock(&vm->lock);
-	return p;
+	return __atomic_load_n(&vm->pause, __ATOMIC_ACQUIRE);
 }
 
 static void *vcpu_thread(void *arg)

@@ -128,7 +128,7 @@ int vm_pause(struct vm *vm)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		started += vm->vcpus[i].thread_started;
 	pthread_mutex_lock(&vm->lock);
-	vm->pause = true;
+	__atomic_store_n(&vm->pause, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&vm->lock);
 	kick_vcpus(vm);
 	pthread_mutex_lock(&vm->lock);
@@ -143,7 +143,7 @@ int vm_pause(struct vm *vm)
 void vm_resume(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
-	vm->pause = false;
+	__atomic_store_n(&vm->pause, false, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&vm->parked_cond);
 	pthread_mutex_unlock(&vm->lock);
 }

@@ -24,9 +24,11 @@ struct device_kind {
 	int (*realize)(struct machine *m, struct error *err);
 };
 
-static void output(struct machine *m, const uint8_t *buf, size_t len)
+/* The guest's console output, from the UART or virtio-console. */
+static void console_output(void *opaque, const uint8_t *buf, size_t len)
 {
-	const struct machine_output *o = &m->cfg.output;
+	struct machine *m = opaque;
+	const struct machine_output *o = &m->cfg->output;
 
 	if (o->write) {
 		o->write(o->opaque, buf, len);
@@ -44,15 +46,10 @@ static void output(struct machine *m, const uint8_t *buf, size_t len)
 	}
 }
 
-static void uart_output(void *opaque, const uint8_t *buf, size_t len)
-{
-	output(opaque, buf, len);
-}
-
 static int realize_uart(struct machine *m, struct error *err)
 {
 	struct irq_line com1 = intc_line(&m->intc, COM1_IRQ);
-	struct uart_sink sink = { uart_output, m };
+	struct uart_sink sink = { console_output, m };
 
 	m->uart = uart16550_create(&com1, &sink);
 	if (!m->uart)
@@ -184,11 +181,6 @@ static int virtio_plug(struct machine *m, struct virtio_dev *vd, struct msi_vect
 	return 0;
 }
 
-static void hvc_output(void *opaque, const uint8_t *buf, size_t len)
-{
-	output(opaque, buf, len);
-}
-
 /* The terminal's size for the guest's hvc0, when stdout is a terminal. */
 static void terminal_size(uint16_t *cols, uint16_t *rows)
 {
@@ -203,13 +195,13 @@ static void terminal_size(uint16_t *cols, uint16_t *rows)
 
 static int realize_virtio_console(struct machine *m, struct error *err)
 {
-	struct virtio_console_sink out = { hvc_output, m };
+	struct virtio_console_sink out = { console_output, m };
 	struct virtio_pci_env env;
 	struct msi_vectors *mv;
 	struct virtio_console *c;
 	uint16_t cols, rows;
 
-	if (m->cfg.console != CONSOLE_VIRTIO)
+	if (m->cfg->console != CONSOLE_VIRTIO)
 		return 0;
 	terminal_size(&cols, &rows);
 	mv = virtio_env(m, 2, &env, err);
@@ -231,8 +223,8 @@ static int realize_virtio_blk(struct machine *m, struct error *err)
 {
 	unsigned i;
 
-	for (i = 0; i < m->cfg.nr_disks; i++) {
-		const struct blk_options *o = &m->cfg.disks[i].opts;
+	for (i = 0; i < m->cfg->nr_disks; i++) {
+		const struct blk_options *o = &m->cfg->disks[i].opts;
 		struct virtio_pci_env env;
 		struct msi_vectors *mv = virtio_env(m, o->queues, &env, err);
 		struct virtio_blk *b;
@@ -258,7 +250,7 @@ static int realize_virtio_rng(struct machine *m, struct error *err)
 	struct msi_vectors *mv;
 	struct virtio_rng *r;
 
-	if (!m->cfg.rng)
+	if (!m->cfg->rng)
 		return 0;
 	mv = virtio_env(m, 1, &env, err);
 	if (!mv)

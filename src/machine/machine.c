@@ -41,7 +41,7 @@ void machine_config_defaults(struct machine_config *cfg)
 
 static int load_kernel_file(struct machine *m, struct error *err)
 {
-	const char *path = m->cfg.kernel_path;
+	const char *path = m->cfg->kernel_path;
 	struct stat st;
 	void *p;
 	int fd;
@@ -102,11 +102,11 @@ static int setup_memory(struct machine *m, struct error *err)
 	struct guest_mem_range ranges[2];
 	unsigned n = 0, i;
 
-	layout_compute(m->cfg.mem_size, &m->layout);
+	layout_compute(m->cfg->mem_size, &m->layout);
 	ranges[n++] = (struct guest_mem_range){ 0, m->layout.low_ram_end };
 	if (m->layout.high_ram_size)
 		ranges[n++] = (struct guest_mem_range){ HIGH_RAM_START, m->layout.high_ram_size };
-	if (guest_mem_init(&m->vm.mem, ranges, n, m->cfg.backing, m->cfg.hugetlbfs))
+	if (guest_mem_init(&m->vm.mem, ranges, n, m->cfg->backing, m->cfg->hugetlbfs))
 		return -1;
 	for (i = 0; i < m->vm.mem.nr_regions; i++) {
 		const struct guest_mem_region *r = &m->vm.mem.regions[i];
@@ -144,12 +144,12 @@ static int setup_iommu(struct machine *m, struct error *err)
 	m->vtd = calloc(1, sizeof(*m->vtd));
 	if (!m->vtd)
 		return error_set(err, ENOMEM, "out of memory");
-	vtd_init(m->vtd, &m->vm.mem, &sink, m->cfg.iommu_caching_mode);
+	vtd_init(m->vtd, &m->vm.mem, &sink, m->cfg->iommu_caching_mode);
 	if (vtd_attach(m->vtd, &m->vm.mmio))
 		return error_set(err, EBUSY, "the IOMMU's registers overlap another device");
 	vtd_translator(m->vtd, &m->vtd_xlate);
 	vtd_set_ir_listener(m->vtd, remapping_changed, m);
-	dmar_build(m->dmar, VTD_BASE_ADDR, (uint8_t)m->cfg.cpus, true);
+	dmar_build(m->dmar, VTD_BASE_ADDR, (uint8_t)m->cfg->cpus, true);
 	return 0;
 }
 
@@ -166,7 +166,7 @@ static int setup_pci(struct machine *m, struct error *err)
 	if (irq_routes_init(&m->routes, &m->vm.kvm, m->intc.ioapic != NULL))
 		return -1;
 	m->routes_ready = true;
-	if (m->cfg.iommu && setup_iommu(m, err))
+	if (m->cfg->iommu && setup_iommu(m, err))
 		return -1;
 	intc_connect(&m->intc, &m->routes, m->vtd);
 	return 0;
@@ -182,7 +182,7 @@ static void dsdt_devices(struct aml *a, void *opaque)
 static int setup_acpi(struct machine *m, struct error *err)
 {
 	struct acpi_config c = {
-		.nr_cpus = m->cfg.cpus,
+		.nr_cpus = m->cfg->cpus,
 		.ioapic_addr = IOAPIC_ADDR,
 		.lapic_addr = LAPIC_ADDR,
 		.sleep_control_port = ACPI_SLEEP_CONTROL_PORT,
@@ -206,14 +206,14 @@ static int setup_acpi(struct machine *m, struct error *err)
 /* The kernel command line, with the host's quirk parameters in front. */
 static int build_cmdline(struct machine *m, struct error *err)
 {
-	const char *user = m->cfg.cmdline;
+	const char *user = m->cfg->cmdline;
 	const char *params = "";
 
 	if (!user)
-		user = !m->cfg.kernel_path ? "" :
-		       m->cfg.console == CONSOLE_VIRTIO ? DEFAULT_LINUX_CMDLINE_HVC :
+		user = !m->cfg->kernel_path ? "" :
+		       m->cfg->console == CONSOLE_VIRTIO ? DEFAULT_LINUX_CMDLINE_HVC :
 							  DEFAULT_LINUX_CMDLINE;
-	if (m->cfg.kernel_path && m->vm.emulation_quirks)
+	if (m->cfg->kernel_path && m->vm.emulation_quirks)
 		params = quirks_linux_params();
 	if (asprintf(&m->cmdline, "%s%s%s", params, *params ? " " : "", user) < 0) {
 		m->cmdline = NULL;
@@ -229,8 +229,8 @@ static int load_and_boot(struct machine *m)
 	struct boot_config bc = {
 		.kernel = m->kernel,
 		.kernel_size = m->kernel_size,
-		.kernel_name = m->cfg.kernel_path ? m->cfg.kernel_path : "built-in guest",
-		.initrd_path = m->cfg.initrd_path,
+		.kernel_name = m->cfg->kernel_path ? m->cfg->kernel_path : "built-in guest",
+		.initrd_path = m->cfg->initrd_path,
 		.cmdline = m->cmdline,
 		.rsdp_addr = ACPI_TABLES_ADDR,
 		.layout = &m->layout,
@@ -242,7 +242,7 @@ static int load_and_boot(struct machine *m)
 	if (boot_load(&m->vm.mem, &bc, &setup))
 		return -1;
 	/* Said only once the kernel is in place, so a bad image still fails with one line. */
-	if (m->cfg.kernel_path && m->vm.emulation_quirks) {
+	if (m->cfg->kernel_path && m->vm.emulation_quirks) {
 		const char *host = NULL;
 
 		quirks_detect(&host);
@@ -257,7 +257,7 @@ static int load_and_boot(struct machine *m)
 
 static int build(struct machine *m, struct error *err)
 {
-	const struct machine_config *cfg = &m->cfg;
+	const struct machine_config *cfg = m->cfg;
 
 	if (load_kernel_file(m, err) || check_initrd(cfg->initrd_path, err) || check_disks(cfg))
 		return -1;
@@ -394,7 +394,7 @@ struct machine *machine_create(const struct machine_config *cfg, struct error *e
 		error_set(err, ENOMEM, "out of memory");
 		return NULL;
 	}
-	m->cfg = *cfg;
+	m->cfg = cfg;
 	registry_init(&m->devices);
 	/* Layers below report with pr_err: their reason lands in @err. */
 	log_capture_errors(err);
@@ -425,7 +425,7 @@ int machine_start(struct machine *m, struct error *err)
 
 	if (m->state != MACHINE_CREATED)
 		return error_set(err, EBUSY, "the VM was started already");
-	if (m->cfg.host_console) {
+	if (m->cfg->host_console) {
 		if (console_init(&m->console))
 			return error_set(err, errno, "cannot set up the console: %s", strerror(errno));
 		m->console_ready = true;

@@ -75,7 +75,7 @@ enum machine_state {
 
 struct machine;
 
-/* Assemble the VM; NULL with @err saying why. @cfg is copied; its strings must outlive it. */
+/* Assemble the VM; NULL with @err saying why. @cfg must outlive the machine. */
 struct machine *machine_create(const struct machine_config *cfg, struct error *err);
 int machine_start(struct machine *m, struct error *err);
 /* Pause stops every vCPU and quiets every device; resume lets them go on. */

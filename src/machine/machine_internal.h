@@ -22,7 +22,7 @@ struct uart16550;
 struct virtio_console;
 
 struct machine {
-	struct machine_config cfg;
+	const struct machine_config *cfg;	/* the creator's, for the machine's whole life */
 	enum machine_state state;
 	struct vm vm;
 	struct event_loop *loop;	/* the thread that waits on the machine runs it */
