@@ -95,7 +95,7 @@ static bool lines_reach(void *arg)
 
 static struct machine *boot(const char *cmdline, unsigned cpus)
 {
-	struct machine_config cfg;
+	static struct machine_config cfg;	/* outlives the machine, as it must */
 	struct error err = { 0 };
 	struct machine *m;
 
@@ -204,7 +204,7 @@ static int test_dirty(void)
 	static const unsigned not_second[] = { 0, 2, 4, 6, 300, 5, 1000 };
 	struct error err = { 0 };
 	struct dirty_log log;
-	struct machine_config cfg;
+	static struct machine_config cfg;
 	struct machine *m;
 	unsigned long *bm;
 	pthread_t t;
