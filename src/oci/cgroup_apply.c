@@ -88,12 +88,19 @@ static int apply_hugetlb(const char *d, bool v2, const struct cgroup_limits *l)
 struct group {
 	enum ctrl ctrl;
 	const char *field;
+	bool v1_only;	/* cgroup2 has no such controller */
 };
 
 static const struct group groups[] = {
-	{ C_MEMORY, RES ".memory" },	{ C_CPU, RES ".cpu" },	   { C_CPUSET, RES ".cpu.cpus" },
-	{ C_PIDS, RES ".pids" },	{ C_BLKIO, RES ".blockIO" }, { C_HUGETLB, RES ".hugepageLimits" },
-	{ C_DEVICES, RES ".devices" },
+	{ C_MEMORY, RES ".memory", false },
+	{ C_CPU, RES ".cpu", false },
+	{ C_CPUSET, RES ".cpu.cpus", false },
+	{ C_PIDS, RES ".pids", false },
+	{ C_BLKIO, RES ".blockIO", false },
+	{ C_HUGETLB, RES ".hugepageLimits", false },
+	{ C_DEVICES, RES ".devices", false },
+	{ C_NET_CLS, RES ".network.classID", true },
+	{ C_NET_PRIO, RES ".network.priorities", true },
 };
 
 static bool group_wanted(const struct cgroup_limits *l, enum ctrl c)
@@ -106,6 +113,8 @@ static bool group_wanted(const struct cgroup_limits *l, enum ctrl c)
 	case C_BLKIO: return l->blk.any;
 	case C_HUGETLB: return l->n_huge > 0;
 	case C_DEVICES: return l->has_devices;
+	case C_NET_CLS: return l->net.classid != 0;
+	case C_NET_PRIO: return l->net.n_prio > 0;
 	default: return false;
 	}
 }
@@ -123,8 +132,9 @@ int cg_plan(const struct mtab *t, const struct cgroup_limits *l, unsigned *v2_ct
 			continue;
 		h = mtab_route(t, groups[i].ctrl);
 		if (!h) {
-			pr_err("%s: the %s controller is not mounted on this host", groups[i].field,
-			       cg_v1_names[groups[i].ctrl]);
+			pr_err("%s: the %s controller is not mounted on this host%s", groups[i].field,
+			       cg_v1_names[groups[i].ctrl],
+			       groups[i].v1_only ? " (a cgroup v1 controller: cgroup v2 has none)" : "");
 			return -1;
 		}
 		if (h->v2 && cg_v2_names[groups[i].ctrl])
@@ -144,6 +154,8 @@ static int apply_group(const struct hier *h, const char *d, enum ctrl c,
 	case C_BLKIO: return h->v2 ? cg_v2_blkio(d, l) : cg_v1_blkio(d, l);
 	case C_HUGETLB: return apply_hugetlb(d, h->v2, l);
 	case C_DEVICES: return h->v2 ? cg_bpf_dev_attach(d, l->dev, l->n_dev) : cg_v1_devices(d, l);
+	case C_NET_CLS: return cg_v1_net_cls(d, l);
+	case C_NET_PRIO: return cg_v1_net_prio(d, l);
 	default: return 0;
 	}
 }

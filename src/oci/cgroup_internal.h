@@ -19,6 +19,7 @@
 
 #include <limits.h>
 #include <linux/bpf.h>
+#include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -87,6 +88,12 @@ struct hugepage {
 	uint64_t limit;
 };
 
+/* One linux.resources.network.priorities entry: net_prio.ifpriomap's "IFNAME PRIO". */
+struct net_prio {
+	char ifname[IFNAMSIZ];
+	uint32_t prio;
+};
+
 struct kv {
 	char *key;
 	char *val;
@@ -123,6 +130,11 @@ struct cgroup_limits {
 	bool has_devices;
 	struct dev_rule *dev;
 	size_t n_dev;
+	struct {
+		uint32_t classid;	/* 0: unset, as runc reads it */
+		struct net_prio *prio;
+		size_t n_prio;
+	} net;
 	struct kv *unified;
 	size_t n_unified;
 };
@@ -176,6 +188,8 @@ int cg_v1_memory(const char *d, const struct cgroup_limits *l);
 int cg_v1_cpu(const char *d, const struct cgroup_limits *l);
 int cg_v1_blkio(const char *d, const struct cgroup_limits *l);
 int cg_v1_devices(const char *d, const struct cgroup_limits *l);
+int cg_v1_net_cls(const char *d, const struct cgroup_limits *l);
+int cg_v1_net_prio(const char *d, const struct cgroup_limits *l);
 int cg_v1_cpuset_fill(const struct hier *h, const char *path);
 int cg_v1_frozen(const char *d);
 

@@ -3,6 +3,7 @@
 #include "oci/oci_json.h"
 #include "core/log.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +320,67 @@ static int parse_devices(const json_t *arr, struct cgroup_limits *l)
 	return 0;
 }
 
+/* net/core/dev.c dev_valid_name(): what the kernel takes as an interface name. */
+static bool ifname_ok(const char *s)
+{
+	if (!*s || strlen(s) >= IFNAMSIZ || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int parse_priority(const json_t *e, const char *ep, struct net_prio *np)
+{
+	const char *name = NULL;
+	int64_t prio = 0;
+
+	if (!json_is_object(e))
+		return oj_error(ep, NULL, "expected an object");
+	if (!present(e, "name"))
+		return oj_error(ep, "name", "is required");
+	if (oj_string(e, "name", ep, &name))
+		return -1;
+	if (!ifname_ok(name))
+		return oj_error(ep, "name", "\"%s\" is not an interface name (1 to %d characters, "
+				"no '/', ':' or white space)", name, IFNAMSIZ - 1);
+	if (!present(e, "priority"))
+		return oj_error(ep, "priority", "is required");
+	if (oj_range(e, "priority", ep, 0, UINT32_MAX, &prio))
+		return -1;
+	strcpy(np->ifname, name);
+	np->prio = (uint32_t)prio;
+	return 0;
+}
+
+/* config-linux.md "Network": net_cls's classid and net_prio's per-interface priorities. */
+static int parse_network(const json_t *n, struct cgroup_limits *l)
+{
+	const char *p = RES ".network";
+	int64_t classid = 0;
+	json_t *arr = NULL, *e;
+	char ep[128];
+	size_t i;
+
+	if (oj_range(n, "classID", p, 0, UINT32_MAX, &classid) ||
+	    oj_array(n, "priorities", p, &arr))
+		return -1;
+	l->net.classid = (uint32_t)classid;
+	if (!arr)
+		return 0;
+	l->net.prio = calloc(json_array_size(arr) + 1, sizeof(*l->net.prio));
+	if (!l->net.prio)
+		return oj_error(p, "priorities", "out of memory");
+	json_array_foreach(arr, i, e) {
+		elem_path(ep, sizeof(ep), p, "priorities", i);
+		if (parse_priority(e, ep, &l->net.prio[i]))
+			return -1;
+		l->net.n_prio++;
+	}
+	return 0;
+}
+
 /* A cgroup2 interface file's name, "memory.high": one component, never "cgroup.procs" and kin. */
 static bool unified_key_ok(const char *k)
 {
@@ -371,6 +433,9 @@ static int parse_all(const json_t *r, struct cgroup_limits *l)
 	if (oj_array(r, "devices", RES, &a) || (a && parse_devices(a, l)))
 		return -1;
 	o = NULL;
+	if (oj_object(r, "network", RES, &o) || (o && parse_network(o, l)))
+		return -1;
+	o = NULL;
 	return oj_object(r, "unified", RES, &o) || (o && parse_unified(o, l)) ? -1 : 0;
 }
 
@@ -405,6 +470,7 @@ void cgroup_limits_free(struct cgroup_limits *l)
 		free(l->blk.rate[t]);
 	free(l->huge);
 	free(l->dev);
+	free(l->net.prio);
 	for (size_t i = 0; i < l->n_unified; i++) {
 		free(l->unified[i].key);
 		free(l->unified[i].val);

@@ -204,6 +204,30 @@ int cg_v1_devices(const char *d, const struct cgroup_limits *l)
 	return 0;
 }
 
+/* net_cls.rst: the class id tags the cgroup's packets, for tc and iptables. */
+int cg_v1_net_cls(const char *d, const struct cgroup_limits *l)
+{
+	return cg_write_i64(d, "net_cls.classid", l->net.classid, RES ".network.classID");
+}
+
+/*
+ * net_prio.rst: one "IFNAME PRIO" a write. The kernel looks the name up in the
+ * writer's network namespace, the runtime's (as in runc and crun): an
+ * interface it does not have there is an error (ENODEV).
+ */
+int cg_v1_net_prio(const char *d, const struct cgroup_limits *l)
+{
+	char line[IFNAMSIZ + 16], field[64];
+
+	for (size_t i = 0; i < l->net.n_prio; i++) {
+		snprintf(line, sizeof(line), "%s %" PRIu32, l->net.prio[i].ifname, l->net.prio[i].prio);
+		snprintf(field, sizeof(field), RES ".network.priorities[%zu]", i);
+		if (cg_write_file(d, "net_prio.ifpriomap", line, field))
+			return -1;
+	}
+	return 0;
+}
+
 static int cpuset_fill_level(const char *d, void *arg)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };

@@ -222,6 +222,47 @@ static void test_plan(void **state)
 	cgroup_limits_free(l);
 }
 
+/* net_cls and net_prio: v1 only, to their (often shared) hierarchy, else an error saying so. */
+static void test_plan_network(void **state)
+{
+	static const char with_net[] =
+		"32 31 0:29 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+		"33 31 0:30 / /sys/fs/cgroup/net_cls,net_prio rw - cgroup cgroup rw,net_cls,net_prio\n"
+		"34 31 0:31 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+	const char *both = "{\"network\":{\"classID\":1,\"priorities\":[{\"name\":\"lo\",\"priority\":1}]}}";
+	struct mtab t = load(with_net);
+	struct cgroup_limits *l = parse_ok(both);
+	unsigned v2;
+
+	(void)state;
+	assert_int_equal(t.n, 3);
+	assert_ptr_equal(mtab_route(&t, C_NET_CLS), &t.h[1]);
+	assert_ptr_equal(mtab_route(&t, C_NET_PRIO), &t.h[1]);
+	assert_true(hier_used(&t.h[1]));
+	assert_int_equal(cg_plan(&t, l, &v2), 0);
+	assert_int_equal(v2, 0);
+
+	/* the build host: hybrid, net_cls and net_prio not mounted */
+	t = load(hybrid);
+	hush();
+	assert_int_equal(cg_plan(&t, l, &v2), -1);
+	assert_non_null(strstr(heard(), "linux.resources.network.classID: the net_cls controller is "
+				       "not mounted on this host (a cgroup v1 controller: cgroup v2 has none)"));
+	cgroup_limits_free(l);
+	l = parse_ok("{\"network\":{\"priorities\":[{\"name\":\"lo\",\"priority\":1}]}}");
+	t = load(pure_v2);
+	t.h[0].ctrls = BIT(C_MEMORY) | BIT(C_PIDS);
+	hush();
+	assert_int_equal(cg_plan(&t, l, &v2), -1);
+	assert_non_null(strstr(heard(), "linux.resources.network.priorities: the net_prio controller "
+				       "is not mounted on this host (a cgroup v1 controller"));
+	cgroup_limits_free(l);
+	/* classID 0 and no priorities ask for nothing: no controller needed */
+	l = parse_ok("{\"network\":{\"classID\":0,\"priorities\":[]}}");
+	assert_int_equal(cg_plan(&t, l, &v2), 0);
+	cgroup_limits_free(l);
+}
+
 /* ---- cgroup_resolve ---- */
 
 static void resolves(const char *spec, const char *id, const char *want)
@@ -297,9 +338,11 @@ static void test_parse_none(void **state)
 	(void)state;
 	assert_int_equal(cgroup_limits_parse(NULL, &l), 0);
 	assert_null(l);
-	l = parse_ok("{\"network\":{\"classID\":1},\"bogus\":[1,2]}");
+	l = parse_ok("{\"network\":{},\"bogus\":[1,2]}");
 	assert_false(l->mem.any || l->cpu.any || l->blk.any || l->has_devices);
 	assert_int_equal(l->pids, 0);
+	assert_int_equal(l->net.classid, 0);
+	assert_int_equal(l->net.n_prio, 0);
 	cgroup_limits_free(l);
 }
 
@@ -430,6 +473,64 @@ static void test_parse_errors(void **state)
 	parse_bad("{\"unified\":{\"../memory.max\":\"1\"}}", "linux.resources.unified.../memory.max: is not");
 	parse_bad("{\"unified\":{\"cgroup.procs\":\"1\"}}", "linux.resources.unified.cgroup.procs: is not");
 	parse_bad("{\"unified\":{\"memory.max\":1}}", "linux.resources.unified.memory.max: expected a string");
+}
+
+static void test_parse_network(void **state)
+{
+	struct cgroup_limits *l;
+
+	(void)state;
+	l = parse_ok("{\"network\":{\"classID\":1048577,\"priorities\":"
+		     "[{\"name\":\"lo\",\"priority\":5},{\"name\":\"eth0.100\",\"priority\":4294967295}]}}");
+	assert_int_equal(l->net.classid, 0x100001);
+	assert_int_equal(l->net.n_prio, 2);
+	assert_string_equal(l->net.prio[0].ifname, "lo");
+	assert_int_equal(l->net.prio[0].prio, 5);
+	assert_string_equal(l->net.prio[1].ifname, "eth0.100");
+	assert_int_equal(l->net.prio[1].prio, UINT32_MAX);
+	cgroup_limits_free(l);
+	l = parse_ok("{\"network\":{\"classID\":4294967295,\"priorities\":[]}}");
+	assert_int_equal(l->net.classid, UINT32_MAX);
+	assert_int_equal(l->net.n_prio, 0);
+	cgroup_limits_free(l);
+
+	parse_bad("{\"network\":[]}", "config.json: linux.resources.network: expected an object");
+	parse_bad("{\"network\":{\"classID\":\"0x10001\"}}",
+		  "config.json: linux.resources.network.classID: expected an integer");
+	parse_bad("{\"network\":{\"classID\":1.5}}", "linux.resources.network.classID: expected an integer");
+	parse_bad("{\"network\":{\"classID\":-1}}", "linux.resources.network.classID: -1 is out of range");
+	parse_bad("{\"network\":{\"classID\":4294967296}}",
+		  "linux.resources.network.classID: 4294967296 is out of range (0 to 4294967295)");
+	parse_bad("{\"network\":{\"priorities\":{\"lo\":1}}}",
+		  "linux.resources.network.priorities: expected an array");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"lo\",\"priority\":1},\"eth0 2\"]}}",
+		  "linux.resources.network.priorities[1]: expected an object");
+	parse_bad("{\"network\":{\"priorities\":[{\"priority\":1}]}}",
+		  "linux.resources.network.priorities[0].name: is required");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":7,\"priority\":1}]}}",
+		  "linux.resources.network.priorities[0].name: expected a string");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"lo\"}]}}",
+		  "linux.resources.network.priorities[0].priority: is required");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"lo\",\"priority\":-5}]}}",
+		  "linux.resources.network.priorities[0].priority: -5 is out of range");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"lo\",\"priority\":\"5\"}]}}",
+		  "linux.resources.network.priorities[0].priority: expected an integer");
+	/* "IFNAME PRIO" is one line to the kernel: no name may break it, or be one it refuses */
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"eth0 9\",\"priority\":1}]}}",
+		  "linux.resources.network.priorities[0].name: \"eth0 9\" is not an interface name");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"\",\"priority\":1}]}}",
+		  "priorities[0].name: \"\" is not an interface name");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"a23456789012345x\",\"priority\":1}]}}",
+		  "\"a23456789012345x\" is not an interface name (1 to 15 characters");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"a/b\",\"priority\":1}]}}",
+		  "\"a/b\" is not an interface name");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"eth0:1\",\"priority\":1}]}}",
+		  "\"eth0:1\" is not an interface name");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"..\",\"priority\":1}]}}",
+		  "\"..\" is not an interface name");
+	l = parse_ok("{\"network\":{\"priorities\":[{\"name\":\"a23456789012345\",\"priority\":1}]}}");
+	assert_string_equal(l->net.prio[0].ifname, "a23456789012345");
+	cgroup_limits_free(l);
 }
 
 /* ---- v2 conversions ---- */
@@ -639,6 +740,8 @@ int main(void)
 		cmocka_unit_test(test_parse_none),
 		cmocka_unit_test(test_parse_full),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_network),
+		cmocka_unit_test(test_plan_network),
 		cmocka_unit_test(test_shares_to_weight),
 		cmocka_unit_test(test_v2_values),
 		cmocka_unit_test(test_v1_lines),
