@@ -3,8 +3,8 @@
  * mount table's shape, the parsed linux.resources, and the helpers each part
  * offers the others. One job a file:
  *   cgroup.c            the public lifecycle: enter, join, freeze, list, destroy
- *   cgroup_mounts.c     the host's cgroup mounts (/proc/self/mountinfo)
- *   cgroup_path.c       cgroupsPath to a cgroup path, and walking its levels
+ *   cgroup_mounts.c     the host's cgroup mounts (/proc/self/mountinfo), a cgroup's directories
+ *   cgroup_path.c       cgroupsPath to a cgroup path
  *   cgroup_resources.c  parsing and checking linux.resources
  *   cgroup_apply.c      which hierarchy each limit goes to; writers common to v1 and v2
  *   cgroup_v1.c         the cgroup v1 writers

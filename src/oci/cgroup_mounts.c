@@ -1,6 +1,7 @@
 /*
  * The host's cgroup mounts, from /proc/self/mountinfo: one entry a hierarchy,
- * with the controllers it carries (cgroup2's from its cgroup.controllers).
+ * with the controllers it carries (cgroup2's from its cgroup.controllers); and
+ * a cgroup's directories in one of them.
  */
 #include "oci/cgroup_internal.h"
 #include "core/log.h"

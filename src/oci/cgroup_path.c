@@ -1,6 +1,6 @@
 /*
  * A container's cgroup path: made from linux.cgroupsPath (plain or the systemd
- * "slice:prefix:name" form), checked, and walked level by level.
+ * "slice:prefix:name" form), and checked where it comes back from the state.
  */
 #include "oci/cgroup_internal.h"
 #include "core/log.h"
