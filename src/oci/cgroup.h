@@ -5,7 +5,8 @@
  * Each limit goes to its v1 controller if mounted, else to cgroup2 if that
  * offers it (hybrid hosts: hugetlb, the "unified" map); a limit with neither
  * is an error. Device rules are devices.allow/deny on v1 and an eBPF program
- * on cgroup2. The mount table is read once, on first use.
+ * on cgroup2; net_cls and net_prio exist on v1 only. The mount table is read
+ * once, on first use.
  */
 #ifndef VESSEL_OCI_CGROUP_H
 #define VESSEL_OCI_CGROUP_H

@@ -1,13 +1,18 @@
 /*
- * Exercises src/oci/cgroup.c on the real host (as root): cgroup_enter with
+ * Exercises src/oci/cgroup*.c on the real host (as root): cgroup_enter with
  * limits, the files they land in, device rules, join, freeze/thaw, pids, a
  * failing enter that must leave nothing, destroy. On a host with a cgroup2
  * mount it also loads the eBPF device program and checks that it is enforced.
  * Usage: cgroup_probe /vessel-selftest-PID     Exit status 0: all passed.
  */
-#include "oci/cgroup.c"
+#include "oci/cgroup_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static int failures;
@@ -87,7 +92,7 @@ static bool file_is(const struct hier *h, const char *path, const char *file, co
 	char d[PATH_MAX], buf[4096];
 
 	snprintf(d, sizeof(d), "%s%s", h->mnt, path);
-	return !read_file(d, file, buf, sizeof(buf)) && !strcmp(buf, want);
+	return !cg_read_file(d, file, buf, sizeof(buf)) && !strcmp(buf, want);
 }
 
 static bool contains(const struct hier *h, const char *path, const char *file, const char *want)
@@ -95,7 +100,7 @@ static bool contains(const struct hier *h, const char *path, const char *file, c
 	char d[PATH_MAX], buf[4096];
 
 	snprintf(d, sizeof(d), "%s%s", h->mnt, path);
-	return !read_file(d, file, buf, sizeof(buf)) && strstr(buf, want);
+	return !cg_read_file(d, file, buf, sizeof(buf)) && strstr(buf, want);
 }
 
 static bool gone_everywhere(const struct mtab *t, const char *path)
@@ -225,7 +230,7 @@ static void v2_only(const struct mtab *t, const char *path)
 		printf("skip cgroup2 hugetlb: not a cgroup2-only controller here\n");
 		return;
 	}
-	read_file(h->mnt, "cgroup.subtree_control", before, sizeof(before));
+	cg_read_file(h->mnt, "cgroup.subtree_control", before, sizeof(before));
 	l = limits("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":2097152}],"
 		   "\"unified\":{\"hugetlb.1GB.max\":\"1073741824\"}}");
 	snprintf(sub, sizeof(sub), "%s/sub", path);
@@ -240,7 +245,7 @@ static void v2_only(const struct mtab *t, const char *path)
 	CHECK(gone_everywhere(t, path), "nothing left in any hierarchy");
 	/* Put the host's subtree_control back as it was. */
 	if (!strstr(before, "hugetlb"))
-		write_file(h->mnt, "cgroup.subtree_control", "-hugetlb", NULL);
+		cg_write_file(h->mnt, "cgroup.subtree_control", "-hugetlb", NULL);
 	cgroup_limits_free(l);
 }
 
@@ -264,10 +269,10 @@ static void ebpf(const struct mtab *t, const char *path)
 		cgroup_limits_free(l);
 		return;
 	}
-	CHECK(bpf_dev_attach(d, l->dev, l->n_dev) == 0, "eBPF device program loads and attaches");
+	CHECK(cg_bpf_dev_attach(d, l->dev, l->n_dev) == 0, "eBPF device program loads and attaches");
 	pid = spawn(go, rep);
 	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)pid);
-	CHECK(write_file(d, "cgroup.procs", pidbuf, NULL) == 0, "child moved into %s", d);
+	CHECK(cg_write_file(d, "cgroup.procs", pidbuf, NULL) == 0, "child moved into %s", d);
 	release(go, rep, res);
 	CHECK(res[0] == 0, "eBPF: /dev/null rw allowed (%s)", strerror(res[0]));
 	CHECK(res[1] == 0, "eBPF: /dev/zero r allowed (%s)", strerror(res[1]));

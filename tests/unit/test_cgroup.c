@@ -1,7 +1,7 @@
 /*
  * Container cgroups: the pure parts (mount table, path forms, config parsing,
  * v2 conversions, device rules as v1 lines and as the v2 eBPF program).
- * The file is included whole so that its static helpers can be tested.
+ * Tested through oci/cgroup_internal.h, the interface the cgroup files share.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "oci/cgroup.c"
+#include "oci/cgroup_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 /* ---- capturing what pr_err says ---- */
 
@@ -165,13 +169,14 @@ static void test_mtab_v2(void **state)
 	assert_null(mtab_route(&t, C_CPU));
 }
 
+/* mountinfo's octal escapes (proc(5)) in a mount point: space, tab, backslash. */
 static void test_mtab_escape(void **state)
 {
-	char s[] = "/a\\040b\\011c\\134d";
+	struct mtab t = load("30 22 0:40 / /a\\040b\\011c\\134d rw - cgroup cgroup rw,pids\n");
 
 	(void)state;
-	unescape(s);
-	assert_string_equal(s, "/a b\tc\\d");
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.h[0].mnt, "/a b\tc\\d");
 }
 
 /* ---- plan: a limit the host cannot apply is an error before anything is made ---- */
@@ -186,20 +191,20 @@ static void test_plan(void **state)
 	t.h[9].ctrls = BIT(C_HUGETLB);
 	l = parse_ok("{\"memory\":{\"limit\":1048576},\"hugepageLimits\":"
 		     "[{\"pageSize\":\"2MB\",\"limit\":0}]}");
-	assert_int_equal(plan(&t, l, &v2), 0);
+	assert_int_equal(cg_plan(&t, l, &v2), 0);
 	assert_int_equal(v2, BIT(C_HUGETLB));
 	cgroup_limits_free(l);
 
 	t = load(comounted);
 	l = parse_ok("{\"cpu\":{\"cpus\":\"0\"}}");
 	hush();
-	assert_int_equal(plan(&t, l, &v2), -1);
+	assert_int_equal(cg_plan(&t, l, &v2), -1);
 	assert_non_null(strstr(heard(), "linux.resources.cpu.cpus: the cpuset controller is not mounted"));
 	cgroup_limits_free(l);
 
 	l = parse_ok("{\"unified\":{\"memory.high\":\"1G\"}}");
 	hush();
-	assert_int_equal(plan(&t, l, &v2), -1);
+	assert_int_equal(cg_plan(&t, l, &v2), -1);
 	assert_non_null(strstr(heard(), "linux.resources.unified.memory.high: cgroup v2 is not mounted"));
 	cgroup_limits_free(l);
 
@@ -207,13 +212,54 @@ static void test_plan(void **state)
 	t.h[0].ctrls = BIT(C_MEMORY) | BIT(C_PIDS);
 	l = parse_ok("{\"unified\":{\"memory.high\":\"1G\",\"cgroup.freeze\":\"0\"},"
 		     "\"pids\":{\"limit\":5},\"devices\":[]}");
-	assert_int_equal(plan(&t, l, &v2), 0);
+	assert_int_equal(cg_plan(&t, l, &v2), 0);
 	assert_int_equal(v2, BIT(C_MEMORY) | BIT(C_PIDS));
 	cgroup_limits_free(l);
 	l = parse_ok("{\"unified\":{\"io.max\":\"8:0 rbps=1\"}}");
 	hush();
-	assert_int_equal(plan(&t, l, &v2), -1);
+	assert_int_equal(cg_plan(&t, l, &v2), -1);
 	assert_non_null(strstr(heard(), "the io controller is not available in /sys/fs/cgroup"));
+	cgroup_limits_free(l);
+}
+
+/* net_cls and net_prio: v1 only, to their (often shared) hierarchy, else an error saying so. */
+static void test_plan_network(void **state)
+{
+	static const char with_net[] =
+		"32 31 0:29 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+		"33 31 0:30 / /sys/fs/cgroup/net_cls,net_prio rw - cgroup cgroup rw,net_cls,net_prio\n"
+		"34 31 0:31 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n";
+	const char *both = "{\"network\":{\"classID\":1,\"priorities\":[{\"name\":\"lo\",\"priority\":1}]}}";
+	struct mtab t = load(with_net);
+	struct cgroup_limits *l = parse_ok(both);
+	unsigned v2;
+
+	(void)state;
+	assert_int_equal(t.n, 3);
+	assert_ptr_equal(mtab_route(&t, C_NET_CLS), &t.h[1]);
+	assert_ptr_equal(mtab_route(&t, C_NET_PRIO), &t.h[1]);
+	assert_true(hier_used(&t.h[1]));
+	assert_int_equal(cg_plan(&t, l, &v2), 0);
+	assert_int_equal(v2, 0);
+
+	/* the build host: hybrid, net_cls and net_prio not mounted */
+	t = load(hybrid);
+	hush();
+	assert_int_equal(cg_plan(&t, l, &v2), -1);
+	assert_non_null(strstr(heard(), "linux.resources.network.classID: the net_cls controller is "
+				       "not mounted on this host (a cgroup v1 controller: cgroup v2 has none)"));
+	cgroup_limits_free(l);
+	l = parse_ok("{\"network\":{\"priorities\":[{\"name\":\"lo\",\"priority\":1}]}}");
+	t = load(pure_v2);
+	t.h[0].ctrls = BIT(C_MEMORY) | BIT(C_PIDS);
+	hush();
+	assert_int_equal(cg_plan(&t, l, &v2), -1);
+	assert_non_null(strstr(heard(), "linux.resources.network.priorities: the net_prio controller "
+				       "is not mounted on this host (a cgroup v1 controller"));
+	cgroup_limits_free(l);
+	/* classID 0 and no priorities ask for nothing: no controller needed */
+	l = parse_ok("{\"network\":{\"classID\":0,\"priorities\":[]}}");
+	assert_int_equal(cg_plan(&t, l, &v2), 0);
 	cgroup_limits_free(l);
 }
 
@@ -270,16 +316,16 @@ static void test_resolve(void **state)
 static void test_path_ok(void **state)
 {
 	(void)state;
-	assert_true(path_ok("/a"));
-	assert_true(path_ok("/a/b.scope"));
+	assert_true(cg_path_ok("/a"));
+	assert_true(cg_path_ok("/a/b.scope"));
 	hush();
-	assert_false(path_ok("/"));
-	assert_false(path_ok("a"));
-	assert_false(path_ok("/a/"));
-	assert_false(path_ok("/a//b"));
-	assert_false(path_ok("/a/../b"));
-	assert_false(path_ok("/.."));
-	assert_false(path_ok(NULL));
+	assert_false(cg_path_ok("/"));
+	assert_false(cg_path_ok("a"));
+	assert_false(cg_path_ok("/a/"));
+	assert_false(cg_path_ok("/a//b"));
+	assert_false(cg_path_ok("/a/../b"));
+	assert_false(cg_path_ok("/.."));
+	assert_false(cg_path_ok(NULL));
 	heard();
 }
 
@@ -292,9 +338,11 @@ static void test_parse_none(void **state)
 	(void)state;
 	assert_int_equal(cgroup_limits_parse(NULL, &l), 0);
 	assert_null(l);
-	l = parse_ok("{\"network\":{\"classID\":1},\"bogus\":[1,2]}");
+	l = parse_ok("{\"network\":{},\"bogus\":[1,2]}");
 	assert_false(l->mem.any || l->cpu.any || l->blk.any || l->has_devices);
 	assert_int_equal(l->pids, 0);
+	assert_int_equal(l->net.classid, 0);
+	assert_int_equal(l->net.n_prio, 0);
 	cgroup_limits_free(l);
 }
 
@@ -427,6 +475,64 @@ static void test_parse_errors(void **state)
 	parse_bad("{\"unified\":{\"memory.max\":1}}", "linux.resources.unified.memory.max: expected a string");
 }
 
+static void test_parse_network(void **state)
+{
+	struct cgroup_limits *l;
+
+	(void)state;
+	l = parse_ok("{\"network\":{\"classID\":1048577,\"priorities\":"
+		     "[{\"name\":\"lo\",\"priority\":5},{\"name\":\"eth0.100\",\"priority\":4294967295}]}}");
+	assert_int_equal(l->net.classid, 0x100001);
+	assert_int_equal(l->net.n_prio, 2);
+	assert_string_equal(l->net.prio[0].ifname, "lo");
+	assert_int_equal(l->net.prio[0].prio, 5);
+	assert_string_equal(l->net.prio[1].ifname, "eth0.100");
+	assert_int_equal(l->net.prio[1].prio, UINT32_MAX);
+	cgroup_limits_free(l);
+	l = parse_ok("{\"network\":{\"classID\":4294967295,\"priorities\":[]}}");
+	assert_int_equal(l->net.classid, UINT32_MAX);
+	assert_int_equal(l->net.n_prio, 0);
+	cgroup_limits_free(l);
+
+	parse_bad("{\"network\":[]}", "config.json: linux.resources.network: expected an object");
+	parse_bad("{\"network\":{\"classID\":\"0x10001\"}}",
+		  "config.json: linux.resources.network.classID: expected an integer");
+	parse_bad("{\"network\":{\"classID\":1.5}}", "linux.resources.network.classID: expected an integer");
+	parse_bad("{\"network\":{\"classID\":-1}}", "linux.resources.network.classID: -1 is out of range");
+	parse_bad("{\"network\":{\"classID\":4294967296}}",
+		  "linux.resources.network.classID: 4294967296 is out of range (0 to 4294967295)");
+	parse_bad("{\"network\":{\"priorities\":{\"lo\":1}}}",
+		  "linux.resources.network.priorities: expected an array");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"lo\",\"priority\":1},\"eth0 2\"]}}",
+		  "linux.resources.network.priorities[1]: expected an object");
+	parse_bad("{\"network\":{\"priorities\":[{\"priority\":1}]}}",
+		  "linux.resources.network.priorities[0].name: is required");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":7,\"priority\":1}]}}",
+		  "linux.resources.network.priorities[0].name: expected a string");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"lo\"}]}}",
+		  "linux.resources.network.priorities[0].priority: is required");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"lo\",\"priority\":-5}]}}",
+		  "linux.resources.network.priorities[0].priority: -5 is out of range");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"lo\",\"priority\":\"5\"}]}}",
+		  "linux.resources.network.priorities[0].priority: expected an integer");
+	/* "IFNAME PRIO" is one line to the kernel: no name may break it, or be one it refuses */
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"eth0 9\",\"priority\":1}]}}",
+		  "linux.resources.network.priorities[0].name: \"eth0 9\" is not an interface name");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"\",\"priority\":1}]}}",
+		  "priorities[0].name: \"\" is not an interface name");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"a23456789012345x\",\"priority\":1}]}}",
+		  "\"a23456789012345x\" is not an interface name (1 to 15 characters");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"a/b\",\"priority\":1}]}}",
+		  "\"a/b\" is not an interface name");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"eth0:1\",\"priority\":1}]}}",
+		  "\"eth0:1\" is not an interface name");
+	parse_bad("{\"network\":{\"priorities\":[{\"name\":\"..\",\"priority\":1}]}}",
+		  "\"..\" is not an interface name");
+	l = parse_ok("{\"network\":{\"priorities\":[{\"name\":\"a23456789012345\",\"priority\":1}]}}");
+	assert_string_equal(l->net.prio[0].ifname, "a23456789012345");
+	cgroup_limits_free(l);
+}
+
 /* ---- v2 conversions ---- */
 
 static void test_shares_to_weight(void **state)
@@ -434,15 +540,15 @@ static void test_shares_to_weight(void **state)
 	uint64_t prev = 0;
 
 	(void)state;
-	assert_int_equal(shares_to_weight(0), 0);
-	assert_int_equal(shares_to_weight(2), 1);
-	assert_int_equal(shares_to_weight(1024), 100);
-	assert_int_equal(shares_to_weight(100), 17);
-	assert_int_equal(shares_to_weight(262144), 10000);
-	assert_int_equal(shares_to_weight(512), 59);
-	assert_int_equal(shares_to_weight(2048), 174);
+	assert_int_equal(cg_shares_to_weight(0), 0);
+	assert_int_equal(cg_shares_to_weight(2), 1);
+	assert_int_equal(cg_shares_to_weight(1024), 100);
+	assert_int_equal(cg_shares_to_weight(100), 17);
+	assert_int_equal(cg_shares_to_weight(262144), 10000);
+	assert_int_equal(cg_shares_to_weight(512), 59);
+	assert_int_equal(cg_shares_to_weight(2048), 174);
 	for (uint64_t s = 2; s <= SHARES_MAX; s += 97) {
-		uint64_t w = shares_to_weight(s);
+		uint64_t w = cg_shares_to_weight(s);
 
 		assert_true(w >= prev && w >= 1 && w <= 10000);
 		prev = w;
@@ -454,17 +560,17 @@ static void test_v2_values(void **state)
 	char buf[VAL_LEN];
 
 	(void)state;
-	assert_int_equal(blkio_to_io_weight(10), 1);
-	assert_int_equal(blkio_to_io_weight(1000), 10000);
-	assert_int_equal(blkio_to_io_weight(500), 4950);
-	assert_int_equal(swap_v2(64 << 20, 128 << 20), 64 << 20);
-	assert_int_equal(swap_v2(64 << 20, 64 << 20), 0);
-	assert_int_equal(swap_v2(64 << 20, -1), -1);
-	assert_int_equal(swap_v2(-1, 0), -1);
-	assert_int_equal(swap_v2(64 << 20, 0), 0);
-	fmt_max(buf, -1);
+	assert_int_equal(cg_blkio_to_io_weight(10), 1);
+	assert_int_equal(cg_blkio_to_io_weight(1000), 10000);
+	assert_int_equal(cg_blkio_to_io_weight(500), 4950);
+	assert_int_equal(cg_swap_v2(64 << 20, 128 << 20), 64 << 20);
+	assert_int_equal(cg_swap_v2(64 << 20, 64 << 20), 0);
+	assert_int_equal(cg_swap_v2(64 << 20, -1), -1);
+	assert_int_equal(cg_swap_v2(-1, 0), -1);
+	assert_int_equal(cg_swap_v2(64 << 20, 0), 0);
+	cg_fmt_max(buf, -1);
 	assert_string_equal(buf, "max");
-	fmt_max(buf, 16);
+	cg_fmt_max(buf, 16);
 	assert_string_equal(buf, "16");
 }
 
@@ -479,14 +585,14 @@ static void test_v1_lines(void **state)
 	struct dev_rule any = { .allow = true, .type = 'a', .major = 5, .minor = -1, .access = ACC_ALL };
 
 	(void)state;
-	assert_int_equal(v1_dev_lines(&all, lines), 1);
+	assert_int_equal(cg_v1_dev_lines(&all, lines), 1);
 	assert_string_equal(lines[0], "a");
-	assert_int_equal(v1_dev_lines(&null, lines), 1);
+	assert_int_equal(cg_v1_dev_lines(&null, lines), 1);
 	assert_string_equal(lines[0], "c 1:3 rw");
-	assert_int_equal(v1_dev_lines(&blk, lines), 1);
+	assert_int_equal(cg_v1_dev_lines(&blk, lines), 1);
 	assert_string_equal(lines[0], "b 8:* m");
 	/* "a 5:* rwm" would reset the list to allow everything; split it */
-	assert_int_equal(v1_dev_lines(&any, lines), 2);
+	assert_int_equal(cg_v1_dev_lines(&any, lines), 2);
 	assert_string_equal(lines[0], "c 5:* rwm");
 	assert_string_equal(lines[1], "b 5:* rwm");
 }
@@ -507,17 +613,19 @@ static const struct bpf_insn prologue[] = {
 	LD(BPF_REG_5, 8),
 };
 
+#define PROLOGUE_LEN (sizeof(prologue) / sizeof(prologue[0]))
+
 static void assert_program(const struct dev_rule *rules, size_t n, const struct bpf_insn *want,
 			   size_t want_n)
 {
-	struct bpf_insn *p = calloc(bpf_dev_max(n), sizeof(*p));
-	size_t len = bpf_dev_program(rules, n, p);
+	struct bpf_insn *p = calloc(cg_bpf_dev_max(n), sizeof(*p));
+	size_t len = cg_bpf_dev_program(rules, n, p);
 
-	assert_int_equal(len, BPF_PROLOGUE + want_n);
-	assert_true(len <= bpf_dev_max(n));
+	assert_int_equal(len, PROLOGUE_LEN + want_n);
+	assert_true(len <= cg_bpf_dev_max(n));
 	assert_memory_equal(p, prologue, sizeof(prologue));
 	for (size_t i = 0; i < want_n; i++) {
-		const struct bpf_insn *a = &p[BPF_PROLOGUE + i], *b = &want[i];
+		const struct bpf_insn *a = &p[PROLOGUE_LEN + i], *b = &want[i];
 
 		if (a->code != b->code || a->dst_reg != b->dst_reg || a->src_reg != b->src_reg ||
 		    a->off != b->off || a->imm != b->imm)
@@ -608,15 +716,15 @@ static void test_bpf_no_wildcard(void **state)
 static void test_page_size(void **state)
 {
 	(void)state;
-	assert_true(page_size_ok("2MB"));
-	assert_true(page_size_ok("1GB"));
-	assert_true(page_size_ok("64KB"));
-	assert_false(page_size_ok("2M"));
-	assert_false(page_size_ok("MB"));
-	assert_false(page_size_ok("0MB"));
-	assert_false(page_size_ok("2mb"));
-	assert_false(page_size_ok("2MBx"));
-	assert_false(page_size_ok("2TB"));
+	assert_true(cg_page_size_ok("2MB"));
+	assert_true(cg_page_size_ok("1GB"));
+	assert_true(cg_page_size_ok("64KB"));
+	assert_false(cg_page_size_ok("2M"));
+	assert_false(cg_page_size_ok("MB"));
+	assert_false(cg_page_size_ok("0MB"));
+	assert_false(cg_page_size_ok("2mb"));
+	assert_false(cg_page_size_ok("2MBx"));
+	assert_false(cg_page_size_ok("2TB"));
 }
 
 int main(void)
@@ -632,6 +740,8 @@ int main(void)
 		cmocka_unit_test(test_parse_none),
 		cmocka_unit_test(test_parse_full),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_network),
+		cmocka_unit_test(test_plan_network),
 		cmocka_unit_test(test_shares_to_weight),
 		cmocka_unit_test(test_v2_values),
 		cmocka_unit_test(test_v1_lines),
