@@ -10,17 +10,13 @@
  * If neither powers off, the guest halts with interrupts off: a hang the
  * benchmark catches, never a silent success.
  */
+#include "pvh_note.h"
+
 #define SLEEP_S5		((5 << 2) | 0x20)
 #define VESSEL_SLEEP_CONTROL	0x600
 #define MICROVM_SLEEP_CONTROL	0xfea00200
 
-	.section .note.Xen, "a", @note
-	.balign 4
-	.long 4			/* name size */
-	.long 4			/* descriptor size */
-	.long 18		/* XEN_ELFNOTE_PHYS32_ENTRY */
-	.asciz "Xen"
-	.long pvh_start
+	pvh_note pvh_start
 
 	/* Entered in 32-bit flat protected mode, paging off (PVH boot ABI). */
 	.section .text.boot, "ax"
