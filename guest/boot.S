@@ -5,6 +5,8 @@
  * guest_main(). Application processors come up through ap_tramp, a real-mode
  * block copied below 1 MiB, and reach ap_main().
  */
+#include "pvh_note.h"
+
 /* User-accessible too: benchmarks run their hot loops in CPL3 (see user.c). */
 #define PTE_P_RW	0x07
 #define PTE_LARGE	0x87
@@ -19,13 +21,7 @@
 #define STACK_SIZE	16384
 #define MAX_CPUS	64
 
-	.section .note.Xen, "a", @note
-	.balign 4
-	.long 4			/* name size */
-	.long 4			/* descriptor size */
-	.long 18		/* XEN_ELFNOTE_PHYS32_ENTRY */
-	.asciz "Xen"
-	.long pvh_start
+	pvh_note pvh_start
 
 	.section .text.boot, "ax"
 	.code32

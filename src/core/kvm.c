@@ -46,28 +46,23 @@ static int open_kvm(const char *path, char *why, unsigned why_len)
 	return -err;
 }
 
-int kvm_probe(const char *path, char *why, unsigned why_len)
+/* Is the open @fd a KVM that speaks our API? 0, or -errno with @why filled in. */
+static int check_kvm_fd(int fd, const char *path, char *why, unsigned why_len)
 {
 	struct stat st;
-	int fd, ver;
+	int ver;
 
-	fd = open_kvm(path ? path : KVM_DEVICE_PATH, why, why_len);
-	if (fd < 0)
-		return fd;
 	if (fstat(fd, &st) || !S_ISCHR(st.st_mode)) {
 		snprintf(why, why_len, "%s is not a character device: KVM is not available here",
-			 path ? path : KVM_DEVICE_PATH);
-		close(fd);
+			 path);
 		return -ENODEV;
 	}
 	ver = ioctl(fd, KVM_GET_API_VERSION, 0);
 	if (ver != KVM_API_VERSION) {
-		snprintf(why, why_len, "%s speaks KVM API version %d, vessel needs %d",
-			 path ? path : KVM_DEVICE_PATH, ver, KVM_API_VERSION);
-		close(fd);
+		snprintf(why, why_len, "%s speaks KVM API version %d, vessel needs %d", path, ver,
+			 KVM_API_VERSION);
 		return -ENOTSUP;
 	}
-	close(fd);
 	return 0;
 }
 
@@ -80,15 +75,16 @@ int kvm_open(struct kvm *kvm, const char *path)
 	kvm->sys_fd = kvm->vm_fd = -1;
 	if (!path)
 		path = KVM_DEVICE_PATH;
-	r = kvm_probe(path, why, sizeof(why));
+	/* One open serves the checks and the VM: each open of /dev/kvm costs a path walk. */
+	r = open_kvm(path, why, sizeof(why));
 	if (r < 0) {
 		pr_err("%s", why);
 		return -1;
 	}
-	kvm->sys_fd = open(path, O_RDWR | O_CLOEXEC);
-	if (kvm->sys_fd < 0) {
-		pr_err("cannot open %s: %s", path, strerror(errno));
-		return -1;
+	kvm->sys_fd = r;
+	if (check_kvm_fd(kvm->sys_fd, path, why, sizeof(why)) < 0) {
+		pr_err("%s", why);
+		goto err;
 	}
 	for (i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
 		if (ioctl(kvm->sys_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {

@@ -21,12 +21,6 @@ struct kvm {
 int kvm_open(struct kvm *kvm, const char *path);
 void kvm_close(struct kvm *kvm);
 
-/*
- * Probe for a usable KVM without creating a VM: 0 if usable, else -errno
- * with @why filled in for the user.
- */
-int kvm_probe(const char *path, char *why, unsigned why_len);
-
 int kvm_check_extension(const struct kvm *kvm, long cap);
 int kvm_create_irqchip(struct kvm *kvm);
 /* Local APICs in the kernel, the IOAPIC (and no PIC) in the VMM. */
