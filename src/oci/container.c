@@ -646,6 +646,12 @@ int container_start(struct container *c)
 	while (container_alive(c))
 		if (poll(&p, 1, 100) > 0 && read(fd, &b, 1) == 1)
 			break;
+	/*
+	 * Gone before the loop saw its byte: a process that started wrote it before
+	 * its execve, and the fifo keeps it for us while we hold it open.
+	 */
+	if (b != '0' && read(fd, &b, 1) != 1)
+		b = 0;
 	close(fd);
 	unlink(fifo);
 	if (b != '0') {
