@@ -71,12 +71,37 @@ static void disabled_module_names_the_field(void **state)
 	log_set_sink(NULL);
 }
 
+/*
+ * The write itself, as far as a host without either module allows: the kernel
+ * refuses the attribute, and the error names the field and the file.
+ */
+static void exec_attr_write_reports_the_field(void **state)
+{
+	struct process_config p = { .apparmor_profile = "vessel-test" };
+
+	(void)state;
+	if (lsm_apparmor_enabled() || lsm_selinux_enabled())
+		skip();
+	log_set_sink(sink);
+	last_error[0] = 0;
+	assert_int_equal(lsm_set_exec(&p), -1);
+	assert_non_null(strstr(last_error, "process.apparmorProfile 'exec vessel-test': "
+				"/proc/thread-self/attr/"));
+	p.apparmor_profile = NULL;
+	p.selinux_label = "u:r:t:s0";
+	assert_int_equal(lsm_set_exec(&p), -1);
+	assert_non_null(strstr(last_error, "process.selinuxLabel 'u:r:t:s0': "
+				"/proc/thread-self/attr/exec"));
+	log_set_sink(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(mount_data),
 		cmocka_unit_test(nothing_set_passes),
 		cmocka_unit_test(disabled_module_names_the_field),
+		cmocka_unit_test(exec_attr_write_reports_the_field),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
