@@ -1,4 +1,7 @@
-/* LSM labels: the context= mount option runc's way, and fields refused by name where the host lacks the module. */
+/*
+ * LSM labels: the context= mount option as runc writes it, and fields refused
+ * by name where the host lacks the module.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
