@@ -431,6 +431,8 @@ static int cmd_exec(const struct globals *g, int argc, char **argv)
 	eo.detach = opt_set(opts, "detach");
 	eo.console_socket = opt_value(opts, "console-socket", NULL);
 	eo.pid_file = opt_value(opts, "pid-file", NULL);
+	eo.apparmor = opt_value(opts, "apparmor", NULL);
+	eo.process_label = opt_value(opts, "process-label", NULL);
 	if (opt_int(opts, "preserve-fds", &eo.preserve_fds))
 		return 2;
 	if (load(g, argv[i], &c))

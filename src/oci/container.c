@@ -1,6 +1,7 @@
 #include "oci/container.h"
 #include "oci/cgroup.h"
 #include "oci/hooks.h"
+#include "oci/lsm.h"
 #include "oci/oci_json.h"
 #include "oci/process.h"
 #include "oci/rootfs.h"
@@ -104,14 +105,20 @@ static char *status_text(const char *state, const char *status)
 	return text;
 }
 
-/* Wait on the exec fifo until `start` opens it. */
-static int wait_for_start(int fifo_path_fd)
+/*
+ * Wait on the exec fifo until `start` opens it. @proc_fd: the runtime's /proc,
+ * kept for a container without a mount namespace (its chroot has none); -1:
+ * the container's own /proc.
+ */
+static int wait_for_start(int fifo_path_fd, int proc_fd)
 {
 	char path[64];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_path_fd);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%sself/fd/%d", proc_fd < 0 ? "/proc/" : "", fifo_path_fd);
+	fd = openat(proc_fd < 0 ? AT_FDCWD : proc_fd, path, O_WRONLY | O_CLOEXEC);
+	if (proc_fd >= 0)
+		close(proc_fd);
 	if (fd < 0) {
 		pr_err("opening the exec fifo through %s: %s (the container needs /proc)", path,
 		       strerror(errno));
@@ -127,7 +134,7 @@ static int wait_for_start(int fifo_path_fd)
 }
 
 static int init_setup(struct init_ctx *x, char *buf, char exe[PATH_MAX], int *fifo_fd,
-		      bool *loaded)
+		      int *proc_fd, bool *loaded)
 {
 	struct oci_spec *s = &x->spec;
 	bool userns = s->ns[NS_USER].enabled;
@@ -152,6 +159,11 @@ static int init_setup(struct init_ctx *x, char *buf, char exe[PATH_MAX], int *fi
 	if (hooks_run(&s->hooks[HOOK_CREATE_CONTAINER], "createContainer", buf))
 		return -1;
 	*fifo_fd = x->fifo_fd;
+	if (!s->ns[NS_MNT].enabled &&
+	    (*proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		pr_err("/proc: %s", strerror(errno));
+		return -1;
+	}
 	if (rootfs_enter(s, x->no_pivot) || rootfs_finish(s))
 		return -1;
 	if (s->process.terminal &&
@@ -168,12 +180,12 @@ static void __attribute__((noreturn)) init_main(struct init_ctx *x)
 	static char buf[SYNC_MAX];
 	char exe[PATH_MAX], *started;
 	bool loaded = false;
-	int fifo_fd = -1;
+	int fifo_fd = -1, proc_fd = -1;
 
 	sigprocmask(SIG_SETMASK, &(sigset_t){ 0 }, NULL);
 	init_sync = x->sync;
 	log_set_sink(init_log_sink);
-	if (init_setup(x, buf, exe, &fifo_fd, &loaded)) {
+	if (init_setup(x, buf, exe, &fifo_fd, &proc_fd, &loaded)) {
 		sync_send(x->sync, SYNC_LOG_ERR, "", 0);
 		_exit(1);
 	}
@@ -186,7 +198,7 @@ static void __attribute__((noreturn)) init_main(struct init_ctx *x)
 	sync_send(x->sync, SYNC_CREATED, NULL, 0);
 	log_set_sink(NULL);
 	close(x->sync);
-	if (wait_for_start(fifo_fd))
+	if (wait_for_start(fifo_fd, proc_fd))
 		_exit(1);
 	if (hooks_run(&x->spec.hooks[HOOK_START_CONTAINER], "startContainer", started))
 		_exit(1);
@@ -288,10 +300,6 @@ static int plan_namespaces(struct init_ctx *x, int *clone_flags)
 
 	*clone_flags = 0;
 	x->unshare_flags = 0;
-	if (!s->ns[NS_MNT].enabled) {
-		pr_err("config.json: linux.namespaces: vessel needs a mount namespace");
-		return -1;
-	}
 	for (t = 0; t < NS_COUNT; t++) {
 		x->ns_fd[t] = -1;
 		if (!s->ns[t].enabled)
@@ -508,7 +516,8 @@ int container_create(const struct create_opts *o, struct container *c)
 	bool claimed = false, cg_made = false;
 
 	memset(x.ns_fd, -1, sizeof(x.ns_fd));
-	if (spec_load(o->bundle, &x.spec) || plan_namespaces(&x, &clone_flags) ||
+	if (spec_load(o->bundle, &x.spec) ||
+	    lsm_check(&x.spec.process, x.spec.mount_label) || plan_namespaces(&x, &clone_flags) ||
 	    (!geteuid() && device_rules(&x.spec)) || cgroup_limits_parse(x.spec.resources, &limits) ||
 	    seccomp_filter_parse(x.spec.seccomp, &x.seccomp))
 		goto out;
@@ -646,6 +655,12 @@ int container_start(struct container *c)
 	while (container_alive(c))
 		if (poll(&p, 1, 100) > 0 && read(fd, &b, 1) == 1)
 			break;
+	/*
+	 * Gone before the loop saw its byte: a process that started wrote it before
+	 * its execve, and the fifo keeps it for us while we hold it open.
+	 */
+	if (b != '0' && read(fd, &b, 1) != 1)
+		b = 0;
 	close(fd);
 	unlink(fifo);
 	if (b != '0') {

@@ -1,6 +1,7 @@
 #include "oci/exec.h"
 #include "oci/cgroup.h"
 #include "oci/container.h"
+#include "oci/lsm.h"
 #include "oci/process.h"
 #include "oci/seccomp.h"
 #include "oci/spec.h"
@@ -89,6 +90,10 @@ static int build_process(const struct oci_spec *s, const struct exec_opts *o,
 			json_object_set_new(proc, "terminal", json_boolean(o->tty));
 		if (o->no_new_privs)
 			json_object_set_new(proc, "noNewPrivileges", json_true());
+		if (o->apparmor)
+			json_object_set_new(proc, "apparmorProfile", json_string(o->apparmor));
+		if (o->process_label)
+			json_object_set_new(proc, "selinuxLabel", json_string(o->process_label));
 		j = json_object_get(proc, "env");
 		if (!json_is_array(j))
 			json_object_set_new(proc, "env", j = json_array());
@@ -144,6 +149,7 @@ struct exec_ctx {
 	struct seccomp_filter *seccomp;
 	int ns_fd[NS_COUNT];
 	int console, sync;
+	int root_fd;		/* the init's root, for a container without a mount namespace */
 	bool userns;
 };
 
@@ -171,6 +177,19 @@ static int open_namespaces(struct exec_ctx *x)
 	return 0;
 }
 
+static int open_root(struct exec_ctx *x)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)x->c->pid);
+	x->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (x->root_fd < 0) {
+		pr_err("container %s: %s: %s", x->c->id, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int exec_setup(struct exec_ctx *x, char exe[PATH_MAX], bool *loaded)
 {
 	static const enum ns_type order[] = { NS_USER, NS_IPC, NS_UTS, NS_NET, NS_CGROUP, NS_TIME,
@@ -188,6 +207,11 @@ static int exec_setup(struct exec_ctx *x, char exe[PATH_MAX], bool *loaded)
 			       strerror(errno));
 			return -1;
 		}
+	}
+	/* Its mount table is ours: its root is the init's chroot. */
+	if (x->root_fd >= 0 && (fchdir(x->root_fd) || chroot(".") || chdir("/"))) {
+		pr_err("entering the container's root: %s", strerror(errno));
+		return -1;
 	}
 	if (x->proc.terminal &&
 	    terminal_setup(x->console, x->proc.console_rows, x->proc.console_cols, x->proc.uid,
@@ -238,7 +262,7 @@ static int await_exec(int sock)
 
 int container_exec(const struct container *c, const struct exec_opts *o, int *status)
 {
-	struct exec_ctx x = { .c = c, .console = -1, .sync = -1 };
+	struct exec_ctx x = { .c = c, .console = -1, .sync = -1, .root_fd = -1 };
 	struct oci_spec spec;
 	char *config = container_config_path(c);
 	int socks[2] = { -1, -1 }, rc = -1, saved_pidns = -1;
@@ -257,8 +281,9 @@ int container_exec(const struct container *c, const struct exec_opts *o, int *st
 		return -1;
 	}
 	free(config);
-	if (build_process(&spec, o, &x.proc) || seccomp_filter_parse(spec.seccomp, &x.seccomp) ||
-	    open_namespaces(&x))
+	if (build_process(&spec, o, &x.proc) || lsm_check(&x.proc, NULL) ||
+	    seccomp_filter_parse(spec.seccomp, &x.seccomp) ||
+	    open_namespaces(&x) || (!spec.ns[NS_MNT].enabled && open_root(&x)))
 		goto out;
 	if (x.proc.terminal) {
 		x.console = o->console_socket ? console_socket_connect(o->console_socket) : -1;
@@ -301,6 +326,8 @@ out:
 			close(x.ns_fd[t]);
 	if (x.console >= 0)
 		close(x.console);
+	if (x.root_fd >= 0)
+		close(x.root_fd);
 	if (socks[0] >= 0)
 		close(socks[0]);
 	seccomp_filter_free(x.seccomp);

@@ -16,6 +16,7 @@ struct exec_opts {
 	size_t n_additional_gids;
 	bool tty, tty_set, no_new_privs, detach;
 	const char *console_socket, *pid_file;
+	const char *apparmor, *process_label;	/* replace the container's */
 	int preserve_fds;
 };
 

@@ -56,7 +56,7 @@ json_t *oci_features(void)
 			 "cgroup", "v1", 1, "v2", 1,
 			 "seccomp", "enabled", 1, "actions", strings(actions),
 			 "operators", strings(ops), "archs", strings(archs), "knownFlags",
-			 "apparmor", "enabled", 0, "selinux", "enabled", 0,
+			 "apparmor", "enabled", 1, "selinux", "enabled", 1,
 			 "annotations", "org.opencontainers.runc.features.version", "1.1.0");
 }
 

@@ -1,4 +1,5 @@
 #include "oci/process.h"
+#include "oci/lsm.h"
 #include "oci/state.h"
 #include "core/log.h"
 
@@ -147,6 +148,9 @@ int process_identity(const struct process_config *p, bool userns, struct seccomp
 		     bool *loaded)
 {
 	*loaded = false;
+	/* As runc: the labels while the process is still privileged and unfiltered. */
+	if (lsm_set_exec(p))
+		return -1;
 	if (p->has_caps && caps_apply_bounding(&p->caps))
 		return -1;
 	if (f && !p->no_new_privileges) {

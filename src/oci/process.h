@@ -28,7 +28,7 @@ int process_prepare(const struct process_config *p);
 /* args[0] found through the PATH of the process's env (or the default PATH). */
 int process_resolve(const struct process_config *p, char exe[PATH_MAX]);
 /*
- * The bounding set, groups, gid and uid, then the other capability sets and
+ * The LSM exec labels, the bounding set, groups, gid and uid, then the other capability sets and
  * no_new_privs. Without noNewPrivileges the seccomp filter is loaded here,
  * while CAP_SYS_ADMIN is still held; *@loaded says whether it was.
  */

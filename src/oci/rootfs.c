@@ -1,4 +1,5 @@
 #include "oci/rootfs.h"
+#include "oci/lsm.h"
 #include "oci/state.h"
 #include "core/log.h"
 
@@ -161,16 +162,32 @@ static int bind_in_root(int rootfd, const char *src, const char *dest, unsigned 
 	return rc;
 }
 
+/* A tmpfs with @data, labelled linux.mountLabel where it is set. */
+static int mount_tmpfs(const char *target, unsigned long flags, const char *data,
+		       const char *label, const char *what)
+{
+	char *labelled = label ? lsm_mount_data(data, label) : NULL;
+	int rc;
+
+	if (label && !labelled) {
+		pr_err("mount %s: out of memory", what);
+		return -1;
+	}
+	rc = do_mount("tmpfs", target, "tmpfs", flags, label ? labelled : data, what);
+	free(labelled);
+	return rc;
+}
+
 /* cgroup v1 or hybrid: a tmpfs with each hierarchy's container directory bound in. */
-static int mount_cgroup_v1(int rootfd, const struct mount_entry *m, const char *target,
-			   const char *cgroup_path)
+static int mount_cgroup_v1(int rootfd, const struct oci_spec *s, const struct mount_entry *m,
+			   const char *target, const char *cgroup_path)
 {
 	char line[4096], mnt[PATH_MAX], src[PATH_MAX + 256], sub[PATH_MAX];
 	FILE *f;
 	int rc = 0;
 
-	if (do_mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755",
-		     m->destination))
+	if (mount_tmpfs(target, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755", s->mount_label,
+			m->destination))
 		return -1;
 	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
@@ -215,12 +232,39 @@ static int mount_cgroup(int rootfd, const struct oci_spec *s, const struct mount
 	char src[PATH_MAX];
 
 	if (!host_is_v2())
-		return mount_cgroup_v1(rootfd, m, target, cgroup_path);
+		return mount_cgroup_v1(rootfd, s, m, target, cgroup_path);
 	if (s->ns[NS_CGROUP].enabled)
 		return do_mount("cgroup2", target, "cgroup2", m->flags & ~MS_BIND, NULL,
 				m->destination);
 	snprintf(src, sizeof(src), "/sys/fs/cgroup%s", cgroup_path);
 	return bind_in_root(rootfd, src, m->destination, MS_REC | (m->flags & BIND_REMOUNT_FLAGS));
+}
+
+/*
+ * A file system of its own: linux.mountLabel as its context= option, as runc
+ * (not proc and sysfs, whose files have the kernel's labels; mqueue takes no
+ * option, so its root is labelled). 0, or -1 with errno from mount.
+ */
+static int mount_fs(const struct oci_spec *s, const struct mount_entry *m, const char *target)
+{
+	const char *src = m->source ? m->source : m->type;
+	unsigned long flags = m->flags & ~MS_REMOUNT;
+	bool labelled = s->mount_label && strcmp(m->type, "proc") && strcmp(m->type, "sysfs") &&
+			strcmp(m->type, "mqueue");
+	char *data = labelled ? lsm_mount_data(m->data, s->mount_label) : m->data;
+	int rc;
+
+	if (labelled && !data) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = mount(src, target, m->type, flags, data);
+	if (labelled)
+		free(data);
+	if (!rc && s->mount_label && !strcmp(m->type, "mqueue") &&
+	    lsm_label_path(target, s->mount_label))
+		return -1;
+	return rc;
 }
 
 static int mount_one(int rootfd, const struct oci_spec *s, const struct mount_entry *m,
@@ -254,8 +298,7 @@ static int mount_one(int rootfd, const struct oci_spec *s, const struct mount_en
 				      m->destination);
 	} else if (!strcmp(m->type, "cgroup") || !strcmp(m->type, "cgroup2")) {
 		rc = mount_cgroup(rootfd, s, m, target, cgroup_path);
-	} else if (!mount(m->source ? m->source : m->type, target, m->type,
-			  m->flags & ~MS_REMOUNT, m->data)) {
+	} else if (!mount_fs(s, m, target)) {
 		rc = 0;
 	} else if (!strcmp(m->type, "sysfs") && (errno == EPERM || errno == EBUSY)) {
 		/* Without its own network namespace a user namespace may not mount sysfs. */
@@ -396,11 +439,24 @@ static int parent_mount_private(const char *root)
 
 int rootfs_prepare(const struct oci_spec *s, const char *cgroup_path, bool userns)
 {
-	unsigned long prop = s->rootfs_propagation ? s->rootfs_propagation : MS_SLAVE | MS_REC;
 	int rootfd, rc = 0;
 	size_t i;
 
-	if (do_mount(NULL, "/", NULL, prop | MS_REC, NULL, "/ (propagation)") ||
+	if (!s->ns[NS_MNT].enabled) {
+		/* As crun: the host's mount table is no place for the container's mounts. */
+		if (s->n_mounts)
+			pr_warn("no mount namespace in linux.namespaces: the %zu mounts of "
+				"config.json are not made, the container sees its rootfs as it is",
+				s->n_mounts);
+		return 0;
+	}
+	/*
+	 * The copy of the host's mounts follows the host and sends nothing back,
+	 * whatever rootfsPropagation says: that is for the container's own / (after
+	 * the pivot). Applied here, "unbindable" would make every host mount a
+	 * bind source cannot be (the cgroup hierarchies: EINVAL).
+	 */
+	if (do_mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL, "/ (propagation)") ||
 	    parent_mount_private(s->root_path) ||
 	    do_mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL, s->root_path))
 		return -1;
@@ -423,11 +479,13 @@ int rootfs_enter(const struct oci_spec *s, bool no_pivot)
 		pr_err("%s: %s", s->root_path, strerror(errno));
 		return -1;
 	}
-	if (no_pivot) {
-		if (do_mount(s->root_path, "/", NULL, MS_MOVE, NULL, "rootfs (move)"))
-			return -1;
+	/* Without a mount namespace there is no mount table of its own to change: a chroot. */
+	if (no_pivot && s->ns[NS_MNT].enabled &&
+	    do_mount(s->root_path, "/", NULL, MS_MOVE, NULL, "rootfs (move)"))
+		return -1;
+	if (no_pivot || !s->ns[NS_MNT].enabled) {
 		if (chroot(".")) {
-			pr_err("chroot: %s", strerror(errno));
+			pr_err("chroot %s: %s", s->root_path, strerror(errno));
 			return -1;
 		}
 		return chdir("/");
@@ -445,14 +503,14 @@ int rootfs_enter(const struct oci_spec *s, bool no_pivot)
 	return chdir("/");
 }
 
-static int mask_path(const char *path)
+static int mask_path(const char *path, const char *label)
 {
 	struct stat st;
 
 	if (stat(path, &st))
 		return errno == ENOENT ? 0 : -1;
 	if (S_ISDIR(st.st_mode))
-		return do_mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0", path);
+		return mount_tmpfs(path, MS_RDONLY, "size=0", label, path);
 	return do_mount("/dev/null", path, NULL, MS_BIND, NULL, path);
 }
 
@@ -513,7 +571,7 @@ int rootfs_finish(const struct oci_spec *s)
 		if (write_sysctl(&s->sysctl[i]))
 			return -1;
 	for (i = 0; s->masked_paths && s->masked_paths[i]; i++)
-		if (mask_path(s->masked_paths[i]))
+		if (mask_path(s->masked_paths[i], s->mount_label))
 			return -1;
 	for (i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
 		if (readonly_path(s->readonly_paths[i]))
@@ -521,6 +579,13 @@ int rootfs_finish(const struct oci_spec *s)
 	if (s->root_readonly &&
 	    do_mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags("/"), NULL,
 		     "/ (read-only)"))
+		return -1;
+	/*
+	 * rootfsPropagation, on the container's own / (config-linux.md); last, as
+	 * "runbindable" leaves nothing under / a bind (a mask) can take.
+	 */
+	if (s->rootfs_propagation &&
+	    do_mount(NULL, "/", NULL, s->rootfs_propagation, NULL, "/ (rootfsPropagation)"))
 		return -1;
 	return 0;
 }

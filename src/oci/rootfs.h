@@ -7,15 +7,15 @@
 #include <stdbool.h>
 
 /*
- * Before the root changes: propagation of /, the rootfs bound on itself, the
+ * Before the root changes: / made rslave, the rootfs bound on itself, the
  * spec's mounts (resolved inside the rootfs, never through its symlinks out of
  * it), the default and the spec's devices, and the /dev symlinks. @userns: the
  * container has its own user namespace (devices are bound, not made).
  */
 int rootfs_prepare(const struct oci_spec *s, const char *cgroup_path, bool userns);
-/* pivot_root into the rootfs (or chroot with @no_pivot) and drop the old root. */
+/* pivot_root into the rootfs (or chroot: @no_pivot, or no mount namespace), drop the old root. */
 int rootfs_enter(const struct oci_spec *s, bool no_pivot);
-/* After: masked and read-only paths, a read-only root, sysctls. */
+/* After: sysctls, masked and read-only paths, a read-only root, rootfsPropagation on /. */
 int rootfs_finish(const struct oci_spec *s);
 
 #endif

@@ -146,6 +146,33 @@ static int parse_rlimits(const json_t *proc, struct process_config *p)
 	return 0;
 }
 
+/* An LSM label or profile name: it goes into a mount option's quotes and an attribute write. */
+static int check_label(const char *label, const char *where, const char *key)
+{
+	const char *c;
+
+	if (!*label)
+		return oj_error(where, key, "empty");
+	for (c = label; *c; c++)
+		if (*c == '"' || (unsigned char)*c < 0x20)
+			return oj_error(where, key, "'%s' holds a quote or a control character", label);
+	return 0;
+}
+
+static int parse_label(const json_t *obj, const char *key, const char *where, char **out)
+{
+	const char *label = NULL;
+
+	if (oj_string(obj, key, where, &label))
+		return -1;
+	if (!label)
+		return 0;
+	if (check_label(label, where, key))
+		return -1;
+	*out = strdup(label);
+	return *out ? 0 : oj_error(where, key, "out of memory");
+}
+
 int spec_parse_process(const json_t *proc, const char *path, struct process_config *p)
 {
 	json_t *size = NULL, *caps = NULL;
@@ -184,6 +211,9 @@ int spec_parse_process(const json_t *proc, const char *path, struct process_conf
 		if (caps_parse(caps, "process.capabilities", &p->caps))
 			return -1;
 	}
+	if (parse_label(proc, "apparmorProfile", path, &p->apparmor_profile) ||
+	    parse_label(proc, "selinuxLabel", path, &p->selinux_label))
+		return -1;
 	v = INT64_MIN;
 	if (oj_range(proc, "oomScoreAdj", path, -1000, 1000, &v))
 		return -1;
@@ -560,8 +590,11 @@ static int parse_linux(const json_t *root, struct oci_spec *spec)
 	    oj_strv(lx, "readonlyPaths", "linux", &spec->readonly_paths) ||
 	    oj_string(lx, "rootfsPropagation", "linux", &prop) ||
 	    oj_string(lx, "cgroupsPath", "linux", &spec->cgroups_path) ||
+	    oj_string(lx, "mountLabel", "linux", &spec->mount_label) ||
 	    oj_object(lx, "resources", "linux", &spec->resources) ||
 	    oj_object(lx, "seccomp", "linux", &spec->seccomp))
+		return -1;
+	if (spec->mount_label && check_label(spec->mount_label, "linux", "mountLabel"))
 		return -1;
 	for (i = 0; i < spec->n_sysctl; i++)
 		if (check_sysctl(spec, spec->sysctl[i].key))
@@ -572,6 +605,31 @@ static int parse_linux(const json_t *root, struct oci_spec *spec)
 	    (!spec->ns[NS_USER].enabled || spec->ns[NS_USER].path))
 		return oj_error("linux", "uidMappings",
 				"id mappings need a new user namespace in linux.namespaces");
+	return 0;
+}
+
+/*
+ * Without a mount namespace the container shares the runtime's mount table
+ * (config-linux.md, namespaces: an unlisted type is inherited). What would be
+ * made there would change the host and outlive the container, so what needs
+ * it is refused; the mounts alone are skipped (rootfs.c says so).
+ */
+static int check_no_mount_ns(const struct oci_spec *spec)
+{
+	if (spec->ns[NS_MNT].enabled)
+		return 0;
+	if (spec->masked_paths && *spec->masked_paths)
+		return oj_error("linux", "maskedPaths", "needs a mount namespace in linux.namespaces");
+	if (spec->readonly_paths && *spec->readonly_paths)
+		return oj_error("linux", "readonlyPaths",
+				"needs a mount namespace in linux.namespaces");
+	if (spec->rootfs_propagation)
+		return oj_error("linux", "rootfsPropagation",
+				"needs a mount namespace in linux.namespaces");
+	if (spec->n_devices)
+		return oj_error("linux", "devices", "needs a mount namespace in linux.namespaces");
+	if (spec->root_readonly)
+		return oj_error("root", "readonly", "needs a mount namespace in linux.namespaces");
 	return 0;
 }
 
@@ -640,7 +698,8 @@ int spec_load_file(const char *file, const char *bundle, struct oci_spec *spec)
 	if (!proc)
 		return oj_error("process", NULL, "missing");
 	if (spec_parse_process(proc, "process", &spec->process) || parse_root(root, bundle, spec) ||
-	    parse_mounts(root, spec) || parse_hooks(root, spec) || parse_linux(root, spec))
+	    parse_mounts(root, spec) || parse_hooks(root, spec) || parse_linux(root, spec) ||
+	    check_no_mount_ns(spec))
 		return -1;
 	spec->hostname = dup_or_null(hostname);
 	spec->domainname = dup_or_null(domainname);
@@ -656,6 +715,8 @@ void spec_process_free(struct process_config *p)
 	oj_strv_free(p->env);
 	free(p->additional_gids);
 	free(p->rlimits);
+	free(p->apparmor_profile);
+	free(p->selinux_label);
 	memset(p, 0, sizeof(*p));
 }
 

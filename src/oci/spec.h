@@ -81,6 +81,7 @@ struct process_config {
 	bool no_new_privileges;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	char *apparmor_profile, *selinux_label;	/* NULL: none */
 };
 
 struct oci_spec {
@@ -102,6 +103,7 @@ struct oci_spec {
 	char **masked_paths, **readonly_paths;
 	unsigned long rootfs_propagation;	/* 0: the default (MS_REC | MS_SLAVE) */
 	const char *cgroups_path;
+	const char *mount_label;		/* linux.mountLabel; NULL: none */
 	json_t *resources, *seccomp;
 };
 

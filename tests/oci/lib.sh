@@ -94,6 +94,12 @@ expect_out() {
 	grep -Eq -- "$1" <<<"$out" || fail "expected output matching: $1"
 }
 
+# The host's mounts under the test's directory (a container's mount that reached
+# the host is one; other mounts on this shared machine come and go).
+work_mounts() {
+	awk -v w="$WORK/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo
+}
+
 # The cgroup directories of @path in every hierarchy (there should be none after delete).
 cgroup_dirs() {
 	local m

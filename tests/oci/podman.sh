@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # podman drives vessel as its OCI runtime (podman --runtime .../vessel-runc):
-# run, a detached container with exec (plain and -t), pause, stop, rm.
+# run (a short-lived process many times), a detached container with exec
+# (plain and -t), pause, stop, rm.
 # Its own storage and state under the test's directory: nothing left on the host.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -36,6 +37,11 @@ expect_status 0
 expect_out '^hello 1 1$'
 pm run --rm "${U[@]}" localhost/vessel-test sh -c 'exit 5'
 expect_status 5
+# A short-lived process, many times: start must not lose the race with its exit.
+for i in $(seq "${PODMAN_RACE_RUNS:-30}"); do
+	pm run --rm "${U[@]}" localhost/vessel-test true >/dev/null
+	[ "$status" -eq 0 ] || fail "podman run --rm true, run $i: status $status: $out"
+done
 pm run -d --name box "${U[@]}" localhost/vessel-test sleep 300
 expect_status 0
 pm exec box sh -c 'echo "exec $(hostname)"'

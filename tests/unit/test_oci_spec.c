@@ -136,6 +136,57 @@ static void test_errors(void **state)
 		     "duplicate");
 }
 
+/* Without a mount namespace what needs mounts of the container's own is refused by name. */
+static void test_no_mount_ns(void **state)
+{
+	struct oci_spec s;
+
+	(void)state;
+	assert_int_equal(load("{" BASE ", " BASE_PROCESS ", \"mounts\": [{\"destination\": "
+			      "\"/proc\", \"type\": \"proc\"}], \"linux\": {\"namespaces\": "
+			      "[{\"type\": \"pid\"}]}}", &s), 0);
+	assert_false(s.ns[NS_MNT].enabled);
+	spec_free(&s);
+	expect_error("{" BASE ", " BASE_PROCESS ", \"linux\": {\"maskedPaths\": [\"/x\"]}}",
+		     "linux.maskedPaths: needs a mount namespace");
+	expect_error("{" BASE ", " BASE_PROCESS ", \"linux\": {\"readonlyPaths\": [\"/x\"]}}",
+		     "linux.readonlyPaths: needs a mount namespace");
+	expect_error("{" BASE ", " BASE_PROCESS ", \"linux\": {\"rootfsPropagation\": "
+		     "\"shared\"}}", "linux.rootfsPropagation: needs a mount namespace");
+	expect_error("{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\", "
+		     "\"readonly\": true}, " BASE_PROCESS "}", "root.readonly: needs a mount namespace");
+	expect_error("{" BASE ", " BASE_PROCESS ", \"linux\": {\"devices\": [{\"path\": "
+		     "\"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]}}",
+		     "linux.devices: needs a mount namespace");
+	assert_int_equal(load("{" BASE ", " BASE_PROCESS ", \"linux\": {\"namespaces\": "
+			      "[{\"type\": \"mount\"}], \"maskedPaths\": [\"/x\"], "
+			      "\"rootfsPropagation\": \"shared\"}}", &s), 0);
+	spec_free(&s);
+}
+
+static void test_labels(void **state)
+{
+	struct oci_spec s;
+
+	(void)state;
+	assert_int_equal(load("{" BASE ", \"process\": {\"args\": [\"sh\"], "
+			      "\"apparmorProfile\": \"box\", \"selinuxLabel\": "
+			      "\"u:r:t:s0:c1,c2\"}, \"linux\": {\"mountLabel\": \"u:object_r:f:s0\"}}",
+			      &s), 0);
+	assert_string_equal(s.process.apparmor_profile, "box");
+	assert_string_equal(s.process.selinux_label, "u:r:t:s0:c1,c2");
+	assert_string_equal(s.mount_label, "u:object_r:f:s0");
+	spec_free(&s);
+	expect_error("{" BASE ", \"process\": {\"args\": [\"sh\"], \"apparmorProfile\": \"\"}}",
+		     "process.apparmorProfile: empty");
+	expect_error("{" BASE ", \"process\": {\"args\": [\"sh\"], \"selinuxLabel\": "
+		     "\"a\\\"b\"}}", "process.selinuxLabel: 'a\"b' holds a quote");
+	expect_error("{" BASE ", " BASE_PROCESS ", \"linux\": {\"mountLabel\": \"a\\nb\"}}",
+		     "linux.mountLabel: 'a\nb' holds a quote or a control character");
+	expect_error("{" BASE ", \"process\": {\"args\": [\"sh\"], \"apparmorProfile\": 5}}",
+		     "process.apparmorProfile: expected a string");
+}
+
 static int setup(void **state)
 {
 	char rootfs[64];
@@ -165,6 +216,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_no_mount_ns),
+		cmocka_unit_test(test_labels),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
