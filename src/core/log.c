@@ -12,7 +12,8 @@ static bool verbose;
 static bool quiet;
 static int log_fd = -1;
 static bool log_json;
-static void (*sink)(const char *level, const char *msg);
+static void (*sink)(void *opaque, const char *level, const char *msg);
+static void *sink_opaque;
 static __thread struct error *capture;
 
 void log_capture_errors(struct error *err)
@@ -41,9 +42,10 @@ void log_set_fd(int fd, bool json)
 	log_json = json;
 }
 
-void log_set_sink(void (*fn)(const char *level, const char *msg))
+void log_set_sink(void (*fn)(void *opaque, const char *level, const char *msg), void *opaque)
 {
 	sink = fn;
+	sink_opaque = opaque;
 }
 
 /* JSON string escapes (RFC 8259, 7) for a message of ours. */
@@ -99,7 +101,7 @@ static void emit(const char *level, const char *prefix, const char *fmt, va_list
 		return;
 	}
 	if (sink) {
-		sink(level, buf);
+		sink(sink_opaque, level, buf);
 		return;
 	}
 	if (log_fd >= 0) {

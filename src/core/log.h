@@ -15,8 +15,8 @@ bool log_verbose(void);
  * stderr too, so a person running the command sees them.
  */
 void log_set_fd(int fd, bool json);
-/* Hand every message to @fn instead (a container's init process reports to its parent). */
-void log_set_sink(void (*fn)(const char *level, const char *msg));
+/* Hand every message to @fn instead (a runtime's child reports to the runtime). */
+void log_set_sink(void (*fn)(void *opaque, const char *level, const char *msg), void *opaque);
 
 struct error;
 /*

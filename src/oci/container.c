@@ -43,17 +43,6 @@ struct init_ctx {
 	bool no_pivot;
 };
 
-static int init_sync = -1;
-
-static void init_log_sink(const char *level, const char *msg)
-{
-	enum sync_type t = !strcmp(level, "error") ? SYNC_LOG_ERR :
-			   !strcmp(level, "debug") ? SYNC_LOG_DEBUG : SYNC_LOG_WARN;
-
-	if (sync_send(init_sync, t, msg, strlen(msg)) < 0)
-		dprintf(STDERR_FILENO, "vessel: %s: %s\n", level, msg);
-}
-
 static int join_namespaces(struct init_ctx *x)
 {
 	unsigned t;
@@ -183,8 +172,7 @@ static void __attribute__((noreturn)) init_main(struct init_ctx *x)
 	int fifo_fd = -1, proc_fd = -1;
 
 	sigprocmask(SIG_SETMASK, &(sigset_t){ 0 }, NULL);
-	init_sync = x->sync;
-	log_set_sink(init_log_sink);
+	log_set_sink(sync_log_sink, &x->sync);
 	if (init_setup(x, buf, exe, &fifo_fd, &proc_fd, &loaded)) {
 		sync_send(x->sync, SYNC_LOG_ERR, "", 0);
 		_exit(1);
@@ -196,7 +184,7 @@ static void __attribute__((noreturn)) init_main(struct init_ctx *x)
 		_exit(1);
 	}
 	sync_send(x->sync, SYNC_CREATED, NULL, 0);
-	log_set_sink(NULL);
+	log_set_sink(NULL, NULL);
 	close(x->sync);
 	if (wait_for_start(fifo_fd, proc_fd))
 		_exit(1);
@@ -430,14 +418,9 @@ static int serve_init(struct init_ctx *x, struct container *c, int sock)
 		t = sync_recv(sock, buf, sizeof(buf));
 		switch (t) {
 		case SYNC_LOG_ERR:
-			if (*buf)
-				pr_err("%s", buf);
-			break;
 		case SYNC_LOG_WARN:
-			pr_warn("%s", buf);
-			break;
 		case SYNC_LOG_DEBUG:
-			pr_debug("%s", buf);
+			sync_log_print(t, buf);
 			break;
 		case SYNC_HOOKS:
 			state = state_json_text(c, ST_CREATING);

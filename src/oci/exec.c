@@ -222,15 +222,6 @@ static int exec_setup(struct exec_ctx *x, char exe[PATH_MAX], bool *loaded)
 	return process_identity(&x->proc, x->userns, x->seccomp, loaded);
 }
 
-static int exec_sync = -1;
-
-static void exec_log_sink(const char *level, const char *msg)
-{
-	if (!strcmp(level, "error") && sync_send(exec_sync, SYNC_LOG_ERR, msg, strlen(msg)) == 0)
-		return;
-	dprintf(STDERR_FILENO, "vessel: %s: %s\n", level, msg);
-}
-
 static void __attribute__((noreturn)) exec_child(struct exec_ctx *x)
 {
 	char exe[PATH_MAX];
@@ -238,8 +229,7 @@ static void __attribute__((noreturn)) exec_child(struct exec_ctx *x)
 
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);	/* as the init: see container.c */
 	sigprocmask(SIG_SETMASK, &(sigset_t){ 0 }, NULL);
-	exec_sync = x->sync;
-	log_set_sink(exec_log_sink);
+	log_set_sink(sync_log_sink, &x->sync);
 	if (!exec_setup(x, exe, &loaded))
 		process_exec(&x->proc, exe, x->seccomp, loaded);
 	_exit(127);
@@ -252,10 +242,8 @@ static int await_exec(int sock)
 	int t, failed = 0;
 
 	while ((t = sync_recv(sock, buf, sizeof(buf))) > 0) {
-		if (t == SYNC_LOG_ERR) {
-			pr_err("%s", buf);
-			failed = 1;
-		}
+		sync_log_print(t, buf);
+		failed |= t == SYNC_LOG_ERR;
 	}
 	return failed || t < 0 ? -1 : 0;
 }

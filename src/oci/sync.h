@@ -21,4 +21,13 @@ int sync_send(int fd, enum sync_type type, const void *data, size_t len);
 /* Receive one; returns its type (0 at EOF, -1 on error), the text NUL-terminated in @buf. */
 int sync_recv(int fd, char *buf, size_t size);
 
+/*
+ * A child of the runtime (a container's init, a process for exec) logs over
+ * its socket: log_set_sink(sync_log_sink, &fd). Where the socket is gone the
+ * message goes to stderr.
+ */
+void sync_log_sink(void *fd, const char *level, const char *msg);
+/* The runtime's side: print a child's SYNC_LOG_* message at its level. */
+void sync_log_print(int type, const char *msg);
+
 #endif

@@ -13,8 +13,9 @@
 
 static char last_error[512];
 
-static void capture(const char *level, const char *msg)
+static void capture(void *opaque, const char *level, const char *msg)
 {
+	(void)opaque;
 	if (!strcmp(level, "error"))
 		snprintf(last_error, sizeof(last_error), "%s", msg);
 }
@@ -76,6 +77,6 @@ int main(void)
 		cmocka_unit_test(test_other_character_device),
 	};
 
-	log_set_sink(capture);
+	log_set_sink(capture, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,8 +17,9 @@
 
 static char last_error[1024];
 
-static void sink(const char *level, const char *msg)
+static void sink(void *opaque, const char *level, const char *msg)
 {
+	(void)opaque;
 	if (!strcmp(level, "error"))
 		snprintf(last_error, sizeof(last_error), "%s", msg);
 }
@@ -54,7 +55,7 @@ static void disabled_module_names_the_field(void **state)
 	struct process_config p = { 0 };
 
 	(void)state;
-	log_set_sink(sink);
+	log_set_sink(sink, NULL);
 	if (!lsm_apparmor_enabled()) {
 		p.apparmor_profile = "box";
 		last_error[0] = 0;
@@ -71,7 +72,7 @@ static void disabled_module_names_the_field(void **state)
 		assert_int_equal(lsm_check(&p, "u:object_r:t:s0"), -1);
 		assert_non_null(strstr(last_error, "linux.mountLabel 'u:object_r:t:s0': SELinux"));
 	}
-	log_set_sink(NULL);
+	log_set_sink(NULL, NULL);
 }
 
 /*
@@ -85,7 +86,7 @@ static void exec_attr_write_reports_the_field(void **state)
 	(void)state;
 	if (lsm_apparmor_enabled() || lsm_selinux_enabled())
 		skip();
-	log_set_sink(sink);
+	log_set_sink(sink, NULL);
 	last_error[0] = 0;
 	assert_int_equal(lsm_set_exec(&p), -1);
 	assert_non_null(strstr(last_error, "process.apparmorProfile 'exec vessel-test': "
@@ -95,7 +96,7 @@ static void exec_attr_write_reports_the_field(void **state)
 	assert_int_equal(lsm_set_exec(&p), -1);
 	assert_non_null(strstr(last_error, "process.selinuxLabel 'u:r:t:s0': "
 				"/proc/thread-self/attr/exec"));
-	log_set_sink(NULL);
+	log_set_sink(NULL, NULL);
 }
 
 int main(void)

@@ -19,8 +19,9 @@
 static char dir[] = "/tmp/vessel-spec.XXXXXX";
 static char last_error[1024];
 
-static void sink(const char *level, const char *msg)
+static void sink(void *opaque, const char *level, const char *msg)
 {
+	(void)opaque;
 	if (!strcmp(level, "error"))
 		snprintf(last_error, sizeof(last_error), "%s", msg);
 }
@@ -195,7 +196,7 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
-	log_set_sink(sink);
+	log_set_sink(sink, NULL);
 	return mkdir(rootfs, 0755);
 }
 
