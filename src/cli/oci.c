@@ -236,8 +236,10 @@ static int cmd_oci_run(const struct globals *g, int argc, char **argv)
 	master = rc || pty_socks[0] < 0 ? -1 : terminal_recv_master(pty_socks[0]);
 	if (pty_socks[0] >= 0)
 		close(pty_socks[0]);
-	if (rc)
+	if (rc) {
+		state_free(&c);
 		return 1;
+	}
 	if (container_start(&c)) {
 		container_delete(&c, true);
 		state_free(&c);
