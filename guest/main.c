@@ -183,11 +183,12 @@ static int streq(const char *a, const char *b);
 static int disk_test;	/* vessel.disktest: the disks may be written */
 static char mode[32];	/* vessel.test= */
 static int echoed;	/* echo mode served by virtio-console */
+static char net_addr[16], net_peer[16];	/* vessel.netaddr=, vessel.netpeer= */
 
 static void report_pci(void)
 {
 	struct pci_dev devs[32];
-	unsigned n, i;
+	unsigned n, i, nics = 0;
 
 	if (!acpi.ecam_base) {
 		con_printf("vessel-guest: pci: no MCFG table\n");
@@ -204,6 +205,12 @@ static void report_pci(void)
 			echoed = streq(mode, "echo");
 			check(virtio_console_check(devs[i].slot, echoed) == 0,
 			      "virtio-console transmits (and echoes)");
+		}
+		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1041) {
+			int test = streq(mode, "net") && !nics++;	/* on the first NIC */
+
+			check(virtio_net_check(devs[i].slot, test ? net_addr : 0, net_peer) == 0,
+			      test ? "virtio-net: ARP and ping the peer" : "virtio-net starts");
 		}
 		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1042) {
 			check(virtio_blk_check(devs[i].slot, disk_test) == 0,
@@ -367,6 +374,8 @@ void guest_main(uint32_t start_info)
 	con_printf("vessel-guest: cmdline: \"%s\"\n", cmdline);
 	option(cmdline, "vessel.test=", mode, sizeof(mode));
 	disk_test = has_word(cmdline, "vessel.disktest");
+	option(cmdline, "vessel.netaddr=", net_addr, sizeof(net_addr));
+	option(cmdline, "vessel.netpeer=", net_peer, sizeof(net_peer));
 	report_memory(si);
 	acpi.rsdp = si->rsdp_paddr;
 	report_acpi();

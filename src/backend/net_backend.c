@@ -1,0 +1,140 @@
+/* --net options, the default MAC, and the choice of backend. */
+#include "backend/net_backend.h"
+#include "core/size.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NET_KEYS "ifname=NAME, fd=N, mac=XX:XX:XX:XX:XX:XX, mtu=N"
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Six pairs of hex digits split by colons. */
+static int parse_mac(const char *s, uint8_t mac[NET_MAC_LEN])
+{
+	unsigned i;
+
+	for (i = 0; i < NET_MAC_LEN; i++) {
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+
+		if (lo < 0 || s[2] != (i + 1 < NET_MAC_LEN ? ':' : '\0'))
+			return -1;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		s += 3;
+	}
+	return 0;
+}
+
+static int parse_key(struct net_options *o, const char *arg, char *key, struct error *err)
+{
+	char *value = strchr(key, '=');
+	uint64_t n;
+
+	if (value)
+		*value++ = '\0';
+	if (!value || !*value)
+		return error_set(err, EINVAL, "--net %s: '%s' needs a value (keys: %s)", arg, key,
+				 NET_KEYS);
+	if (!strcmp(key, "ifname")) {
+		if (strlen(value) >= IFNAMSIZ || strchr(value, '/'))
+			return error_set(err, EINVAL, "--net %s: ifname=%s: not an interface name "
+					 "(at most %d characters, no '/')", arg, value, IFNAMSIZ - 1);
+		o->ifname = value;
+	} else if (!strcmp(key, "fd")) {
+		if (parse_uint(value, INT_MAX, &n))
+			return error_set(err, EINVAL, "--net %s: fd=%s: not a file descriptor number",
+					 arg, value);
+		o->fd = (int)n;
+	} else if (!strcmp(key, "mac")) {
+		if (parse_mac(value, o->mac))
+			return error_set(err, EINVAL, "--net %s: mac=%s: malformed (expected six hex "
+					 "pairs, e.g. 02:00:00:12:34:56)", arg, value);
+		if (o->mac[0] & 1)
+			return error_set(err, EINVAL, "--net %s: mac=%s: a multicast address cannot "
+					 "be a NIC's", arg, value);
+		o->has_mac = true;
+	} else if (!strcmp(key, "mtu")) {
+		if (parse_uint(value, NET_MAX_MTU, &n) || n < NET_MIN_MTU)
+			return error_set(err, EINVAL, "--net %s: mtu=%s: a number from %d to %d", arg,
+					 value, NET_MIN_MTU, NET_MAX_MTU);
+		o->mtu = (unsigned)n;
+	} else {
+		return error_set(err, EINVAL, "--net %s: unknown key '%s' (keys: %s)", arg, key,
+				 NET_KEYS);
+	}
+	return 0;
+}
+
+int net_options_parse(struct net_options *o, const char *arg, struct error *err)
+{
+	char *p, *key;
+
+	memset(o, 0, sizeof(*o));
+	o->fd = -1;
+	o->mtu = NET_DEFAULT_MTU;
+	if (strlen(arg) >= sizeof(o->spec))
+		return error_set(err, EINVAL, "--net: argument too long");
+	strcpy(o->spec, arg);
+	p = o->spec;
+	key = strsep(&p, ",");
+	if (!strcmp(key, "user") || !strcmp(key, "passt"))
+		return error_set(err, ENOTSUP, "--net %s: the '%s' backend is not built yet; "
+				 "use tap", arg, key);
+	if (strcmp(key, "tap"))
+		return error_set(err, EINVAL, "--net %s: unknown backend '%s' (known: tap)", arg,
+				 key);
+	o->kind = NET_TAP;
+	while ((key = strsep(&p, ","))) {
+		if (!*key)
+			return error_set(err, EINVAL, "--net %s: an empty option", arg);
+		if (parse_key(o, arg, key, err))
+			return -1;
+	}
+	if (!o->ifname == (o->fd < 0))
+		return error_set(err, EINVAL, "--net %s: tap needs exactly one of ifname=NAME "
+				 "and fd=N", arg);
+	return 0;
+}
+
+/* FNV-1a: small, and the same on every host. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+void net_default_mac(unsigned index, const char *name, uint8_t mac[NET_MAC_LEN])
+{
+	uint64_t h = fnv1a(0xcbf29ce484222325ull, "vessel-nic", 10);
+	unsigned i;
+
+	h = fnv1a(h, &index, sizeof(index));
+	h = fnv1a(h, name, strlen(name));
+	for (i = 0; i < NET_MAC_LEN; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (uint8_t)((mac[0] & ~1u) | 2u);	/* unicast, locally administered */
+}
+
+struct net_backend *net_backend_open(const struct net_options *o, struct error *err)
+{
+	switch (o->kind) {
+	case NET_TAP:
+		return tap_open(o, err);
+	}
+	error_set(err, EINVAL, "--net %s: unknown backend", o->spec);
+	return NULL;
+}

@@ -1,0 +1,45 @@
+/*
+ * virtio-net (virtio 1.2, 5.1) on a host backend (backend/net_backend.h):
+ * one receive and one transmit queue, served by one I/O thread that also
+ * watches the backend.
+ */
+#ifndef VESSEL_VIRTIO_NET_H
+#define VESSEL_VIRTIO_NET_H
+
+#include "backend/net_backend.h"
+#include "core/device.h"
+#include "core/error.h"
+#include "virtio/virtio_pci.h"
+#include "virtio/worker.h"
+
+#define VIRTIO_NET_CONFIG_SIZE	12	/* mac, status, max_virtqueue_pairs, mtu */
+
+/* Counters a control API can read at any time (relaxed atomics). */
+struct net_stats {
+	uint64_t rx_packets, rx_bytes, rx_dropped;
+	uint64_t tx_packets, tx_bytes, tx_dropped;
+	uint64_t kicks, interrupts;
+};
+
+struct net_queue_pair;
+
+struct virtio_net {
+	struct virtio_dev vd;
+	unsigned index;			/* among the machine's NICs: net0, net1, ... */
+	struct net_backend *be;
+	uint8_t mac[NET_MAC_LEN];
+	unsigned mtu;
+	struct net_stats stats;
+	struct net_queue_pair *qp;
+	uint8_t config[VIRTIO_NET_CONFIG_SIZE];
+};
+
+/* Open the backend and build NIC @index; -1 with @err saying why. */
+int virtio_net_init(struct virtio_net *n, const struct net_options *o, unsigned index,
+		    const struct virtio_pci_env *env, struct error *err);
+void virtio_net_destroy(struct virtio_net *n);
+
+/* Its registry hooks: reset, pause/resume (the I/O thread), destroy (and free). */
+extern const struct device_ops virtio_net_device_ops;
+
+#endif
