@@ -184,11 +184,12 @@ static int disk_test;	/* vessel.disktest: the disks may be written */
 static char mode[32];	/* vessel.test= */
 static int echoed;	/* echo mode served by virtio-console */
 static char net_addr[16], net_peer[16];	/* vessel.netaddr=, vessel.netpeer= */
+static unsigned nics;		/* virtio-net devices found */
 
 static void report_pci(void)
 {
 	struct pci_dev devs[32];
-	unsigned n, i, nics = 0;
+	unsigned n, i;
 
 	if (!acpi.ecam_base) {
 		con_printf("vessel-guest: pci: no MCFG table\n");
@@ -207,7 +208,7 @@ static void report_pci(void)
 			      "virtio-console transmits (and echoes)");
 		}
 		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1041) {
-			int test = streq(mode, "net") && !nics++;	/* on the first NIC */
+			int test = !nics++ && streq(mode, "net");	/* on the first NIC */
 
 			check(virtio_net_check(devs[i].slot, test ? net_addr : 0, net_peer) == 0,
 			      test ? "virtio-net: ARP and ping the peer" : "virtio-net starts");
@@ -396,6 +397,7 @@ void guest_main(uint32_t start_info)
 	check_i8042();
 	con_printf("vessel-guest: pvpanic: %s\n", has_device("QEMU0001") ? "present" : "absent");
 	report_pci();
+	check(!streq(mode, "net") || nics, "vessel.test=net: a virtio-net NIC on the PCI bus");
 	report_cpus();
 	if (failures)
 		guest_panic("some checks failed");

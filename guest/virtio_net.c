@@ -1,18 +1,24 @@
 /*
  * virtio-net: report the NIC; with vessel.test=net resolve a peer by ARP and
- * ping it, checking the checksums of what comes back, and check that a frame
- * larger than the receive buffer is dropped without touching the buffer.
- * The packet loop is polled in CPL0: a few frames, plain C.
+ * ping it, checking the checksums of what comes back, check that a frame
+ * larger than the receive buffer is dropped without touching the buffer, and
+ * then, with MRG_RXBUF, that a 3 KiB echo reply comes merged from three 1 KiB
+ * buffers (so the peer's MTU must be above 3042). The packet loop is polled
+ * in CPL0: a few frames, plain C.
  */
 #include "virtio.h"
 
 #define NET_F_MTU		(1u << 3)
 #define NET_F_MAC		(1u << 5)
+#define NET_F_MRG_RXBUF		(1u << 15)
 #define NET_F_STATUS		(1u << 16)
 #define NET_HDR_LEN		12
 #define NET_RXQ			0
 #define NET_TXQ			1
-#define BUF_LEN			2048
+#define BUF_LEN			4096
+#define MRG_BUFS		4
+#define MRG_BUF_LEN		1024
+#define BIG_PAYLOAD		3000
 #define SMALL_RX_LEN		40	/* a header and less than any frame */
 #define ETH_ARP			0x0806
 #define ETH_IP			0x0800
@@ -26,6 +32,8 @@ static struct vring rx_ring, tx_ring;
 static struct vring *rings[] = { &rx_ring, &tx_ring };
 static uint8_t rxbuf[BUF_LEN] __attribute__((aligned(4096)));
 static uint8_t txbuf[BUF_LEN] __attribute__((aligned(4096)));
+static uint8_t mrgbuf[MRG_BUFS][MRG_BUF_LEN] __attribute__((aligned(4096)));
+static uint8_t frame[BUF_LEN];
 
 struct net {
 	struct vdev d;
@@ -115,14 +123,14 @@ static int send_arp(struct net *n, uint16_t op, const uint8_t *tha, const uint8_
 	return send(n, 28);
 }
 
-static int send_echo(struct net *n, uint16_t seq)
+static int send_echo_len(struct net *n, uint16_t seq, unsigned payload)
 {
 	uint8_t *ip = eth(n, n->peer_mac, ETH_IP), *icmp = ip + 20;
 	unsigned i;
 
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	put16(ip + 2, 20 + 8 + ECHO_PAYLOAD);
+	put16(ip + 2, (uint16_t)(20 + 8 + payload));
 	ip[8] = 64;		/* TTL */
 	ip[9] = 1;		/* ICMP */
 	memcpy(ip + 12, n->addr, 4);
@@ -133,10 +141,15 @@ static int send_echo(struct net *n, uint16_t seq)
 	put16(icmp + 2, 0);
 	put16(icmp + 4, ECHO_ID);
 	put16(icmp + 6, seq);
-	for (i = 0; i < ECHO_PAYLOAD; i++)
+	for (i = 0; i < payload; i++)
 		icmp[8 + i] = (uint8_t)i;
-	put16(icmp + 2, csum(icmp, 8 + ECHO_PAYLOAD));
-	return send(n, 20 + 8 + ECHO_PAYLOAD);
+	put16(icmp + 2, csum(icmp, 8 + payload));
+	return send(n, 20 + 8 + payload);
+}
+
+static int send_echo(struct net *n, uint16_t seq)
+{
+	return send_echo_len(n, seq, ECHO_PAYLOAD);
 }
 
 static int post_rx(struct net *n, uint32_t len)
@@ -235,6 +248,88 @@ static int check_drop(struct net *n)
 	return send_echo(n, 2) || wait_for(n, WANT_ECHO, 2) != 1 ? -1 : 0;
 }
 
+/* Buffer @id (one chain each) available again. */
+static void post_mrg(unsigned id)
+{
+	rx_ring.desc[id] = (struct vq_desc){ (uint64_t)mrgbuf[id], MRG_BUF_LEN, VQ_F_WRITE, 0 };
+	rx_ring.avail.ring[rx_ring.avail.idx % VQ_SIZE] = (uint16_t)id;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	rx_ring.avail.idx++;
+}
+
+/* Until the device used @count more receive chains; -1 on a timeout. */
+static int wait_used(struct net *n, uint16_t count)
+{
+	volatile uint16_t *idx = &rx_ring.used.idx;
+	uint64_t start = rdtsc();
+
+	while ((uint16_t)(*idx - n->d.last_used[NET_RXQ]) < count) {
+		if (rdtsc() - start > FRAME_CYCLES)
+			return -1;
+		cpu_relax();
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* One frame from num_buffers merged buffers into frame[]: its length, or -1. */
+static int recv_merged(struct net *n, unsigned *nbufs)
+{
+	uint16_t last = n->d.last_used[NET_RXQ], nb, i;
+	unsigned len = 0, id;
+
+	if (wait_used(n, 1))
+		return -1;
+	id = rx_ring.used.ring[last % VQ_SIZE].id;
+	if (id >= MRG_BUFS)
+		return -1;
+	nb = (uint16_t)(mrgbuf[id][10] | mrgbuf[id][11] << 8);
+	if (!nb || nb > MRG_BUFS || wait_used(n, nb))
+		return -1;
+	for (i = 0; i < nb; i++) {
+		unsigned eid = rx_ring.used.ring[(uint16_t)(last + i) % VQ_SIZE].id;
+		unsigned elen = rx_ring.used.ring[(uint16_t)(last + i) % VQ_SIZE].len;
+		unsigned skip = i ? 0 : NET_HDR_LEN;
+
+		if (eid >= MRG_BUFS || elen > MRG_BUF_LEN || elen < skip)
+			return -1;
+		memcpy(frame + len, mrgbuf[eid] + skip, elen - skip);
+		len += elen - skip;
+		post_mrg(eid);
+	}
+	n->d.last_used[NET_RXQ] = (uint16_t)(last + nb);
+	*vdev_notify_reg(&n->d, NET_RXQ) = NET_RXQ;
+	*nbufs = nb;
+	return (int)len;
+}
+
+/* MRG_RXBUF: four 1 KiB receive buffers, and an echo whose reply needs three of them. */
+static int check_mrg(struct net *n)
+{
+	unsigned i, nb = 0;
+
+	for (i = 0; i < MRG_BUFS; i++)
+		post_mrg(i);
+	*vdev_notify_reg(&n->d, NET_RXQ) = NET_RXQ;
+	if (send_echo_len(n, 3, BIG_PAYLOAD))
+		return -1;
+	for (i = 0; i < MAX_FRAMES; i++) {
+		int len = recv_merged(n, &nb), r;
+
+		if (len < 0)
+			return -1;
+		r = handle(n, frame, len, WANT_ECHO, 3);
+		if (r < 0)
+			return -1;
+		if (r) {
+			con_printf("vessel-guest: net: mergeable buffers: a %d-byte frame in %u "
+				   "buffers\n", len, nb);
+			return nb == 3 ? 0 : -1;
+		}
+	}
+	return -1;
+}
+
 static int run_test(struct net *n)
 {
 	static const uint8_t zero[6];
@@ -247,6 +342,18 @@ static int run_test(struct net *n)
 	return check_drop(n);
 }
 
+/* The second session: the driver again, with MRG_RXBUF. */
+static int run_mrg_test(struct net *n, unsigned slot)
+{
+	uint32_t offered;
+
+	vdev_reset(&n->d);
+	if (vdev_init(&n->d, slot, NET_F_MAC | NET_F_MRG_RXBUF, &offered) ||
+	    !(offered & NET_F_MRG_RXBUF) || vdev_start(&n->d, rings, 2, -1))
+		return -1;
+	return check_mrg(n);
+}
+
 int virtio_net_check(unsigned slot, const char *addr, const char *peer)
 {
 	struct net n;
@@ -254,7 +361,7 @@ int virtio_net_check(unsigned slot, const char *addr, const char *peer)
 	uint16_t status, mtu;
 	int r = 0;
 
-	/* No MRG_RXBUF: one buffer a frame, so that a small one makes the device drop. */
+	/* First no MRG_RXBUF: one buffer a frame, so that a small one makes the device drop. */
 	if (vdev_init(&n.d, slot, NET_F_MAC | NET_F_STATUS | NET_F_MTU, &offered) ||
 	    !(offered & NET_F_MAC))
 		return -1;
@@ -273,6 +380,8 @@ int virtio_net_check(unsigned slot, const char *addr, const char *peer)
 			r = -1;
 		} else {
 			r = run_test(&n);
+			if (!r)
+				r = run_mrg_test(&n, slot);
 		}
 	}
 	vdev_reset(&n.d);

@@ -18,6 +18,7 @@
 #define NET_BATCH		64	/* frames a turn, then the thread looks at its other work */
 /* The largest frame either way: 64 KiB of segmented payload, its headers and a VLAN tag. */
 #define NET_MAX_FRAME		(65536 + 14 + 4)
+#define NET_ETH_HLEN		14	/* the shortest frame sent: an Ethernet header */
 #define NET_STATUS_LINK_UP	1
 
 /* struct virtio_net_config offsets (5.1.4). */
@@ -155,7 +156,8 @@ static int tx_one(struct net_queue_pair *p, struct virtqueue *vq)
 	nr = map_chain(p, &p->chain, false, &total);
 	if (nr < 0)
 		return -1;
-	if (total < VIRTIO_NET_HDR_LEN || total > VIRTIO_NET_HDR_LEN + NET_MAX_FRAME) {
+	if (total < VIRTIO_NET_HDR_LEN + NET_ETH_HLEN ||
+	    total > VIRTIO_NET_HDR_LEN + NET_MAX_FRAME) {
 		count(&n->stats.tx_dropped, 1);
 		return vq_push(vq, p->chain.head, 0);
 	}
@@ -171,7 +173,7 @@ static int tx_one(struct net_queue_pair *p, struct virtqueue *vq)
 		struct iovec *iov = p->iov;
 		size_t skip = VIRTIO_NET_HDR_LEN;
 
-		while (skip >= iov->iov_len) {
+		while (nr && skip >= iov->iov_len) {
 			skip -= iov->iov_len;
 			iov++;
 			nr--;

@@ -34,4 +34,9 @@ bad 1 "tap,fd=99: not an open file descriptor" --net tap,fd=99
 bad 1 "tap,fd=0: not a tap device" --net tap,fd=0
 bad 1 "ifname=lo: lo is not a tap device" --net tap,ifname=lo
 [ "$(wc -l <"$WORK/out")" -eq 1 ] || fail "expected a single error line"
+
+# The guest's network test without a NIC fails rather than passing quietly.
+vm run --cmdline "vessel.test=net vessel.netaddr=10.0.2.15 vessel.netpeer=10.0.2.1"
+expect_status 4
+expect_line 'check failed: vessel.test=net: a virtio-net NIC on the PCI bus'
 echo "PASS"
