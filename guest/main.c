@@ -210,7 +210,8 @@ static void report_pci(void)
 		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1041) {
 			int test = !nics++ && streq(mode, "net");	/* on the first NIC */
 
-			check(virtio_net_check(devs[i].slot, test ? net_addr : 0, net_peer) == 0,
+			check(virtio_net_check(&acpi, devs[i].slot, test ? net_addr : 0,
+					       net_peer) == 0,
 			      test ? "virtio-net: ARP and ping the peer" : "virtio-net starts");
 		}
 		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1042) {

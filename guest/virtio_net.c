@@ -3,8 +3,9 @@
  * ping it, checking the checksums of what comes back, check that a frame
  * larger than the receive buffer is dropped without touching the buffer, and
  * then, with MRG_RXBUF, that a 3 KiB echo reply comes merged from three 1 KiB
- * buffers (so the peer's MTU must be above 3042). The packet loop is polled
- * in CPL0: a few frames, plain C.
+ * buffers (so the peer's MTU must be above 3042), and that a receive buffer
+ * outside memory gets the device marked NEEDS_RESET. The packet loop is
+ * polled in CPL0: a few frames, plain C.
  */
 #include "virtio.h"
 
@@ -27,12 +28,18 @@
 #define FRAME_CYCLES		(4ull * 1000 * 1000 * 1000)
 #define DROP_CYCLES		(2ull * 1000 * 1000 * 1000)
 #define MAX_FRAMES		32
+#define STATUS_NEEDS_RESET	64
+#define NOWHERE			0x7ff000000000ull	/* neither RAM nor mapped IOVA */
 
-static struct vring rx_ring, tx_ring;
-static struct vring *rings[] = { &rx_ring, &tx_ring };
-static uint8_t rxbuf[BUF_LEN] __attribute__((aligned(4096)));
-static uint8_t txbuf[BUF_LEN] __attribute__((aligned(4096)));
-static uint8_t mrgbuf[MRG_BUFS][MRG_BUF_LEN] __attribute__((aligned(4096)));
+/* Everything the device reads or writes, in one place for an IOMMU window. */
+static struct net_area {
+	struct vring rx, tx;
+	uint8_t rxbuf[BUF_LEN] __attribute__((aligned(4096)));
+	uint8_t txbuf[BUF_LEN];
+	uint8_t mrgbuf[MRG_BUFS][MRG_BUF_LEN];
+} area __attribute__((aligned(4096)));
+static struct vring *rings[] = { &area.rx, &area.tx };
+static uint64_t dma_offset;	/* device address = address + dma_offset (IOMMU) */
 static uint8_t frame[BUF_LEN];
 
 struct net {
@@ -87,21 +94,26 @@ int net_parse_ip(const char *s, uint8_t ip[4])
 	return 0;
 }
 
-/* Ethernet header to @dst at txbuf + NET_HDR_LEN; returns where the payload goes. */
+/* Ethernet header to @dst at area.txbuf + NET_HDR_LEN; returns where the payload goes. */
 static uint8_t *eth(struct net *n, const uint8_t *dst, uint16_t type)
 {
-	uint8_t *f = txbuf + NET_HDR_LEN;
+	uint8_t *f = area.txbuf + NET_HDR_LEN;
 
-	memset(txbuf, 0, NET_HDR_LEN);
+	memset(area.txbuf, 0, NET_HDR_LEN);
 	memcpy(f, dst, 6);
 	memcpy(f + 6, n->mac, 6);
 	put16(f + 12, type);
 	return f + 14;
 }
 
+static void *dev_addr(void *p)
+{
+	return (void *)((uint64_t)p + dma_offset);
+}
+
 static int send(struct net *n, unsigned len)
 {
-	struct vbuf b = { txbuf, NET_HDR_LEN + 14 + len, 0 };
+	struct vbuf b = { dev_addr(area.txbuf), NET_HDR_LEN + 14 + len, 0 };
 
 	return vdev_transfer(&n->d, NET_TXQ, &b, 1) < 0 ? -1 : 0;
 }
@@ -154,7 +166,7 @@ static int send_echo(struct net *n, uint16_t seq)
 
 static int post_rx(struct net *n, uint32_t len)
 {
-	struct vbuf b = { rxbuf, len, VQ_F_WRITE };
+	struct vbuf b = { dev_addr(area.rxbuf), len, VQ_F_WRITE };
 
 	return vdev_post(&n->d, NET_RXQ, &b, 1);
 }
@@ -209,9 +221,9 @@ static int wait_for(struct net *n, enum want want, uint16_t seq)
 
 		if (len < NET_HDR_LEN)
 			return -1;
-		if (rxbuf[10] != 1 || rxbuf[11] != 0)
+		if (area.rxbuf[10] != 1 || area.rxbuf[11] != 0)
 			return -1;	/* num_buffers is 1 without MRG_RXBUF (5.1.6.4) */
-		r = handle(n, rxbuf + NET_HDR_LEN, len - NET_HDR_LEN, want, seq);
+		r = handle(n, area.rxbuf + NET_HDR_LEN, len - NET_HDR_LEN, want, seq);
 		if (post_rx(n, BUF_LEN))
 			return -1;
 		if (r)
@@ -230,19 +242,19 @@ static int check_drop(struct net *n)
 	unsigned i;
 
 	/* The buffer wait_for left available shrinks in place (nothing arrives meanwhile). */
-	rx_ring.desc[0].len = SMALL_RX_LEN;
-	memset(rxbuf, 0xaa, BUF_LEN);
+	area.rx.desc[0].len = SMALL_RX_LEN;
+	memset(area.rxbuf, 0xaa, BUF_LEN);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (send_echo(n, 1))
 		return -1;
 	if (vdev_wait(&n->d, NET_RXQ, DROP_CYCLES) >= 0)
 		return -1;
 	for (i = 0; i < BUF_LEN; i++)
-		if (rxbuf[i] != 0xaa)
+		if (area.rxbuf[i] != 0xaa)
 			return -1;
 	con_printf("vessel-guest: net: a frame larger than the buffer was dropped, the "
 		   "buffer untouched\n");
-	rx_ring.desc[0].len = BUF_LEN;
+	area.rx.desc[0].len = BUF_LEN;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	*vdev_notify_reg(&n->d, NET_RXQ) = NET_RXQ;
 	return send_echo(n, 2) || wait_for(n, WANT_ECHO, 2) != 1 ? -1 : 0;
@@ -251,16 +263,17 @@ static int check_drop(struct net *n)
 /* Buffer @id (one chain each) available again. */
 static void post_mrg(unsigned id)
 {
-	rx_ring.desc[id] = (struct vq_desc){ (uint64_t)mrgbuf[id], MRG_BUF_LEN, VQ_F_WRITE, 0 };
-	rx_ring.avail.ring[rx_ring.avail.idx % VQ_SIZE] = (uint16_t)id;
+	area.rx.desc[id] = (struct vq_desc){ (uint64_t)dev_addr(area.mrgbuf[id]), MRG_BUF_LEN,
+					     VQ_F_WRITE, 0 };
+	area.rx.avail.ring[area.rx.avail.idx % VQ_SIZE] = (uint16_t)id;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	rx_ring.avail.idx++;
+	area.rx.avail.idx++;
 }
 
 /* Until the device used @count more receive chains; -1 on a timeout. */
 static int wait_used(struct net *n, uint16_t count)
 {
-	volatile uint16_t *idx = &rx_ring.used.idx;
+	volatile uint16_t *idx = &area.rx.used.idx;
 	uint64_t start = rdtsc();
 
 	while ((uint16_t)(*idx - n->d.last_used[NET_RXQ]) < count) {
@@ -280,20 +293,20 @@ static int recv_merged(struct net *n, unsigned *nbufs)
 
 	if (wait_used(n, 1))
 		return -1;
-	id = rx_ring.used.ring[last % VQ_SIZE].id;
+	id = area.rx.used.ring[last % VQ_SIZE].id;
 	if (id >= MRG_BUFS)
 		return -1;
-	nb = (uint16_t)(mrgbuf[id][10] | mrgbuf[id][11] << 8);
+	nb = (uint16_t)(area.mrgbuf[id][10] | area.mrgbuf[id][11] << 8);
 	if (!nb || nb > MRG_BUFS || wait_used(n, nb))
 		return -1;
 	for (i = 0; i < nb; i++) {
-		unsigned eid = rx_ring.used.ring[(uint16_t)(last + i) % VQ_SIZE].id;
-		unsigned elen = rx_ring.used.ring[(uint16_t)(last + i) % VQ_SIZE].len;
+		unsigned eid = area.rx.used.ring[(uint16_t)(last + i) % VQ_SIZE].id;
+		unsigned elen = area.rx.used.ring[(uint16_t)(last + i) % VQ_SIZE].len;
 		unsigned skip = i ? 0 : NET_HDR_LEN;
 
 		if (eid >= MRG_BUFS || elen > MRG_BUF_LEN || elen < skip)
 			return -1;
-		memcpy(frame + len, mrgbuf[eid] + skip, elen - skip);
+		memcpy(frame + len, area.mrgbuf[eid] + skip, elen - skip);
 		len += elen - skip;
 		post_mrg(eid);
 	}
@@ -349,12 +362,55 @@ static int run_mrg_test(struct net *n, unsigned slot)
 
 	vdev_reset(&n->d);
 	if (vdev_init(&n->d, slot, NET_F_MAC | NET_F_MRG_RXBUF, &offered) ||
-	    !(offered & NET_F_MRG_RXBUF) || vdev_start(&n->d, rings, 2, -1))
+	    !(offered & NET_F_MRG_RXBUF))
+		return -1;
+	n->d.ring_dma_offset = dma_offset;
+	if (vdev_start(&n->d, rings, 2, -1))
 		return -1;
 	return check_mrg(n);
 }
 
-int virtio_net_check(unsigned slot, const char *addr, const char *peer)
+/* With an IOMMU, the device reaches the area only through IOVAs in its window. */
+static int map_area(const struct acpi_info *acpi, unsigned slot)
+{
+	if (!acpi->dmar_base)
+		return 0;
+	if (iommu_map_window(acpi, slot, &area, sizeof(area)))
+		return -1;
+	dma_offset = iommu_window() - (uint64_t)&area;
+	con_printf("vessel-guest: net: DMA through the IOMMU, IOVA 0x%lx for 0x%lx\n",
+		   iommu_window(), (uint64_t)&area);
+	return 0;
+}
+
+/*
+ * A hostile driver: a receive buffer outside memory. The device must give up
+ * on itself (NEEDS_RESET) when a frame comes for it, and vessel run on.
+ */
+static int run_broken_test(struct net *n, unsigned slot)
+{
+	struct vbuf b = { (void *)NOWHERE, BUF_LEN, VQ_F_WRITE };
+	uint64_t start = rdtsc();
+	uint32_t offered;
+	uint8_t status;
+
+	vdev_reset(&n->d);
+	if (vdev_init(&n->d, slot, NET_F_MAC, &offered))
+		return -1;
+	n->d.ring_dma_offset = dma_offset;
+	if (vdev_start(&n->d, rings, 2, -1) || vdev_post(&n->d, NET_RXQ, &b, 1) ||
+	    send_echo(n, 4))
+		return -1;
+	while (!((status = n->d.common->status) & STATUS_NEEDS_RESET) &&
+	       rdtsc() - start < FRAME_CYCLES)
+		cpu_relax();
+	con_printf("vessel-guest: net: a receive buffer outside memory: status 0x%x%s\n", status,
+		   status & STATUS_NEEDS_RESET ? ", the device needs a reset" : "");
+	return status & STATUS_NEEDS_RESET ? 0 : -1;
+}
+
+int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *addr,
+		     const char *peer)
 {
 	struct net n;
 	uint32_t offered;
@@ -371,6 +427,9 @@ int virtio_net_check(unsigned slot, const char *addr, const char *peer)
 	con_printf("vessel-guest: virtio-net 00:%02x.0: mac %02x:%02x:%02x:%02x:%02x:%02x, "
 		   "link %s, mtu %u, features 0x%x\n", slot, n.mac[0], n.mac[1], n.mac[2], n.mac[3],
 		   n.mac[4], n.mac[5], status & 1 ? "up" : "down", mtu, offered);
+	if (addr && map_area(acpi, slot))
+		return -1;
+	n.d.ring_dma_offset = dma_offset;
 	if (vdev_start(&n.d, rings, 2, -1))
 		return -1;
 	if (addr) {
@@ -382,6 +441,8 @@ int virtio_net_check(unsigned slot, const char *addr, const char *peer)
 			r = run_test(&n);
 			if (!r)
 				r = run_mrg_test(&n, slot);
+			if (!r)
+				r = run_broken_test(&n, slot);
 		}
 	}
 	vdev_reset(&n.d);

@@ -41,7 +41,8 @@ PING="vessel.test=net vessel.netaddr=10.0.2.15 vessel.netpeer=10.0.2.1"
 
 # The guest pings three times: the second reply is dropped by the device
 # (larger than the buffer), the others arrive with valid checksums; then, with
-# MRG_RXBUF, a 3 KiB reply comes in three 1 KiB buffers.
+# MRG_RXBUF, a 3 KiB reply comes in three 1 KiB buffers; then a receive
+# buffer outside memory gets the device NEEDS_RESET, and the guest powers off.
 expect_ping() {
 	expect_status 0
 	expect_line "virtio-net 00:0[0-9a-f].0: mac $1, link up, mtu 1500"
@@ -51,20 +52,25 @@ expect_ping() {
 	expect_line 'net: echo reply from 10.0.2.1: seq 2, 64 bytes, checksums ok'
 	expect_line 'net: echo reply from 10.0.2.1: seq 3, 3008 bytes, checksums ok'
 	expect_line 'net: mergeable buffers: a 3042-byte frame in 3 buffers'
-	expect_line 'net0 \(vtap0\): rx 4 packets 3280 bytes 1 dropped, tx 5 packets 3378 bytes 0 dropped, [0-9]+ kicks, [1-9][0-9]* interrupts'
+	expect_line 'net: a receive buffer outside memory: status 0x4f, the device needs a reset'
+	expect_line 'net0 \(vtap0\): rx 4 packets 3280 bytes 1 dropped, tx 6 packets 3476 bytes 0 dropped, [0-9]+ kicks, [1-9][0-9]* interrupts'
 	expect_line 'all checks passed'
 }
 
 before=$(icmp OutEchoReps)
 vm run --verbose --net tap,ifname=vtap0,mac=02:00:00:00:00:15 --cmdline "$PING"
 expect_ping 02:00:00:00:00:15
-[ "$(icmp OutEchoReps)" -eq $((before + 4)) ] ||
-	fail "the namespace's kernel sent $(($(icmp OutEchoReps) - before)) echo replies, not 4"
+[ "$(icmp OutEchoReps)" -eq $((before + 5)) ] ||
+	fail "the namespace's kernel sent $(($(icmp OutEchoReps) - before)) echo replies, not 5"
 
-# Behind the IOMMU (ACCESS_PLATFORM), with the default MAC: locally administered
-# unicast, and the same on every run.
+# Behind the IOMMU: the guest maps its buffers and rings at IOVAs the device
+# reaches only through translation, and the buffer outside memory faults. With
+# the default MAC: locally administered unicast, and the same on every run.
 vm run --verbose --iommu --net tap,ifname=vtap0 --cmdline "$PING"
 expect_line 'tables: .*DMAR'
+expect_line 'net: DMA through the IOMMU, IOVA 0x4000000 for 0x[0-9a-f]+$'
+expect_line 'VT-d fault: source 00:0[0-9a-f].0, reason 0x05, address 0x7ff000000000, write'
+expect_line 'IOMMU: IOTLB [0-9]+ hits, [0-9]+ misses .*; 1 faults'
 mac=$(sed -n 's/.*virtio-net 00:0[0-9a-f].0: mac \([0-9a-f:]*\),.*/\1/p' "$WORK/out")
 [ $((0x${mac%%:*} & 3)) -eq 2 ] || fail "default MAC $mac is not locally administered unicast"
 expect_ping "$mac"
