@@ -9,17 +9,11 @@
 #include "backend/net_backend.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "virtio/net_queue.h"
 #include "virtio/virtio_pci.h"
 #include "virtio/worker.h"
 
 #define VIRTIO_NET_CONFIG_SIZE	12	/* mac, status, max_virtqueue_pairs, mtu */
-
-/* Counters a control API can read at any time (relaxed atomics). */
-struct net_stats {
-	uint64_t rx_packets, rx_bytes, rx_dropped;
-	uint64_t tx_packets, tx_bytes, tx_dropped;
-	uint64_t kicks, interrupts;
-};
 
 struct net_queue_pair;
 
