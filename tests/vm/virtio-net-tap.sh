@@ -19,6 +19,7 @@ fi
 NS=vessel-net-$$
 REAL_VESSEL=$VESSEL
 trap 'ip netns del "$NS" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'exit 1' INT TERM	# a test harness's timeout still removes the namespace
 ip netns add "$NS" || { echo "SKIP: cannot create a network namespace"; exit 77; }
 nsx() { ip netns exec "$NS" "$@"; }
 nsx sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
