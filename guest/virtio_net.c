@@ -3,8 +3,9 @@
  * ping it, checking the checksums of what comes back, check that a frame
  * larger than the receive buffer is dropped without touching the buffer, and
  * then, with MRG_RXBUF, that a 3 KiB echo reply comes merged from three 1 KiB
- * buffers (so the peer's MTU must be above 3042), and that a receive buffer
- * outside memory gets the device marked NEEDS_RESET. The packet loop is
+ * buffers (so the peer's MTU must be above 3042), with two queue pairs that
+ * an echo sent on the second is answered, and that a receive buffer outside
+ * memory gets the device marked NEEDS_RESET. The packet loop is
  * polled in CPL0: a few frames, plain C.
  */
 #include "virtio.h"
@@ -13,9 +14,15 @@
 #define NET_F_MAC		(1u << 5)
 #define NET_F_MRG_RXBUF		(1u << 15)
 #define NET_F_STATUS		(1u << 16)
+#define NET_F_CTRL_VQ		(1u << 17)
+#define NET_F_MQ		(1u << 22)
 #define NET_HDR_LEN		12
 #define NET_RXQ			0
 #define NET_TXQ			1
+#define NET_RXQ1		2
+#define NET_TXQ1		3
+#define NET_CTRLQ2		4	/* the control queue with two pairs */
+#define MQ_PAIRS		2
 #define BUF_LEN			4096
 #define MRG_BUFS		4
 #define MRG_BUF_LEN		1024
@@ -33,12 +40,15 @@
 
 /* Everything the device reads or writes, in one place for an IOMMU window. */
 static struct net_area {
-	struct vring rx, tx;
+	struct vring rx, tx, rx1, tx1, ctrl;
 	uint8_t rxbuf[BUF_LEN] __attribute__((aligned(4096)));
+	uint8_t rxbuf1[BUF_LEN];
 	uint8_t txbuf[BUF_LEN];
 	uint8_t mrgbuf[MRG_BUFS][MRG_BUF_LEN];
+	uint8_t cmd[8];
+	uint8_t ack;
 } area __attribute__((aligned(4096)));
-static struct vring *rings[] = { &area.rx, &area.tx };
+static struct vring *rings[] = { &area.rx, &area.tx, &area.rx1, &area.tx1, &area.ctrl };
 static uint64_t dma_offset;	/* device address = address + dma_offset (IOMMU) */
 static uint8_t frame[BUF_LEN];
 
@@ -111,11 +121,16 @@ static void *dev_addr(void *p)
 	return (void *)((uint64_t)p + dma_offset);
 }
 
-static int send(struct net *n, unsigned len)
+static int send_on(struct net *n, unsigned q, unsigned len)
 {
 	struct vbuf b = { dev_addr(area.txbuf), NET_HDR_LEN + 14 + len, 0 };
 
-	return vdev_transfer(&n->d, NET_TXQ, &b, 1) < 0 ? -1 : 0;
+	return vdev_transfer(&n->d, q, &b, 1) < 0 ? -1 : 0;
+}
+
+static int send(struct net *n, unsigned len)
+{
+	return send_on(n, NET_TXQ, len);
 }
 
 static int send_arp(struct net *n, uint16_t op, const uint8_t *tha, const uint8_t *tpa)
@@ -135,7 +150,7 @@ static int send_arp(struct net *n, uint16_t op, const uint8_t *tha, const uint8_
 	return send(n, 28);
 }
 
-static int send_echo_len(struct net *n, uint16_t seq, unsigned payload)
+static int send_echo_on(struct net *n, unsigned q, uint16_t seq, unsigned payload)
 {
 	uint8_t *ip = eth(n, n->peer_mac, ETH_IP), *icmp = ip + 20;
 	unsigned i;
@@ -156,12 +171,12 @@ static int send_echo_len(struct net *n, uint16_t seq, unsigned payload)
 	for (i = 0; i < payload; i++)
 		icmp[8 + i] = (uint8_t)i;
 	put16(icmp + 2, csum(icmp, 8 + payload));
-	return send(n, 20 + 8 + payload);
+	return send_on(n, q, 20 + 8 + payload);
 }
 
 static int send_echo(struct net *n, uint16_t seq)
 {
-	return send_echo_len(n, seq, ECHO_PAYLOAD);
+	return send_echo_on(n, NET_TXQ, seq, ECHO_PAYLOAD);
 }
 
 static int post_rx(struct net *n, uint32_t len)
@@ -324,7 +339,7 @@ static int check_mrg(struct net *n)
 	for (i = 0; i < MRG_BUFS; i++)
 		post_mrg(i);
 	*vdev_notify_reg(&n->d, NET_RXQ) = NET_RXQ;
-	if (send_echo_len(n, 3, BIG_PAYLOAD))
+	if (send_echo_on(n, NET_TXQ, 3, BIG_PAYLOAD))
 		return -1;
 	for (i = 0; i < MAX_FRAMES; i++) {
 		int len = recv_merged(n, &nb), r;
@@ -381,6 +396,100 @@ static int map_area(const struct acpi_info *acpi, unsigned slot)
 	con_printf("vessel-guest: net: DMA through the IOMMU, IOVA 0x%lx for 0x%lx\n",
 		   iommu_window(), (uint64_t)&area);
 	return 0;
+}
+
+/* One control command of @len bytes in area.cmd: its ack, or -1. */
+static int ctrl(struct net *n, unsigned len)
+{
+	struct vbuf b[2] = { { dev_addr(area.cmd), len, 0 },
+			     { dev_addr(&area.ack), 1, VQ_F_WRITE } };
+
+	area.ack = 0xff;
+	if (vdev_transfer(&n->d, NET_CTRLQ2, b, 2) != 1)
+		return -1;
+	return area.ack;
+}
+
+static int set_pairs(struct net *n, uint16_t pairs)
+{
+	area.cmd[0] = 4;	/* VIRTIO_NET_CTRL_MQ */
+	area.cmd[1] = 0;	/* VQ_PAIRS_SET */
+	area.cmd[2] = (uint8_t)pairs;
+	area.cmd[3] = (uint8_t)(pairs >> 8);
+	return ctrl(n, 4);
+}
+
+/* Until a frame comes on either receive queue: that queue, or -1. */
+static int wait_either(struct net *n)
+{
+	uint64_t start = rdtsc();
+
+	for (;;) {
+		if (area.rx.used.idx != n->d.last_used[NET_RXQ])
+			return NET_RXQ;
+		if (area.rx1.used.idx != n->d.last_used[NET_RXQ1])
+			return NET_RXQ1;
+		if (rdtsc() - start > FRAME_CYCLES)
+			return -1;
+		cpu_relax();
+	}
+}
+
+/*
+ * Two queue pairs through the control queue: more pairs than the device has
+ * are refused, two accepted, a command of no class refused; then an echo
+ * sent on the second pair is answered on one of the two receive queues.
+ */
+static int check_mq(struct net *n, unsigned slot)
+{
+	struct vbuf b0 = { dev_addr(area.rxbuf), BUF_LEN, VQ_F_WRITE };
+	struct vbuf b1 = { dev_addr(area.rxbuf1), BUF_LEN, VQ_F_WRITE };
+	uint32_t offered;
+	uint16_t max;
+	unsigned i;
+
+	vdev_reset(&n->d);
+	if (vdev_init(&n->d, slot, NET_F_MAC | NET_F_CTRL_VQ | NET_F_MQ, &offered) ||
+	    !(offered & NET_F_CTRL_VQ))
+		return -1;
+	max = *(volatile uint16_t *)(n->d.device_cfg + 8);
+	if (!(offered & NET_F_MQ) || max != MQ_PAIRS) {
+		con_printf("vessel-guest: net: %u queue pair(s): no multi-queue test (it needs %u)\n",
+			   max, MQ_PAIRS);
+		return 0;
+	}
+	n->d.ring_dma_offset = dma_offset;
+	if (vdev_start(&n->d, rings, 2 * MQ_PAIRS + 1, -1))
+		return -1;
+	if (set_pairs(n, MQ_PAIRS + 1) != 1 || set_pairs(n, MQ_PAIRS) != 0)
+		return -1;
+	area.cmd[0] = 9;	/* no such class */
+	area.cmd[1] = 0;
+	if (ctrl(n, 2) != 1)
+		return -1;
+	if (vdev_post(&n->d, NET_RXQ, &b0, 1) || vdev_post(&n->d, NET_RXQ1, &b1, 1))
+		return -1;
+	if (send_echo_on(n, NET_TXQ1, 5, ECHO_PAYLOAD))
+		return -1;
+	for (i = 0; i < MAX_FRAMES; i++) {
+		int q = wait_either(n), len, r;
+		uint8_t *buf = q == NET_RXQ1 ? area.rxbuf1 : area.rxbuf;
+
+		if (q < 0)
+			return -1;
+		len = vdev_wait(&n->d, (unsigned)q, FRAME_CYCLES);
+		if (len < NET_HDR_LEN)
+			return -1;
+		r = handle(n, buf + NET_HDR_LEN, len - NET_HDR_LEN, WANT_ECHO, 5);
+		if (r < 0 || vdev_post(&n->d, (unsigned)q, q == NET_RXQ1 ? &b1 : &b0, 1))
+			return -1;
+		if (r) {
+			con_printf("vessel-guest: net: %u queue pairs: echo sent on the second, "
+				   "answered on receive queue %d\n", MQ_PAIRS, q / 2);
+			return 0;
+		}
+	}
+	return -1;
 }
 
 /*
@@ -441,6 +550,8 @@ int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *ad
 			r = run_test(&n);
 			if (!r)
 				r = run_mrg_test(&n, slot);
+			if (!r)
+				r = check_mq(&n, slot);
 			if (!r)
 				r = run_broken_test(&n, slot);
 		}

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NET_KEYS "ifname=NAME, fd=N, mac=XX:XX:XX:XX:XX:XX, mtu=N"
+#define NET_KEYS "ifname=NAME, fd=N, queues=N, mac=XX:XX:XX:XX:XX:XX, mtu=N"
 
 static int hex_digit(char c)
 {
@@ -64,6 +64,11 @@ static int parse_key(struct net_options *o, const char *arg, char *key, struct e
 			return error_set(err, EINVAL, "--net %s: mac=%s: a multicast address cannot "
 					 "be a NIC's", arg, value);
 		o->has_mac = true;
+	} else if (!strcmp(key, "queues")) {
+		if (parse_uint(value, NET_MAX_QUEUES, &n) || n == 0)
+			return error_set(err, EINVAL, "--net %s: queues=%s: a number from 1 to %d",
+					 arg, value, NET_MAX_QUEUES);
+		o->queues = (unsigned)n;
 	} else if (!strcmp(key, "mtu")) {
 		if (parse_uint(value, NET_MAX_MTU, &n) || n < NET_MIN_MTU)
 			return error_set(err, EINVAL, "--net %s: mtu=%s: a number from %d to %d", arg,
@@ -83,6 +88,7 @@ int net_options_parse(struct net_options *o, const char *arg, struct error *err)
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	o->mtu = NET_DEFAULT_MTU;
+	o->queues = 1;
 	if (strlen(arg) >= sizeof(o->spec))
 		return error_set(err, EINVAL, "--net: argument too long");
 	strcpy(o->spec, arg);
@@ -104,6 +110,9 @@ int net_options_parse(struct net_options *o, const char *arg, struct error *err)
 	if (!o->ifname == (o->fd < 0))
 		return error_set(err, EINVAL, "--net %s: tap needs exactly one of ifname=NAME "
 				 "and fd=N", arg);
+	if (o->fd >= 0 && o->queues > 1)
+		return error_set(err, EINVAL, "--net %s: queues=N needs ifname= (an fd is one "
+				 "queue)", arg);
 	return 0;
 }
 

@@ -22,6 +22,7 @@
 #define NET_MIN_MTU		68		/* IPv4's minimum (RFC 791) */
 #define NET_MAX_MTU		65535
 #define NET_MAX_NICS		8
+#define NET_MAX_QUEUES		4		/* queue pairs a NIC can have */
 
 /* Offloads a backend can honour, in both directions (frames behind a vnet header). */
 #define NET_OFF_CSUM		(1u << 0)	/* partial checksums */
@@ -41,10 +42,11 @@ struct net_options {
 	uint8_t mac[NET_MAC_LEN];
 	bool has_mac;			/* mac= given: else the default of net_default_mac */
 	unsigned mtu;
+	unsigned queues;		/* queue pairs: tap queues (IFF_MULTI_QUEUE) */
 };
 
 /*
- * Parse "tap,ifname=NAME[,mac=M][,mtu=N]" or "tap,fd=N[,...]" into @o; on
+ * Parse "tap,ifname=NAME[,queues=N][,mac=M][,mtu=N]" or "tap,fd=N[,...]" into @o; on
  * a bad key or value, -1 with @err naming it.
  */
 int net_options_parse(struct net_options *o, const char *arg, struct error *err);
@@ -59,18 +61,21 @@ void net_default_mac(unsigned index, const char *name, uint8_t mac[NET_MAC_LEN])
 struct net_backend;
 
 struct net_backend_ops {
-	/* Send one frame (behind a vnet header if the backend has one): bytes, or -errno. */
-	ssize_t (*tx)(struct net_backend *be, const struct iovec *iov, unsigned n);
-	/* Take one waiting frame into @iov: its length, -EAGAIN when none waits, or -errno. */
-	ssize_t (*rx)(struct net_backend *be, const struct iovec *iov, unsigned n);
+	/* Send one frame on queue @q (behind a vnet header if it has one): bytes, or -errno. */
+	ssize_t (*tx)(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n);
+	/* Take one frame waiting on queue @q: its length, -EAGAIN when none waits, or -errno. */
+	ssize_t (*rx)(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n);
 	/* The offloads the guest accepts (NET_OFF_*, within offloads): what rx may hand over. */
 	int (*set_offload)(struct net_backend *be, unsigned offloads);
+	/* Frames arrive on queues 0..@n-1 only (the pairs the driver uses); NULL: one queue. */
+	int (*set_queues)(struct net_backend *be, unsigned n);
 	void (*close)(struct net_backend *be);
 };
 
 struct net_backend {
 	const struct net_backend_ops *ops;
-	int rx_fd;			/* readable (edge) when rx may have a frame */
+	unsigned nr_queues;
+	int rx_fd[NET_MAX_QUEUES];	/* readable (edge) when rx on that queue may have a frame */
 	bool vnet_hdr;			/* frames carry a struct virtio_net_hdr_v1 */
 	unsigned offloads;		/* NET_OFF_*: only with vnet_hdr */
 	char name[IFNAMSIZ];		/* for messages and the default MAC */

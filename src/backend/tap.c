@@ -4,7 +4,9 @@
  * checksum and segmentation offloads pass between the guest and the host's
  * stack untouched (TUNSETOFFLOAD: what the kernel may send us). A tap vessel
  * creates is not persistent: it goes away when its last fd closes, so even a
- * crash leaves nothing behind.
+ * crash leaves nothing behind. With queues=N the tap is multi-queue
+ * (IFF_MULTI_QUEUE): one fd per queue pair, and the kernel spreads flows over
+ * the queues attached (TUNSETQUEUE), which are the pairs the driver uses.
  */
 #include "backend/net_backend.h"
 #include "core/log.h"
@@ -24,7 +26,8 @@
 
 struct tap {
 	struct net_backend be;
-	int fd;
+	int fd[NET_MAX_QUEUES];
+	unsigned attached;		/* queues 0..attached-1 get frames */
 };
 
 static struct tap *to_tap(struct net_backend *be)
@@ -32,16 +35,16 @@ static struct tap *to_tap(struct net_backend *be)
 	return (struct tap *)((char *)be - offsetof(struct tap, be));
 }
 
-static ssize_t tap_tx(struct net_backend *be, const struct iovec *iov, unsigned n)
+static ssize_t tap_tx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
-	ssize_t r = writev(to_tap(be)->fd, iov, (int)n);
+	ssize_t r = writev(to_tap(be)->fd[q], iov, (int)n);
 
 	return r < 0 ? -errno : r;
 }
 
-static ssize_t tap_rx(struct net_backend *be, const struct iovec *iov, unsigned n)
+static ssize_t tap_rx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
-	ssize_t r = readv(to_tap(be)->fd, iov, (int)n);
+	ssize_t r = readv(to_tap(be)->fd[q], iov, (int)n);
 
 	return r < 0 ? -errno : r;
 }
@@ -59,14 +62,47 @@ static int tap_set_offload(struct net_backend *be, unsigned offloads)
 {
 	if (!be->vnet_hdr)
 		return offloads ? -1 : 0;
-	return ioctl(to_tap(be)->fd, TUNSETOFFLOAD, tun_flags(offloads & be->offloads));
+	/* The offloads are the device's: any of its queues sets them. */
+	return ioctl(to_tap(be)->fd[0], TUNSETOFFLOAD, tun_flags(offloads & be->offloads));
+}
+
+/* Attach queues 0..@n-1 and detach the rest, so the kernel only uses those. */
+static int tap_set_queues(struct net_backend *be, unsigned n)
+{
+	struct tap *t = to_tap(be);
+	unsigned q;
+
+	if (n == 0 || n > be->nr_queues)
+		return -1;
+	for (q = 0; q < be->nr_queues; q++) {
+		struct ifreq ifr = { .ifr_flags = q < n ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE };
+		bool on = q < t->attached;
+
+		if (on == (q < n))
+			continue;
+		if (ioctl(t->fd[q], TUNSETQUEUE, &ifr)) {
+			pr_debug("tap %s: queue %u: TUNSETQUEUE: %s", be->name, q, strerror(errno));
+			return -1;
+		}
+	}
+	t->attached = n;
+	return 0;
+}
+
+static void close_fds(struct tap *t)
+{
+	unsigned q;
+
+	for (q = 0; q < NET_MAX_QUEUES; q++)
+		if (t->fd[q] >= 0)
+			close(t->fd[q]);
 }
 
 static void tap_close(struct net_backend *be)
 {
 	struct tap *t = to_tap(be);
 
-	close(t->fd);
+	close_fds(t);
 	free(t);
 }
 
@@ -74,6 +110,7 @@ static const struct net_backend_ops tap_ops = {
 	.tx = tap_tx,
 	.rx = tap_rx,
 	.set_offload = tap_set_offload,
+	.set_queues = tap_set_queues,
 	.close = tap_close,
 };
 
@@ -116,26 +153,22 @@ static int open_clone(const char *what, struct error *err)
 			 strerror(errno));
 }
 
-static int attach_ifname(struct tap *t, const char *name, struct error *err)
+/* Queue @q of tap @name: the first one creates the tap if it does not exist. */
+static int attach_queue(struct tap *t, const char *name, unsigned q, bool exists,
+			struct error *err)
 {
-	bool exists = sysfs_has(name, "");
 	struct ifreq ifr;
 
-	if (exists && !sysfs_has(name, "/tun_flags"))
-		return error_set(err, EINVAL, "--net tap,ifname=%s: %s is not a tap device", name,
-				 name);
-	t->fd = open_clone(name, err);
-	if (t->fd < 0)
+	t->fd[q] = open_clone(name, err);
+	if (t->fd[q] < 0)
 		return -1;
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, name);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	if (ioctl(t->fd, TUNSETIFF, &ifr) == 0) {
-		pr_debug("--net tap,ifname=%s: %s", name, exists ? "opened" :
-			 "created (it goes away at exit)");
-		t->be.vnet_hdr = true;
+	if (t->be.nr_queues > 1)
+		ifr.ifr_flags |= IFF_MULTI_QUEUE;
+	if (ioctl(t->fd[q], TUNSETIFF, &ifr) == 0)
 		return 0;
-	}
 	if (errno == EPERM && !exists)
 		return error_set(err, EPERM, "--net tap,ifname=%s: no such tap, and creating one "
 				 "needs CAP_NET_ADMIN", name);
@@ -145,12 +178,31 @@ static int attach_ifname(struct tap *t, const char *name, struct error *err)
 	if (errno == EBUSY)
 		return error_set(err, EBUSY, "--net tap,ifname=%s: the tap is busy (another "
 				 "process has it open)", name);
+	if (errno == EINVAL && t->be.nr_queues > 1)
+		return error_set(err, EINVAL, "--net tap,ifname=%s: queues=%u needs a tap created "
+				 "with multi_queue", name, t->be.nr_queues);
 	if (errno == EINVAL)
 		return error_set(err, EINVAL, "--net tap,ifname=%s: not a plain tap (a tun, or "
 				 "created with multi_queue)", name);
 	return error_set(err, errno, "--net tap,ifname=%s: %s", name, strerror(errno));
 }
 
+static int attach_ifname(struct tap *t, const char *name, struct error *err)
+{
+	bool exists = sysfs_has(name, "");
+	unsigned q;
+
+	if (exists && !sysfs_has(name, "/tun_flags"))
+		return error_set(err, EINVAL, "--net tap,ifname=%s: %s is not a tap device", name,
+				 name);
+	for (q = 0; q < t->be.nr_queues; q++)
+		if (attach_queue(t, name, q, exists, err))
+			return -1;
+	pr_debug("--net tap,ifname=%s: %s, %u queue(s)", name, exists ? "opened" :
+		 "created (it goes away at exit)", t->be.nr_queues);
+	t->be.vnet_hdr = true;
+	return 0;
+}
 /* An fd a parent opened: it must be a tap without packet information. */
 static int attach_fd(struct tap *t, int fd, struct error *err)
 {
@@ -169,7 +221,7 @@ static int attach_fd(struct tap *t, int fd, struct error *err)
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC))
 		return error_set(err, errno, "--net tap,fd=%d: %s", fd, strerror(errno));
-	t->fd = fd;
+	t->fd[0] = fd;
 	t->be.vnet_hdr = ifr.ifr_flags & IFF_VNET_HDR;
 	ifr.ifr_name[IFNAMSIZ - 1] = '\0';
 	snprintf(t->be.name, sizeof(t->be.name), "%s", ifr.ifr_name);
@@ -180,13 +232,16 @@ struct net_backend *tap_open(const struct net_options *o, struct error *err)
 {
 	struct tap *t = calloc(1, sizeof(*t));
 	int hdr_len = TAP_VNET_HDR_LEN;
+	unsigned q;
 
 	if (!t) {
 		error_set(err, ENOMEM, "--net tap: out of memory");
 		return NULL;
 	}
-	t->fd = -1;
+	for (q = 0; q < NET_MAX_QUEUES; q++)
+		t->fd[q] = -1;
 	t->be.ops = &tap_ops;
+	t->be.nr_queues = o->queues;
 	if (o->ifname) {
 		snprintf(t->be.name, sizeof(t->be.name), "%s", o->ifname);
 		if (attach_ifname(t, o->ifname, err))
@@ -195,22 +250,25 @@ struct net_backend *tap_open(const struct net_options *o, struct error *err)
 		goto err_free;
 	}
 	/* The header's fields are little-endian, the host's order here (x86). */
-	if (t->be.vnet_hdr && ioctl(t->fd, TUNSETVNETHDRSZ, &hdr_len)) {
-		error_set(err, errno, "--net tap %s: TUNSETVNETHDRSZ: %s", t->be.name,
-			  strerror(errno));
-		goto err_free;
+	for (q = 0; q < t->be.nr_queues && t->be.vnet_hdr; q++) {
+		if (ioctl(t->fd[q], TUNSETVNETHDRSZ, &hdr_len)) {
+			error_set(err, errno, "--net tap %s: TUNSETVNETHDRSZ: %s", t->be.name,
+				  strerror(errno));
+			goto err_free;
+		}
 	}
 	if (t->be.vnet_hdr) {
-		t->be.offloads = probe_offloads(t->fd);
+		t->be.offloads = probe_offloads(t->fd[0]);
 		/* Nothing offloaded until a driver says what it takes. */
-		ioctl(t->fd, TUNSETOFFLOAD, 0);
+		ioctl(t->fd[0], TUNSETOFFLOAD, 0);
 	}
-	t->be.rx_fd = t->fd;
+	for (q = 0; q < t->be.nr_queues; q++)
+		t->be.rx_fd[q] = t->fd[q];
+	t->attached = t->be.nr_queues;
 	return &t->be;
 
 err_free:
-	if (t->fd >= 0)
-		close(t->fd);
+	close_fds(t);
 	free(t);
 	return NULL;
 }

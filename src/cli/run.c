@@ -68,10 +68,11 @@ void run_usage(FILE *f)
 		"                    before it sleeps; 0 never polls; default %d),\n"
 		"                    cache=writeback|none (none: O_DIRECT, past the host's\n"
 		"                    page cache; default writeback)\n"
-		"  --net tap,ifname=NAME[,mac=M][,mtu=N]  add a virtio-net NIC on a tap device\n"
-		"                    (repeatable, up to %d): an existing tap, or one vessel\n"
-		"                    creates (with CAP_NET_ADMIN) and that goes away at exit;\n"
-		"                    tap,fd=N takes an open tap fd from the parent instead;\n"
+		"  --net tap,ifname=NAME[,queues=N][,mac=M][,mtu=N]  add a virtio-net NIC on\n"
+		"                    a tap device (repeatable, up to %d): an existing tap, or\n"
+		"                    one vessel creates (with CAP_NET_ADMIN) and that goes away\n"
+		"                    at exit; tap,fd=N takes an open tap fd from the parent;\n"
+		"                    queues=N (1-%d) queue pairs on a multi_queue tap;\n"
 		"                    mac= default: a stable locally administered address from\n"
 		"                    the NIC's index and the tap's name; mtu= what the guest\n"
 		"                    is told (68-65535, default 1500)\n"
@@ -86,7 +87,7 @@ void run_usage(FILE *f)
 		"4 guest crash (triple fault or panic), 128+N stopped by signal N\n"
 		"console: stdin goes to the guest's console; in a terminal, Ctrl-A x quits\n",
 		MACHINE_MAX_CPUS, VIRTIO_BLK_MAX_QUEUES, VIRTIO_BLK_MAX_POLL_US, VIRTIO_BLK_POLL_US,
-		MACHINE_MAX_NICS);
+		MACHINE_MAX_NICS, NET_MAX_QUEUES);
 }
 
 static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)

@@ -272,7 +272,7 @@ static int realize_virtio_net(struct machine *m, struct error *err)
 
 	for (i = 0; i < m->cfg->nr_nics; i++) {
 		struct virtio_pci_env env;
-		struct msi_vectors *mv = virtio_env(m, 2, &env, err);
+		struct msi_vectors *mv = virtio_env(m, 2 * m->cfg->nics[i].queues + 1, &env, err);
 		struct virtio_net *n;
 
 		if (!mv)

@@ -1,7 +1,7 @@
 /*
  * virtio-net (virtio 1.2, 5.1) on a host backend (backend/net_backend.h):
- * one receive and one transmit queue, served by one I/O thread that also
- * watches the backend.
+ * one receive and one transmit queue per queue pair, each pair served by an
+ * I/O thread that also watches the backend's queue, and a control queue.
  */
 #ifndef VESSEL_VIRTIO_NET_H
 #define VESSEL_VIRTIO_NET_H
@@ -9,6 +9,7 @@
 #include "backend/net_backend.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "virtio/net_ctrl.h"
 #include "virtio/net_queue.h"
 #include "virtio/virtio_pci.h"
 #include "virtio/worker.h"
@@ -24,7 +25,10 @@ struct virtio_net {
 	uint8_t mac[NET_MAC_LEN];
 	unsigned mtu;
 	struct net_stats stats;
+	unsigned nr_pairs;
+	unsigned nr_started;		/* pairs whose thread exists: torn down at the end */
 	struct net_queue_pair *qp;
+	struct net_ctrl_state ctrl;	/* under the device lock */
 	uint8_t config[VIRTIO_NET_CONFIG_SIZE];
 };
 

@@ -124,7 +124,7 @@ static int tx_one(struct net_queue *p, struct virtqueue *vq)
 		iov->iov_len -= skip;
 		memmove(p->iov, iov, (size_t)nr * sizeof(*iov));
 	}
-	if (be->ops->tx(be, p->iov, (unsigned)nr) < 0) {
+	if (be->ops->tx(be, p->index, p->iov, (unsigned)nr) < 0) {
 		count(&p->stats->tx_dropped, 1);
 	} else {
 		count(&p->stats->tx_packets, 1);
@@ -159,7 +159,7 @@ static bool rx_read(struct net_queue *p)
 	struct iovec iov = { p->frame + hdr, VIRTIO_NET_HDR_LEN + NET_MAX_FRAME - hdr };
 
 	for (;;) {
-		ssize_t r = be->ops->rx(be, &iov, 1);
+		ssize_t r = be->ops->rx(be, p->index, &iov, 1);
 
 		if (r == -EAGAIN || r == -EINTR)
 			return false;
@@ -310,11 +310,12 @@ int net_queue_rx(struct net_queue *p, struct virtqueue *vq)
 }
 
 int net_queue_init(struct net_queue *p, const struct dma_space *dma, struct net_backend *be,
-		   struct net_stats *stats)
+		   unsigned index, struct net_stats *stats)
 {
 	memset(p, 0, sizeof(*p));
 	p->dma = dma;
 	p->be = be;
+	p->index = index;
 	p->stats = stats;
 	p->frame = malloc(VIRTIO_NET_HDR_LEN + NET_MAX_FRAME);
 	return p->frame ? 0 : -1;

@@ -36,6 +36,7 @@ struct net_used {
 struct net_queue {
 	const struct dma_space *dma;
 	struct net_backend *be;
+	unsigned index;			/* the pair's number: its queue in the backend */
 	struct net_stats *stats;
 	uint64_t features;		/* negotiated: set at DRIVER_OK, under the device lock */
 	bool more;			/* a batch ended with work left: come back soon */
@@ -49,7 +50,7 @@ struct net_queue {
 };
 
 int net_queue_init(struct net_queue *p, const struct dma_space *dma, struct net_backend *be,
-		   struct net_stats *stats);
+		   unsigned index, struct net_stats *stats);
 void net_queue_destroy(struct net_queue *p);
 
 /*

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VIRTIO_MAX_QUEUES		8
+#define VIRTIO_MAX_QUEUES		16
 #define VIRTIO_MSI_NO_VECTOR		0xffff
 
 /* Device status bits (2.1). */

@@ -2,12 +2,13 @@
  * libFuzzer target: virtio-net's queue work with hostile rings. The first byte
  * picks the path and the negotiated features: transmit (guest chains and
  * headers become frames for a backend) or receive (a backend's frames into
- * the guest's buffers, with or without MRG_RXBUF). What a frame that is not
+ * the guest's buffers, with or without MRG_RXBUF), or a control command. What a frame that is not
  * delivered may never do, while the ring holds, is touch guest memory outside
  * the used ring (a broken ring gets the device reset, and a buffer it already
  * wrote was the device's anyway).
  */
 #include "core/log.h"
+#include "virtio/net_ctrl.h"
 #include "virtio/net_hdr.h"
 #include "virtio/net_queue.h"
 
@@ -28,6 +29,7 @@
 #define F_MRG		0x08
 #define F_CSUM		0x10
 #define F_TSO		0x20
+#define F_CTRL		0x40	/* the rest is a control command instead */
 
 struct fuzz_backend {
 	struct net_backend be;
@@ -68,12 +70,13 @@ static void check_iov(const struct iovec *iov, unsigned n)
 			abort();
 }
 
-static ssize_t fuzz_tx(struct net_backend *be, const struct iovec *iov, unsigned n)
+static ssize_t fuzz_tx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
 	size_t total = 0;
 	unsigned i;
 
 	(void)be;
+	(void)q;
 	check_iov(iov, n);
 	for (i = 0; i < n; i++)
 		total += iov[i].iov_len;
@@ -83,12 +86,13 @@ static ssize_t fuzz_tx(struct net_backend *be, const struct iovec *iov, unsigned
 }
 
 /* One frame into @iov, truncated as a tap does. */
-static ssize_t fuzz_rx(struct net_backend *be, const struct iovec *iov, unsigned n)
+static ssize_t fuzz_rx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
 	struct fuzz_backend *f = (struct fuzz_backend *)be;
 	size_t done = 0;
 	unsigned i;
 
+	(void)q;
 	if (!f->frames)
 		return -EAGAIN;
 	f->frames--;
@@ -134,13 +138,24 @@ static uint64_t features(uint8_t flags)
 	return f;
 }
 
+/* Whatever a command says, the state stays one the device can have. */
+static void fuzz_ctrl(const uint8_t *data, size_t size)
+{
+	struct net_ctrl_state s = { .max_pairs = NET_MAX_QUEUES, .pairs = 1, .mac = { 2 } };
+	uint8_t ack = net_ctrl_command(&s, data, size);
+
+	if ((ack != VIRTIO_NET_OK && ack != VIRTIO_NET_ERR) || s.pairs < 1 ||
+	    s.pairs > s.max_pairs || (s.mac[0] & 1))
+		abort();
+}
+
 /*
  * Input: flags, a 16-bit frame length (receive), guest memory from 0 (the
  * descriptor table, the avail ring, buffers), then the frame's bytes.
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_backend f = { .be = { .ops = &fuzz_ops, .name = "fuzz" } };
+	struct fuzz_backend f = { .be = { .ops = &fuzz_ops, .nr_queues = 1, .name = "fuzz" } };
 	struct net_stats stats = { 0 };
 	uint8_t *mem = gm.regions[0].hva;
 	struct net_queue q;
@@ -152,6 +167,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 3)
 		return 0;
 	flags = data[0];
+	if (flags & F_CTRL) {
+		fuzz_ctrl(data + 1, size - 1);
+		return 0;
+	}
 	f.len = (size_t)(data[1] | data[2] << 8);
 	data += 3;
 	size -= 3;
@@ -164,7 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.frames = 2;
 	f.be.vnet_hdr = flags & F_VNET_HDR;
 	f.be.offloads = f.be.vnet_hdr ? NET_OFF_CSUM | NET_OFF_TSO4 | NET_OFF_TSO6 : 0;
-	if (net_queue_init(&q, &ds, &f.be, &stats))
+	if (net_queue_init(&q, &ds, &f.be, 0, &stats))
 		abort();
 	q.features = features(flags);
 	vq_init(&vq, &ds, QSZ, DESC, AVAIL, USED, flags & F_EVENT_IDX, true);

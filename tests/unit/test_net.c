@@ -1,4 +1,4 @@
-/* --net options, the default MAC, and the virtio-net header rules. */
+/* --net options, the default MAC, the virtio-net header rules and control commands. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "backend/net_backend.h"
+#include "virtio/net_ctrl.h"
 #include "virtio/net_hdr.h"
 
 #include <string.h>
@@ -23,6 +24,9 @@ static void test_options(void **state)
 	assert_int_equal(o.fd, -1);
 	assert_false(o.has_mac);
 	assert_int_equal(o.mtu, NET_DEFAULT_MTU);
+	assert_int_equal(o.queues, 1);
+	assert_int_equal(net_options_parse(&o, "tap,ifname=q,queues=4", &err), 0);
+	assert_int_equal(o.queues, 4);
 	assert_int_equal(net_options_parse(&o, "tap,fd=7,mac=02:AB:cd:EF:01:23,mtu=65535", &err), 0);
 	assert_null(o.ifname);
 	assert_int_equal(o.fd, 7);
@@ -60,6 +64,9 @@ static void test_option_errors(void **state)
 	expect_error("tap,ifname=a,mac=ff:ff:ff:ff:ff:ff", "multicast");
 	expect_error("tap,ifname=a,mtu=67", "from 68 to 65535");
 	expect_error("tap,ifname=a,mtu=65536", "from 68 to 65535");
+	expect_error("tap,ifname=a,queues=0", "queues=0: a number from 1 to 4");
+	expect_error("tap,ifname=a,queues=5", "queues=5: a number from 1 to 4");
+	expect_error("tap,fd=3,queues=2", "queues=N needs ifname=");
 	expect_error("user", "not built yet");
 	expect_error("passt", "not built yet");
 	expect_error("slirp", "unknown backend 'slirp'");
@@ -167,6 +174,56 @@ static void test_rx(void **state)
 	assert_int_equal(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
 }
 
+static uint8_t command(struct net_ctrl_state *s, const uint8_t *cmd, size_t len)
+{
+	struct net_ctrl_state before = *s;
+	uint8_t ack = net_ctrl_command(s, cmd, len);
+
+	/* A refused command changes nothing. */
+	if (ack != VIRTIO_NET_OK)
+		assert_memory_equal(s, &before, sizeof(before));
+	return ack;
+}
+
+static void test_ctrl(void **state)
+{
+	struct net_ctrl_state s = { .max_pairs = 4, .pairs = 1 };
+	static const uint8_t pairs4[] = { 4, 0, 4, 0 }, pairs5[] = { 4, 0, 5, 0 },
+			     pairs0[] = { 4, 0, 0, 0 }, pairs_short[] = { 4, 0, 2 },
+			     promisc[] = { 0, 0, 1 }, allmulti[] = { 0, 1, 1 },
+			     rx_bad[] = { 0, 0, 2 }, rx_cmd[] = { 0, 7, 1 },
+			     addr[] = { 1, 1, 0x02, 1, 2, 3, 4, 5 },
+			     addr_mc[] = { 1, 1, 0x01, 0, 0x5e, 0, 0, 1 },
+			     table[] = { 1, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
+			     table_long[] = { 1, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
+			     table_tail[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9 },
+			     table_huge[] = { 1, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0 },
+			     announce[] = { 3, 0 }, nothing[] = { 4 };
+
+	(void)state;
+	assert_int_equal(command(&s, pairs4, sizeof(pairs4)), VIRTIO_NET_OK);
+	assert_int_equal(s.pairs, 4);
+	assert_int_equal(command(&s, pairs5, sizeof(pairs5)), VIRTIO_NET_ERR);
+	assert_int_equal(command(&s, pairs0, sizeof(pairs0)), VIRTIO_NET_ERR);
+	assert_int_equal(command(&s, pairs_short, sizeof(pairs_short)), VIRTIO_NET_ERR);
+	assert_int_equal(command(&s, promisc, sizeof(promisc)), VIRTIO_NET_OK);
+	assert_true(s.promisc);
+	assert_int_equal(command(&s, allmulti, sizeof(allmulti)), VIRTIO_NET_OK);
+	assert_true(s.allmulti);
+	assert_int_equal(command(&s, rx_bad, sizeof(rx_bad)), VIRTIO_NET_ERR);
+	assert_int_equal(command(&s, rx_cmd, sizeof(rx_cmd)), VIRTIO_NET_ERR);
+	assert_int_equal(command(&s, addr, sizeof(addr)), VIRTIO_NET_OK);
+	assert_memory_equal(s.mac, addr + 2, 6);
+	assert_int_equal(command(&s, addr_mc, sizeof(addr_mc)), VIRTIO_NET_ERR);
+	/* One unicast entry, no multicast: exactly the bytes the counts say. */
+	assert_int_equal(command(&s, table, sizeof(table)), VIRTIO_NET_OK);
+	assert_int_equal(command(&s, table_long, sizeof(table_long)), VIRTIO_NET_ERR);
+	assert_int_equal(command(&s, table_tail, sizeof(table_tail)), VIRTIO_NET_ERR);
+	assert_int_equal(command(&s, table_huge, sizeof(table_huge)), VIRTIO_NET_ERR);
+	assert_int_equal(command(&s, announce, sizeof(announce)), VIRTIO_NET_ERR);
+	assert_int_equal(command(&s, nothing, sizeof(nothing)), VIRTIO_NET_ERR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_tx),
 		cmocka_unit_test(test_rx),
+		cmocka_unit_test(test_ctrl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,8 @@ bad 2 "mtu=67: a number from 68 to 65535" --net tap,ifname=a,mtu=67
 bad 2 "mtu=65536: a number from 68 to 65535" --net tap,ifname=a,mtu=65536
 bad 2 "ifname=abcdefghijklmnopq: not an interface name" --net tap,ifname=abcdefghijklmnopq
 bad 2 "'mac' needs a value" --net tap,ifname=a,mac
+bad 2 "queues=5: a number from 1 to 4" --net tap,ifname=a,queues=5
+bad 2 "queues=N needs ifname=" --net tap,fd=3,queues=2
 bad 2 "unknown backend 'vde'" --net vde
 bad 2 "the 'user' backend is not built yet" --net user
 nine=()

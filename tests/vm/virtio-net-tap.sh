@@ -4,7 +4,8 @@
 # and pings it; the kernel's own stack answers, as its ICMP counters show. Then
 # with --iommu, on a tap fd handed over by a parent (with and without a vnet
 # header), with a tap vessel creates and removes, and with a bad second NIC
-# (the first's tap goes away with the failed VM).
+# (the first's tap goes away with the failed VM), and with two queue pairs on
+# a multi-queue tap.
 . "$(dirname "$0")/lib.sh"
 require_kvm
 if ! [ -c /dev/net/tun ]; then
@@ -99,10 +100,32 @@ done
 VESSEL=$WORK/vessel-ns
 expect_line 'net0: vtap0, .*no vnet header'
 
-# A tap vessel creates is gone when it exits, also when the VM fails to build.
-vm run --verbose --net tap,ifname=vnew0
+# Two queue pairs on a multi-queue tap (in a subnet of its own): the guest
+# sets them through the control queue and pings from the second pair.
+nsx ip tuntap add mode tap name vtapq multi_queue
+nsx ip addr add 10.0.3.1/24 dev vtapq
+nsx ip link set vtapq mtu 9000 up
+vm run --verbose --net tap,ifname=vtapq,queues=2 \
+	--cmdline "vessel.test=net vessel.netaddr=10.0.3.15 vessel.netpeer=10.0.3.1"
 expect_status 0
-expect_line 'ifname=vnew0: created'
+expect_line 'net0: vtapq, .*, 2 queue pair\(s\)'
+expect_line 'control command 4.0: refused'
+expect_line 'control command 4.0: ok'
+expect_line 'control command 9.0: refused'
+expect_line 'net: 2 queue pairs: echo sent on the second, answered on receive queue [01]$'
+expect_line 'net: mergeable buffers: a 3042-byte frame in 3 buffers'
+expect_line 'all checks passed'
+vm run --net tap,ifname=vtap0,queues=2
+expect_status 1
+expect_line 'ifname=vtap0: queues=2 needs a tap created with multi_queue'
+vm run --net tap,ifname=vtapq
+expect_status 1
+expect_line 'ifname=vtapq: not a plain tap'
+
+# A tap vessel creates is gone when it exits, also when the VM fails to build.
+vm run --verbose --net tap,ifname=vnew0,queues=4
+expect_status 0
+expect_line 'ifname=vnew0: created .*, 4 queue\(s\)'
 ! nsx ip link show vnew0 >/dev/null 2>&1 || fail "vessel left tap vnew0 behind"
 vm run --net tap,ifname=vnew1 --net tap,ifname=lo
 expect_status 1
