@@ -205,8 +205,8 @@ static int handle(struct net *n, const uint8_t *f, int len, enum want want, uint
 		if (want != WANT_ARP || get16(ip + 6) != 2 || memcmp(ip + 14, n->peer, 4))
 			return 0;
 		memcpy(n->peer_mac, ip + 8, 6);
-		con_printf("vessel-guest: net: arp reply from %u.%u.%u.%u: %02x:%02x:%02x:%02x:%02x:%02x\n",
-			   n->peer[0], n->peer[1], n->peer[2], n->peer[3], n->peer_mac[0],
+		con_printf("vessel-guest: net: arp reply from %u.%u.%u.%u: "
+			   "%02x:%02x:%02x:%02x:%02x:%02x\n", n->peer[0], n->peer[1], n->peer[2], n->peer[3], n->peer_mac[0],
 			   n->peer_mac[1], n->peer_mac[2], n->peer_mac[3], n->peer_mac[4],
 			   n->peer_mac[5]);
 		return 1;
@@ -454,8 +454,8 @@ static int check_mq(struct net *n, unsigned slot)
 		return -1;
 	max = *(volatile uint16_t *)(n->d.device_cfg + 8);
 	if (!(offered & NET_F_MQ) || max != MQ_PAIRS) {
-		con_printf("vessel-guest: net: %u queue pair(s): no multi-queue test (it needs %u)\n",
-			   max, MQ_PAIRS);
+		con_printf("vessel-guest: net: %u queue pair(s): no multi-queue test "
+			   "(it needs %u)\n", max, MQ_PAIRS);
 		return 0;
 	}
 	n->d.ring_dma_offset = dma_offset;

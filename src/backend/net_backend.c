@@ -36,49 +36,88 @@ static int parse_mac(const char *s, uint8_t mac[NET_MAC_LEN])
 	return 0;
 }
 
+static int set_ifname(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	if (strlen(v) >= IFNAMSIZ || strchr(v, '/'))
+		return error_set(err, EINVAL, "--net %s: ifname=%s: not an interface name (at "
+				 "most %d characters, no '/')", arg, v, IFNAMSIZ - 1);
+	o->ifname = v;
+	return 0;
+}
+
+static int set_fd(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	uint64_t n;
+
+	if (parse_uint(v, INT_MAX, &n))
+		return error_set(err, EINVAL, "--net %s: fd=%s: not a file descriptor number", arg,
+				 v);
+	o->fd = (int)n;
+	return 0;
+}
+
+static int set_mac(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	if (parse_mac(v, o->mac))
+		return error_set(err, EINVAL, "--net %s: mac=%s: malformed (expected six hex "
+				 "pairs, e.g. 02:00:00:12:34:56)", arg, v);
+	if (o->mac[0] & 1)
+		return error_set(err, EINVAL, "--net %s: mac=%s: a multicast address cannot be "
+				 "a NIC's", arg, v);
+	o->has_mac = true;
+	return 0;
+}
+
+static int set_queues(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	uint64_t n;
+
+	if (parse_uint(v, NET_MAX_QUEUES, &n) || n == 0)
+		return error_set(err, EINVAL, "--net %s: queues=%s: a number from 1 to %d", arg,
+				 v, NET_MAX_QUEUES);
+	o->queues = (unsigned)n;
+	return 0;
+}
+
+static int set_mtu(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	uint64_t n;
+
+	if (parse_uint(v, NET_MAX_MTU, &n) || n < NET_MIN_MTU)
+		return error_set(err, EINVAL, "--net %s: mtu=%s: a number from %d to %d", arg, v,
+				 NET_MIN_MTU, NET_MAX_MTU);
+	o->mtu = (unsigned)n;
+	return 0;
+}
+
+static const struct {
+	const char *key;
+	int (*set)(struct net_options *o, const char *arg, char *value, struct error *err);
+} keys[] = {
+	{ "ifname", set_ifname },
+	{ "fd", set_fd },
+	{ "queues", set_queues },
+	{ "mac", set_mac },
+	{ "mtu", set_mtu },
+};
+
 static int parse_key(struct net_options *o, const char *arg, char *key, struct error *err)
 {
 	char *value = strchr(key, '=');
-	uint64_t n;
+	size_t i;
 
 	if (value)
 		*value++ = '\0';
-	if (!value || !*value)
-		return error_set(err, EINVAL, "--net %s: '%s' needs a value (keys: %s)", arg, key,
-				 NET_KEYS);
-	if (!strcmp(key, "ifname")) {
-		if (strlen(value) >= IFNAMSIZ || strchr(value, '/'))
-			return error_set(err, EINVAL, "--net %s: ifname=%s: not an interface name "
-					 "(at most %d characters, no '/')", arg, value, IFNAMSIZ - 1);
-		o->ifname = value;
-	} else if (!strcmp(key, "fd")) {
-		if (parse_uint(value, INT_MAX, &n))
-			return error_set(err, EINVAL, "--net %s: fd=%s: not a file descriptor number",
-					 arg, value);
-		o->fd = (int)n;
-	} else if (!strcmp(key, "mac")) {
-		if (parse_mac(value, o->mac))
-			return error_set(err, EINVAL, "--net %s: mac=%s: malformed (expected six hex "
-					 "pairs, e.g. 02:00:00:12:34:56)", arg, value);
-		if (o->mac[0] & 1)
-			return error_set(err, EINVAL, "--net %s: mac=%s: a multicast address cannot "
-					 "be a NIC's", arg, value);
-		o->has_mac = true;
-	} else if (!strcmp(key, "queues")) {
-		if (parse_uint(value, NET_MAX_QUEUES, &n) || n == 0)
-			return error_set(err, EINVAL, "--net %s: queues=%s: a number from 1 to %d",
-					 arg, value, NET_MAX_QUEUES);
-		o->queues = (unsigned)n;
-	} else if (!strcmp(key, "mtu")) {
-		if (parse_uint(value, NET_MAX_MTU, &n) || n < NET_MIN_MTU)
-			return error_set(err, EINVAL, "--net %s: mtu=%s: a number from %d to %d", arg,
-					 value, NET_MIN_MTU, NET_MAX_MTU);
-		o->mtu = (unsigned)n;
-	} else {
-		return error_set(err, EINVAL, "--net %s: unknown key '%s' (keys: %s)", arg, key,
-				 NET_KEYS);
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(key, keys[i].key))
+			continue;
+		if (!value || !*value)
+			return error_set(err, EINVAL, "--net %s: '%s' needs a value (keys: %s)",
+					 arg, key, NET_KEYS);
+		return keys[i].set(o, arg, value, err);
 	}
-	return 0;
+	return error_set(err, EINVAL, "--net %s: unknown key '%s' (keys: %s)", arg, key,
+			 NET_KEYS);
 }
 
 int net_options_parse(struct net_options *o, const char *arg, struct error *err)

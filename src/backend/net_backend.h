@@ -75,7 +75,7 @@ struct net_backend_ops {
 struct net_backend {
 	const struct net_backend_ops *ops;
 	unsigned nr_queues;
-	int rx_fd[NET_MAX_QUEUES];	/* readable (edge) when rx on that queue may have a frame */
+	int rx_fd[NET_MAX_QUEUES];	/* readable (edge) when that queue may have a frame */
 	bool vnet_hdr;			/* frames carry a struct virtio_net_hdr_v1 */
 	unsigned offloads;		/* NET_OFF_*: only with vnet_hdr */
 	char name[IFNAMSIZ];		/* for messages and the default MAC */

@@ -17,7 +17,7 @@
 
 #define NET_QUEUE_SIZE		256
 #define NET_MAX_IOV		128
-#define NET_BATCH		64	/* frames a turn, then the thread looks at its other work */
+#define NET_BATCH		64	/* frames a turn, then the thread does its other work */
 /* The largest frame either way: 64 KiB of segmented payload, its headers and a VLAN tag. */
 #define NET_MAX_FRAME		(65536 + 14 + 4)
 
@@ -45,7 +45,7 @@ struct net_queue {
 	struct iovec hdr_iov[NET_MAX_IOV];	/* the first receive chain, for num_buffers */
 	unsigned hdr_nr;
 	struct net_used used[NET_QUEUE_SIZE];
-	uint8_t *frame;			/* a received frame, header first, waiting for buffers */
+	uint8_t *frame;			/* a received frame, header first, waiting */
 	size_t frame_len;		/* 0: none waiting */
 };
 

@@ -195,7 +195,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* Nothing received: nothing written but the used ring (and its avail_event). */
 	if ((flags & F_RX) && r >= 0 && !stats.rx_packets &&
-	    (memcmp(mem, before, USED) || memcmp(mem + USED_END, before + USED_END, MEM - USED_END)))
+	    (memcmp(mem, before, USED) ||
+	     memcmp(mem + USED_END, before + USED_END, MEM - USED_END)))
 		abort();
 	if (stats.rx_bytes > 2 * (uint64_t)f.len || stats.tx_packets > 4 * NET_BATCH)
 		abort();

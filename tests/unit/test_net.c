@@ -27,7 +27,8 @@ static void test_options(void **state)
 	assert_int_equal(o.queues, 1);
 	assert_int_equal(net_options_parse(&o, "tap,ifname=q,queues=4", &err), 0);
 	assert_int_equal(o.queues, 4);
-	assert_int_equal(net_options_parse(&o, "tap,fd=7,mac=02:AB:cd:EF:01:23,mtu=65535", &err), 0);
+	assert_int_equal(net_options_parse(&o, "tap,fd=7,mac=02:AB:cd:EF:01:23,mtu=65535", &err),
+			 0);
 	assert_null(o.ifname);
 	assert_int_equal(o.fd, 7);
 	assert_true(o.has_mac);
@@ -122,7 +123,7 @@ static void test_tx(void **state)
 	h.csum_offset = 16;
 	assert_false(net_hdr_tx_ok(&h, 60, 0));		/* CSUM not negotiated */
 	assert_true(net_hdr_tx_ok(&h, 60, NET_OFF_CSUM));
-	assert_true(net_hdr_tx_ok(&h, 52, NET_OFF_CSUM));	/* the field ends at the frame's end */
+	assert_true(net_hdr_tx_ok(&h, 52, NET_OFF_CSUM));	/* the field ends the frame */
 	assert_false(net_hdr_tx_ok(&h, 51, NET_OFF_CSUM));	/* past the frame */
 	h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	h.gso_size = 1448;
