@@ -3,8 +3,9 @@
  * ping it, checking the checksums of what comes back, check that a frame
  * larger than the receive buffer is dropped without touching the buffer, and
  * then, with MRG_RXBUF, that a 3 KiB echo reply comes merged from three 1 KiB
- * buffers (so the peer's MTU must be above 3042), with two queue pairs that
- * an echo sent on the second is answered, and that a receive buffer outside
+ * buffers (so the peer's MTU must be above 3042), through the control queue
+ * with two queue pairs that an echo sent on the second is answered and that
+ * a MAC the driver sets lasts until a reset, and that a receive buffer outside
  * memory gets the device marked NEEDS_RESET. The packet loop is
  * polled in CPL0: a few frames, plain C.
  */
@@ -21,7 +22,6 @@
 #define NET_TXQ			1
 #define NET_RXQ1		2
 #define NET_TXQ1		3
-#define NET_CTRLQ2		4	/* the control queue with two pairs */
 #define MQ_PAIRS		2
 #define BUF_LEN			4096
 #define MRG_BUFS		4
@@ -56,6 +56,7 @@ struct net {
 	struct vdev d;
 	uint8_t mac[6], peer_mac[6];
 	uint8_t addr[4], peer[4];
+	unsigned ctrlq;		/* the control queue: after the pairs (virtio 1.2, 5.1.2) */
 };
 
 static void put16(uint8_t *p, uint16_t v)
@@ -405,7 +406,7 @@ static int ctrl(struct net *n, unsigned len)
 			     { dev_addr(&area.ack), 1, VQ_F_WRITE } };
 
 	area.ack = 0xff;
-	if (vdev_transfer(&n->d, NET_CTRLQ2, b, 2) != 1)
+	if (vdev_transfer(&n->d, n->ctrlq, b, 2) != 1)
 		return -1;
 	return area.ack;
 }
@@ -436,36 +437,43 @@ static int wait_either(struct net *n)
 }
 
 /*
- * Two queue pairs through the control queue: more pairs than the device has
- * are refused, two accepted, a command of no class refused; then an echo
- * sent on the second pair is answered on one of the two receive queues.
+ * The driver sets a MAC; a command of no class is refused; after a reset the
+ * device has its own MAC again.
  */
-static int check_mq(struct net *n, unsigned slot)
+static int check_mac(struct net *n, unsigned slot)
+{
+	static const uint8_t mac[6] = { 0x02, 0, 0, 0, 0, 0x99 };
+	uint32_t offered;
+
+	area.cmd[0] = 1;	/* VIRTIO_NET_CTRL_MAC */
+	area.cmd[1] = 1;	/* MAC_ADDR_SET */
+	memcpy(area.cmd + 2, mac, 6);
+	if (ctrl(n, 8) != 0 || memcmp((const void *)n->d.device_cfg, mac, 6))
+		return -1;
+	area.cmd[0] = 9;	/* no such class */
+	if (ctrl(n, 2) != 1)
+		return -1;
+	vdev_reset(&n->d);
+	if (vdev_init(&n->d, slot, NET_F_MAC, &offered) ||
+	    memcmp((const void *)n->d.device_cfg, n->mac, 6))
+		return -1;
+	con_printf("vessel-guest: net: control queue: MAC set to 02:00:00:00:00:99, the "
+		   "device's own again after a reset\n");
+	return 0;
+}
+
+/*
+ * Two queue pairs through the control queue: more pairs than the device has
+ * are refused, two accepted; then an echo sent on the second pair is answered
+ * on one of the two receive queues.
+ */
+static int check_mq(struct net *n)
 {
 	struct vbuf b0 = { dev_addr(area.rxbuf), BUF_LEN, VQ_F_WRITE };
 	struct vbuf b1 = { dev_addr(area.rxbuf1), BUF_LEN, VQ_F_WRITE };
-	uint32_t offered;
-	uint16_t max;
 	unsigned i;
 
-	vdev_reset(&n->d);
-	if (vdev_init(&n->d, slot, NET_F_MAC | NET_F_CTRL_VQ | NET_F_MQ, &offered) ||
-	    !(offered & NET_F_CTRL_VQ))
-		return -1;
-	max = *(volatile uint16_t *)(n->d.device_cfg + 8);
-	if (!(offered & NET_F_MQ) || max != MQ_PAIRS) {
-		con_printf("vessel-guest: net: %u queue pair(s): no multi-queue test "
-			   "(it needs %u)\n", max, MQ_PAIRS);
-		return 0;
-	}
-	n->d.ring_dma_offset = dma_offset;
-	if (vdev_start(&n->d, rings, 2 * MQ_PAIRS + 1, -1))
-		return -1;
 	if (set_pairs(n, MQ_PAIRS + 1) != 1 || set_pairs(n, MQ_PAIRS) != 0)
-		return -1;
-	area.cmd[0] = 9;	/* no such class */
-	area.cmd[1] = 0;
-	if (ctrl(n, 2) != 1)
 		return -1;
 	if (vdev_post(&n->d, NET_RXQ, &b0, 1) || vdev_post(&n->d, NET_RXQ1, &b1, 1))
 		return -1;
@@ -490,6 +498,32 @@ static int check_mq(struct net *n, unsigned slot)
 		}
 	}
 	return -1;
+}
+
+/* The driver again, with the control queue: MQ with two pairs, MAC commands. */
+static int run_ctrl_test(struct net *n, unsigned slot)
+{
+	uint32_t offered;
+	uint16_t max = 1;
+
+	vdev_reset(&n->d);
+	if (vdev_init(&n->d, slot, NET_F_MAC | NET_F_CTRL_VQ | NET_F_MQ, &offered) ||
+	    !(offered & NET_F_CTRL_VQ))
+		return -1;
+	if (offered & NET_F_MQ)
+		max = *(volatile uint16_t *)(n->d.device_cfg + 8);
+	if (max > MQ_PAIRS) {
+		con_printf("vessel-guest: net: %u queue pairs: no control queue test "
+			   "(it drives up to %u)\n", max, MQ_PAIRS);
+		return 0;
+	}
+	n->ctrlq = 2u * max;
+	n->d.ring_dma_offset = dma_offset;
+	if (vdev_start(&n->d, rings, n->ctrlq + 1, -1))
+		return -1;
+	if (max == MQ_PAIRS && check_mq(n))
+		return -1;
+	return check_mac(n, slot);
 }
 
 /*
@@ -551,7 +585,7 @@ int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *ad
 			if (!r)
 				r = run_mrg_test(&n, slot);
 			if (!r)
-				r = check_mq(&n, slot);
+				r = run_ctrl_test(&n, slot);
 			if (!r)
 				r = run_broken_test(&n, slot);
 		}

@@ -204,6 +204,16 @@ static int net_activate(struct virtio_dev *vd)
 	return 0;
 }
 
+/* A driver's reset undoes its commands: the MAC it set, its pairs, its RX mode. */
+static void net_reset(struct virtio_dev *vd)
+{
+	struct virtio_net *n = vd->opaque;
+
+	memcpy(n->config + CFG_MAC, n->mac, NET_MAC_LEN);
+	n->ctrl = (struct net_ctrl_state){ .max_pairs = n->nr_pairs, .pairs = 1 };
+	memcpy(n->ctrl.mac, n->mac, NET_MAC_LEN);
+}
+
 static void net_config_read(struct virtio_dev *vd, uint64_t off, void *data, unsigned len)
 {
 	struct virtio_net *n = vd->opaque;
@@ -214,6 +224,7 @@ static void net_config_read(struct virtio_dev *vd, uint64_t off, void *data, uns
 
 static const struct virtio_dev_ops net_ops = {
 	.activate = net_activate,
+	.reset = net_reset,
 	.notify = net_notify,
 	.queue_fd = net_queue_fd,
 	.config_read = net_config_read,
@@ -278,8 +289,6 @@ int virtio_net_init(struct virtio_net *n, const struct net_options *o, unsigned 
 	else
 		net_default_mac(index, n->be->name, n->mac);
 	n->nr_pairs = n->be->nr_queues;
-	n->ctrl = (struct net_ctrl_state){ .max_pairs = n->nr_pairs, .pairs = 1 };
-	memcpy(n->ctrl.mac, n->mac, NET_MAC_LEN);
 	if (virtio_pci_init(&n->vd, VIRTIO_ID_NET, PCI_CLASS_NETWORK, 2 * n->nr_pairs + 1,
 			    NET_QUEUE_SIZE, build_config(n), sizeof(n->config), &net_ops, n, env))
 		return error_set(err, EINVAL, "net%u: cannot create the PCI function", index);

@@ -43,8 +43,9 @@ PING="vessel.test=net vessel.netaddr=10.0.2.15 vessel.netpeer=10.0.2.1"
 
 # The guest pings three times: the second reply is dropped by the device
 # (larger than the buffer), the others arrive with valid checksums; then, with
-# MRG_RXBUF, a 3 KiB reply comes in three 1 KiB buffers; then a receive
-# buffer outside memory gets the device NEEDS_RESET, and the guest powers off.
+# MRG_RXBUF, a 3 KiB reply comes in three 1 KiB buffers; a MAC set through
+# the control queue lasts until a reset; then a receive buffer outside memory
+# gets the device NEEDS_RESET, and the guest powers off.
 expect_ping() {
 	expect_status 0
 	expect_line "virtio-net 00:0[0-9a-f].0: mac $1, link up, mtu 1500"
@@ -54,6 +55,7 @@ expect_ping() {
 	expect_line 'net: echo reply from 10.0.2.1: seq 2, 64 bytes, checksums ok'
 	expect_line 'net: echo reply from 10.0.2.1: seq 3, 3008 bytes, checksums ok'
 	expect_line 'net: mergeable buffers: a 3042-byte frame in 3 buffers'
+	expect_line 'net: control queue: MAC set to 02:00:00:00:00:99, the device.s own again after a reset'
 	expect_line 'net: a receive buffer outside memory: status 0x4f, the device needs a reset'
 	expect_line 'net0 \(vtap0\): rx 4 packets 3280 bytes 1 dropped, tx 6 packets 3476 bytes 0 dropped, [0-9]+ kicks, [1-9][0-9]* interrupts'
 	expect_line 'all checks passed'
@@ -111,8 +113,10 @@ expect_status 0
 expect_line 'net0: vtapq, .*, 2 queue pair\(s\)'
 expect_line 'control command 4.0: refused'
 expect_line 'control command 4.0: ok'
-expect_line 'control command 9.0: refused'
+expect_line 'control command 9.1: refused'
 expect_line 'net: 2 queue pairs: echo sent on the second, answered on receive queue [01]$'
+expect_line 'net: control queue: MAC set to 02:00:00:00:00:99'
+expect_line 'net: a receive buffer outside memory: status 0x4f, the device needs a reset'
 expect_line 'net: mergeable buffers: a 3042-byte frame in 3 buffers'
 expect_line 'all checks passed'
 vm run --net tap,ifname=vtap0,queues=2
