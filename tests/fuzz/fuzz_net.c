@@ -5,7 +5,8 @@
  * the guest's buffers, with or without MRG_RXBUF), or a control command. What a frame that is not
  * delivered may never do, while the ring holds, is touch guest memory outside
  * the used ring (a broken ring gets the device reset, and a buffer it already
- * wrote was the device's anyway).
+ * wrote was the device's anyway); and every page the device writes is in the
+ * dirty log.
  */
 #include "core/log.h"
 #include "virtio/net_ctrl.h"
@@ -41,6 +42,7 @@ struct fuzz_backend {
 static struct guest_mem gm;
 static struct dma_space ds;
 static uint8_t before[MEM];
+static unsigned long dirty[1];	/* the VMM's dirty bits: a page each */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -54,6 +56,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	log_set_quiet(true);
 	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
 		abort();
+	/* A dirty log's user, as far as the VMM's own writes go. */
+	gm.regions[0].vmm_dirty = dirty;
+	gm.regions[0].logging = true;
 	dma_space_init(&ds, &gm, NULL, 0);
 	return 0;
 }
@@ -138,6 +143,17 @@ static uint64_t features(uint8_t flags)
 	return f;
 }
 
+/* Each page the device changed is marked dirty (dma_write, dma_mark_written). */
+static void check_dirty(const uint8_t *mem)
+{
+	unsigned page;
+
+	for (page = 0; page < MEM / 4096; page++)
+		if (memcmp(mem + page * 4096, before + page * 4096, 4096) &&
+		    !(dirty[0] >> page & 1))
+			abort();
+}
+
 /* Whatever a command says, the state stays one the device can have. */
 static void fuzz_ctrl(const uint8_t *data, size_t size)
 {
@@ -177,6 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(mem, 0, MEM);
 	memcpy(mem, data, size < MEM ? size : MEM);
 	memcpy(before, mem, MEM);
+	dirty[0] = 0;
 	f.frame = size > MEM ? data + MEM : data;
 	if (f.len > (size > MEM ? size - MEM : size))
 		f.len = size > MEM ? size - MEM : size;
@@ -198,6 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (memcmp(mem, before, USED) ||
 	     memcmp(mem + USED_END, before + USED_END, MEM - USED_END)))
 		abort();
+	check_dirty(mem);
 	if (stats.rx_bytes > 2 * (uint64_t)f.len || stats.tx_packets > 4 * NET_BATCH)
 		abort();
 	net_queue_destroy(&q);
