@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NET_KEYS "ifname=NAME, fd=N, queues=N, mac=XX:XX:XX:XX:XX:XX, mtu=N"
+#define NET_KEYS "ifname=NAME, fd=N, queues=N, mac=XX:XX:XX:XX:XX:XX, mtu=N, poll=USEC"
 
 static int hex_digit(char c)
 {
@@ -90,6 +90,17 @@ static int set_mtu(struct net_options *o, const char *arg, char *v, struct error
 	return 0;
 }
 
+static int set_poll(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	uint64_t n;
+
+	if (parse_uint(v, NET_MAX_POLL_US, &n))
+		return error_set(err, EINVAL, "--net %s: poll=%s: a number from 0 to %d", arg, v,
+				 NET_MAX_POLL_US);
+	o->poll_us = (unsigned)n;
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	int (*set)(struct net_options *o, const char *arg, char *value, struct error *err);
@@ -99,6 +110,7 @@ static const struct {
 	{ "queues", set_queues },
 	{ "mac", set_mac },
 	{ "mtu", set_mtu },
+	{ "poll", set_poll },
 };
 
 static int parse_key(struct net_options *o, const char *arg, char *key, struct error *err)
@@ -128,6 +140,7 @@ int net_options_parse(struct net_options *o, const char *arg, struct error *err)
 	o->fd = -1;
 	o->mtu = NET_DEFAULT_MTU;
 	o->queues = 1;
+	o->poll_us = NET_POLL_US;
 	if (strlen(arg) >= sizeof(o->spec))
 		return error_set(err, EINVAL, "--net: argument too long");
 	strcpy(o->spec, arg);

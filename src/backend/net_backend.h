@@ -23,6 +23,8 @@
 #define NET_MAX_MTU		65535
 #define NET_MAX_NICS		8
 #define NET_MAX_QUEUES		4		/* queue pairs a NIC can have */
+#define NET_POLL_US		32		/* as virtio-blk's: QEMU's poll-max-ns */
+#define NET_MAX_POLL_US		1000
 
 /* Offloads a backend can honour, in both directions (frames behind a vnet header). */
 #define NET_OFF_CSUM		(1u << 0)	/* partial checksums */
@@ -43,11 +45,12 @@ struct net_options {
 	bool has_mac;			/* mac= given: else the default of net_default_mac */
 	unsigned mtu;
 	unsigned queues;		/* queue pairs: tap queues (IFF_MULTI_QUEUE) */
+	unsigned poll_us;		/* the longest a pair's thread polls before sleeping */
 };
 
 /*
- * Parse "tap,ifname=NAME[,queues=N][,mac=M][,mtu=N]" or "tap,fd=N[,...]" into @o; on
- * a bad key or value, -1 with @err naming it.
+ * Parse "tap,ifname=NAME[,queues=N][,mac=M][,mtu=N][,poll=USEC]" or
+ * "tap,fd=N[,...]" into @o; on a bad key or value, -1 with @err naming it.
  */
 int net_options_parse(struct net_options *o, const char *arg, struct error *err);
 

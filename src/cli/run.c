@@ -75,7 +75,8 @@ void run_usage(FILE *f)
 		"                    queues=N (1-%d) queue pairs on a multi_queue tap;\n"
 		"                    mac= default: a stable locally administered address from\n"
 		"                    the NIC's index and the tap's name; mtu= what the guest\n"
-		"                    is told (68-65535, default 1500)\n"
+		"                    is told (68-65535, default 1500); poll=USEC (0-%d) as\n"
+		"                    for --disk (default %d)\n"
 		"  --console serial|virtio  where the terminal's input goes: the 16550 UART\n"
 		"                    (ttyS0, default) or a virtio-console (hvc0; Linux gets\n"
 		"                    console=hvc0); the guest's output on either reaches stdout\n"
@@ -87,7 +88,7 @@ void run_usage(FILE *f)
 		"4 guest crash (triple fault or panic), 128+N stopped by signal N\n"
 		"console: stdin goes to the guest's console; in a terminal, Ctrl-A x quits\n",
 		MACHINE_MAX_CPUS, VIRTIO_BLK_MAX_QUEUES, VIRTIO_BLK_MAX_POLL_US, VIRTIO_BLK_POLL_US,
-		MACHINE_MAX_NICS, NET_MAX_QUEUES);
+		MACHINE_MAX_NICS, NET_MAX_QUEUES, NET_MAX_POLL_US, NET_POLL_US);
 }
 
 static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)

@@ -108,8 +108,11 @@ static int ctrl_serve(struct virtio_net *n, struct virtqueue *vq)
 	}
 }
 
-/* Serve virtio queue @q under the device lock; interrupt the driver or give up on the device. */
-static void serve_queue(struct net_queue_pair *p, unsigned q)
+/*
+ * Serve virtio queue @q under the device lock; interrupt the driver or give
+ * up on the device. Returns as the queue's work does: 1 if it used buffers.
+ */
+static int serve_queue(struct net_queue_pair *p, unsigned q)
 {
 	struct virtio_net *n = p->net;
 	struct virtio_dev *vd = &n->vd;
@@ -139,6 +142,7 @@ static void serve_queue(struct net_queue_pair *p, unsigned q)
 	} else if (r > 0 && virtio_notify_queue(vd, q)) {
 		count(&n->stats.interrupts, 1);
 	}
+	return r;
 }
 
 static void qp_kicked(void *opaque, unsigned wq)
@@ -157,6 +161,47 @@ static void backend_ready(void *opaque, uint32_t events)
 
 	(void)events;
 	serve_queue(p, 2 * p->index);
+}
+
+/* Polling: the pair's transmit queue, and the backend for frames (a read that may find none). */
+static bool net_poll(void *opaque)
+{
+	struct net_queue_pair *p = opaque;
+	bool tx = serve_queue(p, 2 * p->index + 1) > 0;
+
+	return serve_queue(p, 2 * p->index) > 0 || tx;
+}
+
+/*
+ * While the pair's thread is awake the driver need not kick (virtio 1.2,
+ * 2.7.10): the thread looks at the rings itself. Before it sleeps, work that
+ * raced in: transmit buffers, or buffers for a frame that waits for them.
+ */
+static bool net_set_quiet(void *opaque, bool quiet)
+{
+	struct net_queue_pair *p = opaque;
+	struct virtio_dev *vd = &p->net->vd;
+	unsigned q, rx = 2 * p->index, tx = rx + 1;
+	bool raced = false;
+	int err = 0;
+
+	pthread_mutex_lock(&vd->lock);
+	for (q = rx; q <= tx; q++) {
+		if (!virtio_queue_live(vd, q))
+			continue;
+		err |= quiet ? vq_disable_notify(&vd->queues[q].vq) :
+			       vq_enable_notify(&vd->queues[q].vq);
+	}
+	if (!quiet && !err)
+		raced = (virtio_queue_live(vd, tx) && vq_has_avail(&vd->queues[tx].vq)) ||
+			(virtio_queue_live(vd, rx) && p->q.frame_len &&
+			 vq_has_avail(&vd->queues[rx].vq));
+	pthread_mutex_unlock(&vd->lock);
+	if (err) {
+		virtio_needs_reset(vd);
+		return false;
+	}
+	return raced;
 }
 
 /* The pair whose thread serves virtio queue @q, and its queue there. */
@@ -247,7 +292,7 @@ static uint64_t build_config(struct virtio_net *n)
 	       (n->be->vnet_hdr ? net_hdr_features(n->be->offloads) : 0);
 }
 
-static int start_queue_pair(struct virtio_net *n, unsigned i)
+static int start_queue_pair(struct virtio_net *n, unsigned i, unsigned poll_us)
 {
 	struct net_queue_pair *p = &n->qp[i];
 
@@ -264,6 +309,7 @@ static int start_queue_pair(struct virtio_net *n, unsigned i)
 	if (event_loop_add_fd(p->worker.loop, n->be->rx_fd[i], EPOLLIN | EPOLLET, backend_ready,
 			      p) == NULL)
 		return -1;
+	worker_set_poll(&p->worker, (uint64_t)poll_us * 1000, net_poll, net_set_quiet, p);
 	return worker_start(&p->worker);
 }
 
@@ -297,7 +343,7 @@ int virtio_net_init(struct virtio_net *n, const struct net_options *o, unsigned 
 		return error_set(err, ENOMEM, "net%u: out of memory", index);
 	for (i = 0; i < n->nr_pairs; i++) {
 		n->nr_started = i + 1;
-		if (start_queue_pair(n, i))
+		if (start_queue_pair(n, i, o->poll_us))
 			return error_set(err, errno, "net%u: cannot start the I/O thread of queue "
 					 "pair %u", index, i);
 	}

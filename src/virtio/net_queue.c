@@ -85,7 +85,6 @@ static int map_chain(struct net_queue *p, const struct virtq_chain *c, bool writ
 	return (int)n;
 }
 
-
 /* Send one chain's frame; the chain is used either way, a bad frame counted as dropped. */
 static int tx_one(struct net_queue *p, struct virtqueue *vq)
 {

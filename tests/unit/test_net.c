@@ -25,8 +25,10 @@ static void test_options(void **state)
 	assert_false(o.has_mac);
 	assert_int_equal(o.mtu, NET_DEFAULT_MTU);
 	assert_int_equal(o.queues, 1);
-	assert_int_equal(net_options_parse(&o, "tap,ifname=q,queues=4", &err), 0);
+	assert_int_equal(o.poll_us, NET_POLL_US);
+	assert_int_equal(net_options_parse(&o, "tap,ifname=q,queues=4,poll=0", &err), 0);
 	assert_int_equal(o.queues, 4);
+	assert_int_equal(o.poll_us, 0);
 	assert_int_equal(net_options_parse(&o, "tap,fd=7,mac=02:AB:cd:EF:01:23,mtu=65535", &err),
 			 0);
 	assert_null(o.ifname);
@@ -68,6 +70,8 @@ static void test_option_errors(void **state)
 	expect_error("tap,ifname=a,queues=0", "queues=0: a number from 1 to 4");
 	expect_error("tap,ifname=a,queues=5", "queues=5: a number from 1 to 4");
 	expect_error("tap,fd=3,queues=2", "queues=N needs ifname=");
+	expect_error("tap,ifname=a,poll=1001", "poll=1001: a number from 0 to 1000");
+	expect_error("tap,ifname=a,poll=-1", "poll=-1: a number from 0 to 1000");
 	expect_error("user", "not built yet");
 	expect_error("passt", "not built yet");
 	expect_error("slirp", "unknown backend 'slirp'");

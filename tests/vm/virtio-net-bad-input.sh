@@ -25,6 +25,7 @@ bad 2 "ifname=abcdefghijklmnopq: not an interface name" --net tap,ifname=abcdefg
 bad 2 "'mac' needs a value" --net tap,ifname=a,mac
 bad 2 "queues=5: a number from 1 to 4" --net tap,ifname=a,queues=5
 bad 2 "queues=N needs ifname=" --net tap,fd=3,queues=2
+bad 2 "poll=soon: a number from 0 to 1000" --net tap,ifname=a,poll=soon
 bad 2 "unknown backend 'vde'" --net vde
 bad 2 "the 'user' backend is not built yet" --net user
 nine=()
