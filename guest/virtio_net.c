@@ -527,8 +527,10 @@ static int run_ctrl_test(struct net *n, unsigned slot)
 }
 
 /*
- * A hostile driver: a receive buffer outside memory. The device must give up
- * on itself (NEEDS_RESET) when a frame comes for it, and vessel run on.
+ * A hostile driver: a receive buffer outside memory, and a buffer on a queue
+ * that is nothing without CTRL_VQ. The device must give up on itself
+ * (NEEDS_RESET) when a frame comes for the first, ignore the second, and
+ * vessel run on.
  */
 static int run_broken_test(struct net *n, unsigned slot)
 {
@@ -541,8 +543,9 @@ static int run_broken_test(struct net *n, unsigned slot)
 	if (vdev_init(&n->d, slot, NET_F_MAC, &offered))
 		return -1;
 	n->d.ring_dma_offset = dma_offset;
-	if (vdev_start(&n->d, rings, 2, -1) || vdev_post(&n->d, NET_RXQ, &b, 1) ||
-	    send_echo(n, 4))
+	/* Also a buffer on the queue after the pair, no control queue without CTRL_VQ. */
+	if (vdev_start(&n->d, rings, 3, -1) || vdev_post(&n->d, 2, &b, 1) ||
+	    vdev_post(&n->d, NET_RXQ, &b, 1) || send_echo(n, 4))
 		return -1;
 	while (!((status = n->d.common->status) & STATUS_NEEDS_RESET) &&
 	       rdtsc() - start < FRAME_CYCLES)

@@ -120,9 +120,12 @@ static int serve_queue(struct net_queue_pair *p, unsigned q)
 	int r = 0;
 
 	pthread_mutex_lock(&vd->lock);
+	/* The last queue is the control queue only if the driver took CTRL_VQ. */
 	if (virtio_queue_live(vd, q)) {
 		if (q == ctrl_vq(n))
 			r = ctrl_serve(n, vq);
+		else if (q >= 2 * n->nr_pairs)
+			r = 0;
 		else if (q % 2 == 0)
 			r = net_queue_rx(&n->qp[q / 2].q, vq);
 		else
