@@ -124,6 +124,13 @@ int iommu_check(const struct acpi_info *info, unsigned blk_slot, uint64_t ram_to
 /* vessel.test=blkbench: the four patterns of bench/blk-guest on the disk at @slot. */
 int blk_bench(const struct acpi_info *acpi, unsigned slot, unsigned seconds);
 int virtio_console_check(unsigned slot, int echo);
+/*
+ * virtio-net: report it; with @addr (vessel.test=net) ARP and ping @peer from
+ * @addr, through the IOMMU where there is one.
+ */
+int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *addr,
+		     const char *peer);
+int net_parse_ip(const char *s, uint8_t ip[4]);
 
 /* Secondary CPUs. */
 unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);

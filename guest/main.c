@@ -183,6 +183,8 @@ static int streq(const char *a, const char *b);
 static int disk_test;	/* vessel.disktest: the disks may be written */
 static char mode[32];	/* vessel.test= */
 static int echoed;	/* echo mode served by virtio-console */
+static char net_addr[16], net_peer[16];	/* vessel.netaddr=, vessel.netpeer= */
+static unsigned nics;		/* virtio-net devices found */
 
 static void report_pci(void)
 {
@@ -204,6 +206,13 @@ static void report_pci(void)
 			echoed = streq(mode, "echo");
 			check(virtio_console_check(devs[i].slot, echoed) == 0,
 			      "virtio-console transmits (and echoes)");
+		}
+		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1041) {
+			int test = !nics++ && streq(mode, "net");	/* on the first NIC */
+
+			check(virtio_net_check(&acpi, devs[i].slot, test ? net_addr : 0,
+					       net_peer) == 0,
+			      test ? "virtio-net: ARP and ping the peer" : "virtio-net starts");
 		}
 		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1042) {
 			check(virtio_blk_check(devs[i].slot, disk_test) == 0,
@@ -367,6 +376,8 @@ void guest_main(uint32_t start_info)
 	con_printf("vessel-guest: cmdline: \"%s\"\n", cmdline);
 	option(cmdline, "vessel.test=", mode, sizeof(mode));
 	disk_test = has_word(cmdline, "vessel.disktest");
+	option(cmdline, "vessel.netaddr=", net_addr, sizeof(net_addr));
+	option(cmdline, "vessel.netpeer=", net_peer, sizeof(net_peer));
 	report_memory(si);
 	acpi.rsdp = si->rsdp_paddr;
 	report_acpi();
@@ -387,6 +398,7 @@ void guest_main(uint32_t start_info)
 	check_i8042();
 	con_printf("vessel-guest: pvpanic: %s\n", has_device("QEMU0001") ? "present" : "absent");
 	report_pci();
+	check(!streq(mode, "net") || nics, "vessel.test=net: a virtio-net NIC on the PCI bus");
 	report_cpus();
 	if (failures)
 		guest_panic("some checks failed");

@@ -5,7 +5,7 @@
 #include "guest.h"
 
 #define VQ_SIZE		16
-#define VDEV_MAX_QUEUES	2
+#define VDEV_MAX_QUEUES	5
 #define VDEV_FOREVER	(~0ull)
 #define VQ_F_WRITE	2	/* device-writable buffer */
 #define VIRTIO_F_VERSION_1_HI 1	/* bit 32: bit 0 of the high word */

@@ -22,6 +22,7 @@ enum {
 	OPT_PIT,
 	OPT_RNG,
 	OPT_DISK,
+	OPT_NET,
 	OPT_CONSOLE,
 	OPT_IOMMU,
 	OPT_VERBOSE,
@@ -39,6 +40,7 @@ static const struct option run_options[] = {
 	{ "pit", no_argument, NULL, OPT_PIT },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "net", required_argument, NULL, OPT_NET },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "iommu", optional_argument, NULL, OPT_IOMMU },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
@@ -66,6 +68,15 @@ void run_usage(FILE *f)
 		"                    before it sleeps; 0 never polls; default %d),\n"
 		"                    cache=writeback|none (none: O_DIRECT, past the host's\n"
 		"                    page cache; default writeback)\n"
+		"  --net tap,ifname=NAME[,queues=N][,mac=M][,mtu=N]  add a virtio-net NIC on\n"
+		"                    a tap device (repeatable, up to %d): an existing tap, or\n"
+		"                    one vessel creates (with CAP_NET_ADMIN) and that goes away\n"
+		"                    at exit; tap,fd=N takes an open tap fd from the parent;\n"
+		"                    queues=N (1-%d) queue pairs on a multi_queue tap;\n"
+		"                    mac= default: a stable locally administered address from\n"
+		"                    the NIC's index and the tap's name; mtu= what the guest\n"
+		"                    is told (68-65535, default 1500); poll=USEC (0-%d) as\n"
+		"                    for --disk (default %d)\n"
 		"  --console serial|virtio  where the terminal's input goes: the 16550 UART\n"
 		"                    (ttyS0, default) or a virtio-console (hvc0; Linux gets\n"
 		"                    console=hvc0); the guest's output on either reaches stdout\n"
@@ -76,7 +87,8 @@ void run_usage(FILE *f)
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
 		"4 guest crash (triple fault or panic), 128+N stopped by signal N\n"
 		"console: stdin goes to the guest's console; in a terminal, Ctrl-A x quits\n",
-		MACHINE_MAX_CPUS, VIRTIO_BLK_MAX_QUEUES, VIRTIO_BLK_MAX_POLL_US, VIRTIO_BLK_POLL_US);
+		MACHINE_MAX_CPUS, VIRTIO_BLK_MAX_QUEUES, VIRTIO_BLK_MAX_POLL_US, VIRTIO_BLK_POLL_US,
+		MACHINE_MAX_NICS, NET_MAX_QUEUES, NET_MAX_POLL_US, NET_POLL_US);
 }
 
 static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
@@ -199,6 +211,19 @@ static int parse_disk(const char *arg, struct machine_config *cfg)
 	return 0;
 }
 
+/* --net KIND[,KEY=VALUE]... */
+static int parse_net(const char *arg, struct machine_config *cfg)
+{
+	struct error err;
+
+	if (cfg->nr_nics == MACHINE_MAX_NICS)
+		return usage_error("--net %s: at most %d NICs", arg, MACHINE_MAX_NICS);
+	if (net_options_parse(&cfg->nics[cfg->nr_nics], arg, &err))
+		return usage_error("%s", err.msg);
+	cfg->nr_nics++;
+	return 0;
+}
+
 int run_parse(int argc, char **argv, struct machine_config *cfg)
 {
 	int opt, r;
@@ -254,6 +279,10 @@ int run_parse(int argc, char **argv, struct machine_config *cfg)
 			break;
 		case OPT_DISK:
 			if ((r = parse_disk(optarg, cfg)))
+				return r;
+			break;
+		case OPT_NET:
+			if ((r = parse_net(optarg, cfg)))
 				return r;
 			break;
 		case OPT_VERBOSE:

@@ -11,6 +11,7 @@
 #include "hw/uart16550.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 
 #include <errno.h>
@@ -265,6 +266,29 @@ static int realize_virtio_rng(struct machine *m, struct error *err)
 	return virtio_plug(m, &r->vd, mv, "virtio-rng", err);
 }
 
+static int realize_virtio_net(struct machine *m, struct error *err)
+{
+	unsigned i;
+
+	for (i = 0; i < m->cfg->nr_nics; i++) {
+		struct virtio_pci_env env;
+		struct msi_vectors *mv = virtio_env(m, 2 * m->cfg->nics[i].queues + 1, &env, err);
+		struct virtio_net *n;
+
+		if (!mv)
+			return -1;
+		n = calloc(1, sizeof(*n));
+		if (!n)
+			return error_set(err, ENOMEM, "virtio-net: out of memory");
+		if (registry_add(&m->devices, &virtio_net_device_ops, n, err))
+			return -1;
+		if (virtio_net_init(n, &m->cfg->nics[i], i, &env, err) ||
+		    virtio_plug(m, &n->vd, mv, "virtio-net", err))
+			return -1;
+	}
+	return 0;
+}
+
 static const struct device_kind device_kinds[] = {
 	{ "pci-host", realize_pci_host },
 	{ "uart16550", realize_uart },
@@ -274,6 +298,7 @@ static const struct device_kind device_kinds[] = {
 	{ "acpi-pm", realize_acpi_pm },
 	{ "virtio-console", realize_virtio_console },
 	{ "virtio-blk", realize_virtio_blk },
+	{ "virtio-net", realize_virtio_net },
 	{ "virtio-rng", realize_virtio_rng },
 };
 

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/event_loop.h"
 #include "core/guest_mem.h"
+#include "backend/net_backend.h"
 #include "virtio/blk.h"
 
 #include <limits.h>
@@ -28,6 +29,7 @@
 #define MACHINE_MAX_CPUS	254	/* xAPIC ids, the IOAPIC takes the next one */
 #define MACHINE_DEFAULT_MEM	(256ull << 20)
 #define MACHINE_MAX_DISKS	8
+#define MACHINE_MAX_NICS	NET_MAX_NICS
 
 /* One --disk: the argument's text, split in place, and what it says. */
 struct disk_config {
@@ -59,6 +61,8 @@ struct machine_config {
 	enum console_kind console;	/* where stdin goes, and Linux's console= */
 	struct disk_config disks[MACHINE_MAX_DISKS];
 	unsigned nr_disks;
+	struct net_options nics[MACHINE_MAX_NICS];	/* --net, in order: net0, net1, ... */
+	unsigned nr_nics;
 	const char *kvm_path;		/* NULL: /dev/kvm */
 	struct machine_output output;
 	bool host_console;		/* stdin, the terminal and SIGINT/SIGTERM drive the VM */

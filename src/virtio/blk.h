@@ -7,7 +7,7 @@
 #include "core/device.h"
 #include "virtio/virtio_pci.h"
 
-#define VIRTIO_BLK_MAX_QUEUES	VIRTIO_MAX_QUEUES
+#define VIRTIO_BLK_MAX_QUEUES	8
 #define VIRTIO_BLK_CONFIG_SIZE	60
 #define VIRTIO_BLK_POLL_US	32	/* QEMU's IOThread default (poll-max-ns) */
 #define VIRTIO_BLK_MAX_POLL_US	1000

@@ -421,14 +421,14 @@ int virtio_pci_init(struct virtio_dev *vd, uint16_t device_id, uint16_t class_co
 	return 0;
 }
 
-void virtio_notify_queue(struct virtio_dev *vd, unsigned q)
+bool virtio_notify_queue(struct virtio_dev *vd, unsigned q)
 {
 	uint16_t vector;
 
 	pthread_mutex_lock(&vd->lock);
 	if (q >= vd->nr_queues || !vq_should_notify(&vd->queues[q].vq)) {
 		pthread_mutex_unlock(&vd->lock);
-		return;
+		return false;
 	}
 	vector = vd->queues[q].msix_vector;
 	pr_debug("virtio %u: interrupt for queue %u, vector %u, MSI-X %s", vd->device_id, q,
@@ -440,6 +440,7 @@ void virtio_notify_queue(struct virtio_dev *vd, unsigned q)
 	pthread_mutex_unlock(&vd->lock);
 	if (vector != VIRTIO_MSI_NO_VECTOR)
 		msix_notify(&vd->msix, vector);
+	return true;
 }
 
 void virtio_notify_config(struct virtio_dev *vd)

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define VIRTIO_MAX_QUEUES		8
+#define VIRTIO_MAX_QUEUES		16
 #define VIRTIO_MSI_NO_VECTOR		0xffff
 
 /* Device status bits (2.1). */
@@ -123,8 +123,11 @@ void virtio_queue_serve(struct virtio_dev *vd, unsigned q,
 int virtio_serve_chains(struct virtqueue *vq, struct virtq_chain *c,
 			long (*fill)(void *arg, struct virtq_chain *c), void *arg);
 
-/* Interrupt the driver for queue @q (respecting EVENT_IDX), or for a config change. */
-void virtio_notify_queue(struct virtio_dev *vd, unsigned q);
+/*
+ * Interrupt the driver for queue @q (respecting EVENT_IDX): true if it was
+ * interrupted. Or for a config change.
+ */
+bool virtio_notify_queue(struct virtio_dev *vd, unsigned q);
 void virtio_notify_config(struct virtio_dev *vd);
 
 /* Give up on the device after a driver error: NEEDS_RESET and a config interrupt. */

@@ -127,6 +127,11 @@ enum vq_pop_result vq_pop(struct virtqueue *vq, struct virtq_chain *c)
 	return VQ_BROKEN;	/* longer than the ring: a loop */
 }
 
+void vq_unpop(struct virtqueue *vq, unsigned n)
+{
+	vq->last_avail = (uint16_t)(vq->last_avail - n);
+}
+
 int vq_push(struct virtqueue *vq, uint16_t head, uint32_t len)
 {
 	uint32_t elem[2] = { head, len };

@@ -51,6 +51,12 @@ void vq_init(struct virtqueue *vq, const struct dma_space *dma, uint16_t size,
 /* Take the next available chain. VQ_BROKEN: the guest broke the ring's rules. */
 enum vq_pop_result vq_pop(struct virtqueue *vq, struct virtq_chain *c);
 
+/*
+ * Give the last @n chains taken back to the ring, unused: the next vq_pop
+ * reads them again (a device that found them too few for its work).
+ */
+void vq_unpop(struct virtqueue *vq, unsigned n);
+
 /* Return a chain with @len bytes written into it. */
 int vq_push(struct virtqueue *vq, uint16_t head, uint32_t len);
 

@@ -102,6 +102,32 @@ static int run_vessel(const char *args, char *err, size_t err_len)
 	return WEXITSTATUS(status);
 }
 
+/* --net is repeatable up to 8 times, in order; each argument is parsed whole. */
+static void test_net(void **state)
+{
+	struct machine_config cfg;
+
+	(void)state;
+	assert_int_equal(PARSE(&cfg, "--net", "tap,ifname=a", "--net=tap,fd=5,mtu=9000"), 0);
+	assert_int_equal(cfg.nr_nics, 2);
+	assert_string_equal(cfg.nics[0].ifname, "a");
+	assert_int_equal(cfg.nics[1].fd, 5);
+	assert_int_equal(cfg.nics[1].mtu, 9000);
+	assert_int_equal(PARSE(&cfg, "--net", "tap,ifname=a", "--net", "tap,ifname=b",
+			       "--net", "tap,ifname=c", "--net", "tap,ifname=d",
+			       "--net", "tap,ifname=e", "--net", "tap,ifname=f",
+			       "--net", "tap,ifname=g", "--net", "tap,ifname=h"), 0);
+	assert_int_equal(cfg.nr_nics, 8);
+	assert_string_equal(cfg.nics[7].ifname, "h");
+	assert_int_equal(PARSE(&cfg, "--net", "tap,ifname=a", "--net", "tap,ifname=b",
+			       "--net", "tap,ifname=c", "--net", "tap,ifname=d",
+			       "--net", "tap,ifname=e", "--net", "tap,ifname=f",
+			       "--net", "tap,ifname=g", "--net", "tap,ifname=h",
+			       "--net", "tap,ifname=i"), EXIT_USAGE);
+	assert_int_equal(PARSE(&cfg, "--net", "tap,ifname=a,mac=nope"), EXIT_USAGE);
+	assert_int_equal(PARSE(&cfg, "--net"), EXIT_USAGE);
+}
+
 static void test_binary_errors(void **state)
 {
 	char err[2048];
@@ -130,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_net),
 		cmocka_unit_test(test_binary_errors),
 	};
 
