@@ -131,6 +131,13 @@ int virtio_console_check(unsigned slot, int echo);
 int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *addr,
 		     const char *peer);
 int net_parse_ip(const char *s, uint8_t ip[4]);
+/*
+ * vessel.test=net-user: on libslirp's network, DHCP, ARP and ping the gateway,
+ * a UDP echo through it to the host's @echo_port, and with @fwd_port an echo
+ * of a datagram the host forwards to that port.
+ */
+int virtio_net_user_check(const struct acpi_info *acpi, unsigned slot, unsigned echo_port,
+			  unsigned fwd_port);
 
 /* Secondary CPUs. */
 unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);

@@ -185,6 +185,7 @@ static char mode[32];	/* vessel.test= */
 static int echoed;	/* echo mode served by virtio-console */
 static char net_addr[16], net_peer[16];	/* vessel.netaddr=, vessel.netpeer= */
 static unsigned nics;		/* virtio-net devices found */
+static unsigned echo_port, fwd_port;	/* vessel.echoport=, vessel.fwdport= (net-user) */
 
 static void report_pci(void)
 {
@@ -207,7 +208,12 @@ static void report_pci(void)
 			check(virtio_console_check(devs[i].slot, echoed) == 0,
 			      "virtio-console transmits (and echoes)");
 		}
-		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1041) {
+		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1041 && !nics &&
+		    streq(mode, "net-user")) {
+			nics++;
+			check(virtio_net_user_check(&acpi, devs[i].slot, echo_port, fwd_port) == 0,
+			      "virtio-net: DHCP, ARP, ping and UDP on the user-mode network");
+		} else if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1041) {
 			int test = !nics++ && streq(mode, "net");	/* on the first NIC */
 
 			check(virtio_net_check(&acpi, devs[i].slot, test ? net_addr : 0,
@@ -337,6 +343,18 @@ static void run_test_mode(const char *mode)
  * vessel.test=blkbench [vessel.benchtime=SECONDS]: the benchmark on the first
  * virtio-blk disk, which it overwrites, so only with vessel.disktest.
  */
+/* The decimal number @key gives, or 0. */
+static unsigned number(const char *cmdline, const char *key)
+{
+	char v[12];
+	unsigned i, n = 0;
+
+	option(cmdline, key, v, sizeof(v));
+	for (i = 0; v[i] >= '0' && v[i] <= '9'; i++)
+		n = n * 10 + (unsigned)(v[i] - '0');
+	return n;
+}
+
 static void run_blkbench(const char *cmdline)
 {
 	struct pci_dev devs[32];
@@ -378,6 +396,8 @@ void guest_main(uint32_t start_info)
 	disk_test = has_word(cmdline, "vessel.disktest");
 	option(cmdline, "vessel.netaddr=", net_addr, sizeof(net_addr));
 	option(cmdline, "vessel.netpeer=", net_peer, sizeof(net_peer));
+	echo_port = number(cmdline, "vessel.echoport=");
+	fwd_port = number(cmdline, "vessel.fwdport=");
 	report_memory(si);
 	acpi.rsdp = si->rsdp_paddr;
 	report_acpi();
@@ -399,6 +419,8 @@ void guest_main(uint32_t start_info)
 	con_printf("vessel-guest: pvpanic: %s\n", has_device("QEMU0001") ? "present" : "absent");
 	report_pci();
 	check(!streq(mode, "net") || nics, "vessel.test=net: a virtio-net NIC on the PCI bus");
+	check(!streq(mode, "net-user") || nics,
+	      "vessel.test=net-user: a virtio-net NIC on the PCI bus");
 	report_cpus();
 	if (failures)
 		guest_panic("some checks failed");

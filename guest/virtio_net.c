@@ -9,7 +9,7 @@
  * memory gets the device marked NEEDS_RESET. The packet loop is
  * polled in CPL0: a few frames, plain C.
  */
-#include "virtio.h"
+#include "net.h"
 
 #define NET_F_MTU		(1u << 3)
 #define NET_F_MAC		(1u << 5)
@@ -28,8 +28,6 @@
 #define MRG_BUF_LEN		1024
 #define BIG_PAYLOAD		3000
 #define SMALL_RX_LEN		40	/* a header and less than any frame */
-#define ETH_ARP			0x0806
-#define ETH_IP			0x0800
 #define ECHO_ID			0x7e55
 #define ECHO_PAYLOAD		56
 #define FRAME_CYCLES		(4ull * 1000 * 1000 * 1000)
@@ -52,32 +50,25 @@ static struct vring *rings[] = { &area.rx, &area.tx, &area.rx1, &area.tx1, &area
 static uint64_t dma_offset;	/* device address = address + dma_offset (IOMMU) */
 static uint8_t frame[BUF_LEN];
 
-struct net {
-	struct vdev d;
-	uint8_t mac[6], peer_mac[6];
-	uint8_t addr[4], peer[4];
-	unsigned ctrlq;		/* the control queue: after the pairs (virtio 1.2, 5.1.2) */
-};
-
-static void put16(uint8_t *p, uint16_t v)
+void net_put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
 
-static uint16_t get16(const uint8_t *p)
+uint16_t net_get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 /* The Internet checksum (RFC 1071) of @len bytes; 0 over data that carries a valid one. */
-static uint16_t csum(const uint8_t *p, unsigned len)
+uint16_t net_csum(const uint8_t *p, unsigned len)
 {
 	uint32_t s = 0;
 	unsigned i;
 
 	for (i = 0; i + 1 < len; i += 2)
-		s += get16(p + i);
+		s += net_get16(p + i);
 	if (len & 1)
 		s += (uint32_t)p[len - 1] << 8;
 	while (s >> 16)
@@ -106,14 +97,14 @@ int net_parse_ip(const char *s, uint8_t ip[4])
 }
 
 /* Ethernet header to @dst at area.txbuf + NET_HDR_LEN; returns where the payload goes. */
-static uint8_t *eth(struct net *n, const uint8_t *dst, uint16_t type)
+uint8_t *net_eth(struct net *n, const uint8_t *dst, uint16_t type)
 {
 	uint8_t *f = area.txbuf + NET_HDR_LEN;
 
 	memset(area.txbuf, 0, NET_HDR_LEN);
 	memcpy(f, dst, 6);
 	memcpy(f + 6, n->mac, 6);
-	put16(f + 12, type);
+	net_put16(f + 12, type);
 	return f + 14;
 }
 
@@ -129,65 +120,63 @@ static int send_on(struct net *n, unsigned q, unsigned len)
 	return vdev_transfer(&n->d, q, &b, 1) < 0 ? -1 : 0;
 }
 
-static int send(struct net *n, unsigned len)
+int net_send(struct net *n, unsigned len)
 {
 	return send_on(n, NET_TXQ, len);
 }
 
-static int send_arp(struct net *n, uint16_t op, const uint8_t *tha, const uint8_t *tpa)
+int net_send_arp(struct net *n, uint16_t op, const uint8_t *tha, const uint8_t *tpa)
 {
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	uint8_t *a = eth(n, op == 1 ? bcast : tha, ETH_ARP);
+	uint8_t *a = net_eth(n, op == 1 ? bcast : tha, ETH_ARP);
 
-	put16(a, 1);		/* Ethernet */
-	put16(a + 2, ETH_IP);
+	net_put16(a, 1);		/* Ethernet */
+	net_put16(a + 2, ETH_IP);
 	a[4] = 6;
 	a[5] = 4;
-	put16(a + 6, op);
+	net_put16(a + 6, op);
 	memcpy(a + 8, n->mac, 6);
 	memcpy(a + 14, n->addr, 4);
 	memcpy(a + 18, tha, 6);
 	memcpy(a + 24, tpa, 4);
-	return send(n, 28);
+	return net_send(n, 28);
 }
 
 static int send_echo_on(struct net *n, unsigned q, uint16_t seq, unsigned payload)
 {
-	uint8_t *ip = eth(n, n->peer_mac, ETH_IP), *icmp = ip + 20;
+	uint8_t *ip = net_eth(n, n->peer_mac, ETH_IP), *icmp = ip + 20;
 	unsigned i;
 
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(20 + 8 + payload));
+	net_put16(ip + 2, (uint16_t)(20 + 8 + payload));
 	ip[8] = 64;		/* TTL */
 	ip[9] = 1;		/* ICMP */
 	memcpy(ip + 12, n->addr, 4);
 	memcpy(ip + 16, n->peer, 4);
-	put16(ip + 10, csum(ip, 20));
+	net_put16(ip + 10, net_csum(ip, 20));
 	icmp[0] = 8;		/* echo request */
 	icmp[1] = 0;
-	put16(icmp + 2, 0);
-	put16(icmp + 4, ECHO_ID);
-	put16(icmp + 6, seq);
+	net_put16(icmp + 2, 0);
+	net_put16(icmp + 4, ECHO_ID);
+	net_put16(icmp + 6, seq);
 	for (i = 0; i < payload; i++)
 		icmp[8 + i] = (uint8_t)i;
-	put16(icmp + 2, csum(icmp, 8 + payload));
+	net_put16(icmp + 2, net_csum(icmp, 8 + payload));
 	return send_on(n, q, 20 + 8 + payload);
 }
 
-static int send_echo(struct net *n, uint16_t seq)
+int net_send_echo(struct net *n, uint16_t seq)
 {
 	return send_echo_on(n, NET_TXQ, seq, ECHO_PAYLOAD);
 }
 
-static int post_rx(struct net *n, uint32_t len)
+int net_post_rx(struct net *n, uint32_t len)
 {
 	struct vbuf b = { dev_addr(area.rxbuf), len, VQ_F_WRITE };
 
 	return vdev_post(&n->d, NET_RXQ, &b, 1);
 }
-
-enum want { WANT_ARP, WANT_ECHO };
 
 /*
  * One received frame of @len bytes: answer ARP requests for our address,
@@ -200,10 +189,10 @@ static int handle(struct net *n, const uint8_t *f, int len, enum want want, uint
 
 	if (len < 14 + 28)
 		return 0;
-	if (get16(f + 12) == ETH_ARP) {
-		if (get16(ip + 6) == 1 && !memcmp(ip + 24, n->addr, 4))
-			send_arp(n, 2, ip + 8, ip + 14);
-		if (want != WANT_ARP || get16(ip + 6) != 2 || memcmp(ip + 14, n->peer, 4))
+	if (net_get16(f + 12) == ETH_ARP) {
+		if (net_get16(ip + 6) == 1 && !memcmp(ip + 24, n->addr, 4))
+			net_send_arp(n, 2, ip + 8, ip + 14);
+		if (want != WANT_ARP || net_get16(ip + 6) != 2 || memcmp(ip + 14, n->peer, 4))
 			return 0;
 		memcpy(n->peer_mac, ip + 8, 6);
 		con_printf("vessel-guest: net: arp reply from %u.%u.%u.%u: "
@@ -212,23 +201,23 @@ static int handle(struct net *n, const uint8_t *f, int len, enum want want, uint
 			   n->peer_mac[5]);
 		return 1;
 	}
-	if (want != WANT_ECHO || get16(f + 12) != ETH_IP || ip[9] != 1 ||
+	if (want != WANT_ECHO || net_get16(f + 12) != ETH_IP || ip[9] != 1 ||
 	    memcmp(ip + 12, n->peer, 4))
 		return 0;
 	ihl = (ip[0] & 15u) * 4;
 	icmp = ip + ihl;
-	if (ihl < 20 || (int)(14 + get16(ip + 2)) > len || icmp[0] != 0 ||
-	    get16(icmp + 4) != ECHO_ID || get16(icmp + 6) != seq)
+	if (ihl < 20 || (int)(14 + net_get16(ip + 2)) > len || icmp[0] != 0 ||
+	    net_get16(icmp + 4) != ECHO_ID || net_get16(icmp + 6) != seq)
 		return 0;
 	con_printf("vessel-guest: net: echo reply from %u.%u.%u.%u: seq %u, %u bytes, "
 		   "checksums %s\n", n->peer[0], n->peer[1], n->peer[2], n->peer[3], seq,
-		   get16(ip + 2) - ihl, csum(ip, ihl) == 0 &&
-		   csum(icmp, get16(ip + 2) - ihl) == 0 ? "ok" : "BAD");
-	return csum(ip, ihl) == 0 && csum(icmp, get16(ip + 2) - ihl) == 0 ? 1 : -1;
+		   net_get16(ip + 2) - ihl, net_csum(ip, ihl) == 0 &&
+		   net_csum(icmp, net_get16(ip + 2) - ihl) == 0 ? "ok" : "BAD");
+	return net_csum(ip, ihl) == 0 && net_csum(icmp, net_get16(ip + 2) - ihl) == 0 ? 1 : -1;
 }
 
 /* Receive until what we want comes (1), or give up after MAX_FRAMES or a timeout (-1). */
-static int wait_for(struct net *n, enum want want, uint16_t seq)
+int net_wait_for(struct net *n, enum want want, uint16_t seq)
 {
 	unsigned i;
 
@@ -240,12 +229,25 @@ static int wait_for(struct net *n, enum want want, uint16_t seq)
 		if (area.rxbuf[10] != 1 || area.rxbuf[11] != 0)
 			return -1;	/* num_buffers is 1 without MRG_RXBUF (5.1.6.4) */
 		r = handle(n, area.rxbuf + NET_HDR_LEN, len - NET_HDR_LEN, want, seq);
-		if (post_rx(n, BUF_LEN))
+		if (net_post_rx(n, BUF_LEN))
 			return -1;
 		if (r)
 			return r;
 	}
 	return -1;
+}
+
+int net_recv(struct net *n, uint8_t *buf, unsigned size, uint64_t cycles)
+{
+	int len = vdev_wait(&n->d, NET_RXQ, cycles);
+
+	if (len < 0)
+		return -1;	/* nothing came: the buffer is still the device's */
+	if (len < NET_HDR_LEN || (unsigned)len - NET_HDR_LEN > size)
+		len = -1;
+	else
+		memcpy(buf, area.rxbuf + NET_HDR_LEN, (unsigned)(len -= NET_HDR_LEN));
+	return net_post_rx(n, BUF_LEN) ? -1 : len;
 }
 
 /*
@@ -261,7 +263,7 @@ static int check_drop(struct net *n)
 	area.rx.desc[0].len = SMALL_RX_LEN;
 	memset(area.rxbuf, 0xaa, BUF_LEN);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (send_echo(n, 1))
+	if (net_send_echo(n, 1))
 		return -1;
 	if (vdev_wait(&n->d, NET_RXQ, DROP_CYCLES) >= 0)
 		return -1;
@@ -273,7 +275,7 @@ static int check_drop(struct net *n)
 	area.rx.desc[0].len = BUF_LEN;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	*vdev_notify_reg(&n->d, NET_RXQ) = NET_RXQ;
-	return send_echo(n, 2) || wait_for(n, WANT_ECHO, 2) != 1 ? -1 : 0;
+	return net_send_echo(n, 2) || net_wait_for(n, WANT_ECHO, 2) != 1 ? -1 : 0;
 }
 
 /* Buffer @id (one chain each) available again. */
@@ -363,10 +365,10 @@ static int run_test(struct net *n)
 {
 	static const uint8_t zero[6];
 
-	if (post_rx(n, BUF_LEN) || send_arp(n, 1, zero, n->peer) ||
-	    wait_for(n, WANT_ARP, 0) != 1)
+	if (net_post_rx(n, BUF_LEN) || net_send_arp(n, 1, zero, n->peer) ||
+	    net_wait_for(n, WANT_ARP, 0) != 1)
 		return -1;
-	if (send_echo(n, 0) || wait_for(n, WANT_ECHO, 0) != 1)
+	if (net_send_echo(n, 0) || net_wait_for(n, WANT_ECHO, 0) != 1)
 		return -1;
 	return check_drop(n);
 }
@@ -545,7 +547,7 @@ static int run_broken_test(struct net *n, unsigned slot)
 	n->d.ring_dma_offset = dma_offset;
 	/* Also a buffer on the queue after the pair, no control queue without CTRL_VQ. */
 	if (vdev_start(&n->d, rings, 3, -1) || vdev_post(&n->d, 2, &b, 1) ||
-	    vdev_post(&n->d, NET_RXQ, &b, 1) || send_echo(n, 4))
+	    vdev_post(&n->d, NET_RXQ, &b, 1) || net_send_echo(n, 4))
 		return -1;
 	while (!((status = n->d.common->status) & STATUS_NEEDS_RESET) &&
 	       rdtsc() - start < FRAME_CYCLES)
@@ -593,6 +595,28 @@ int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *ad
 				r = run_broken_test(&n, slot);
 		}
 	}
+	vdev_reset(&n.d);
+	return r;
+}
+
+int virtio_net_user_check(const struct acpi_info *acpi, unsigned slot, unsigned echo_port,
+			  unsigned fwd_port)
+{
+	struct net n;
+	uint32_t offered;
+	int r;
+
+	memset(&n, 0, sizeof(n));
+	if (vdev_init(&n.d, slot, NET_F_MAC | NET_F_STATUS | NET_F_MTU, &offered) ||
+	    !(offered & NET_F_MAC))
+		return -1;
+	memcpy(n.mac, (const void *)n.d.device_cfg, 6);
+	if (map_area(acpi, slot))
+		return -1;
+	n.d.ring_dma_offset = dma_offset;
+	if (vdev_start(&n.d, rings, 2, -1) || net_post_rx(&n, BUF_LEN))
+		return -1;
+	r = net_user_run(&n, echo_port, fwd_port);
 	vdev_reset(&n.d);
 	return r;
 }

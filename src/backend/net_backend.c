@@ -2,12 +2,16 @@
 #include "backend/net_backend.h"
 #include "core/size.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NET_KEYS "ifname=NAME, fd=N, queues=N, mac=XX:XX:XX:XX:XX:XX, mtu=N, poll=USEC"
+#define TAP_KEYS "ifname=NAME, fd=N, queues=N, mac=XX:XX:XX:XX:XX:XX, mtu=N, poll=USEC"
+#define USER_KEYS "hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT, net=CIDR, dns=ADDR, " \
+	"restrict=on|off, mac=XX:XX:XX:XX:XX:XX, mtu=N, poll=USEC"
+#define FWD_FORM "tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT"
 
 static int hex_digit(char c)
 {
@@ -101,35 +105,172 @@ static int set_poll(struct net_options *o, const char *arg, char *v, struct erro
 	return 0;
 }
 
+static int parse_port(const char *s, uint16_t *port)
+{
+	uint64_t n;
+
+	if (parse_uint(s, 65535, &n) || n == 0)
+		return -1;
+	*port = (uint16_t)n;
+	return 0;
+}
+
+/* "tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT", as QEMU's hostfwd= (without a guest address). */
+static int set_hostfwd(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	struct net_user *u = &o->user;
+	struct net_fwd f = { .host.s_addr = htonl(INADDR_LOOPBACK) };
+	char text[64], *p = text, *proto, *addr, *hport;
+
+	if (u->nr_fwds == NET_MAX_FWDS)
+		return error_set(err, EINVAL, "--net %s: at most %d hostfwd=", arg, NET_MAX_FWDS);
+	if (strlen(v) >= sizeof(text))
+		goto bad;
+	strcpy(text, v);
+	proto = strsep(&p, ":");
+	addr = strsep(&p, ":");
+	hport = strsep(&p, "-");
+	if (!p || !addr || !hport || *p != ':')
+		goto bad;
+	if (!strcmp(proto, "udp"))
+		f.udp = true;
+	else if (strcmp(proto, "tcp"))
+		return error_set(err, EINVAL, "--net %s: hostfwd=%s: '%s' is neither tcp nor udp",
+				 arg, v, proto);
+	if (*addr && inet_pton(AF_INET, addr, &f.host) != 1)
+		return error_set(err, EINVAL, "--net %s: hostfwd=%s: '%s' is not an IPv4 address",
+				 arg, v, addr);
+	if (parse_port(hport, &f.host_port) || parse_port(p + 1, &f.guest_port))
+		return error_set(err, EINVAL, "--net %s: hostfwd=%s: a port is a number from 1 "
+				 "to 65535", arg, v);
+	u->fwd[u->nr_fwds++] = f;
+	return 0;
+bad:
+	return error_set(err, EINVAL, "--net %s: hostfwd=%s: malformed (expected %s, e.g. "
+			 "tcp::2222-:22)", arg, v, FWD_FORM);
+}
+
+/* "A.B.C.D/N": a network with room for the gateway (.2), DNS (.3) and leases (.15 on). */
+static int set_net(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	char *slash = strchr(v, '/');
+	uint32_t net, mask;
+	uint64_t len;
+
+	if (!slash || parse_uint(slash + 1, 32, &len))
+		goto bad;
+	*slash = '\0';
+	if (inet_pton(AF_INET, v, &o->user.net) != 1) {
+		*slash = '/';
+		goto bad;
+	}
+	*slash = '/';
+	if (len < 8 || len > 27)
+		return error_set(err, EINVAL, "--net %s: net=%s: a prefix length from 8 to 27 "
+				 "(room for the gateway, DNS and leases)", arg, v);
+	mask = ~0u << (32 - len);
+	net = ntohl(o->user.net.s_addr);
+	if (net & ~mask)
+		return error_set(err, EINVAL, "--net %s: net=%s: host bits are set (the network "
+				 "is %u.%u.%u.%u/%u)", arg, v, (net & mask) >> 24,
+				 (net & mask) >> 16 & 255, (net & mask) >> 8 & 255, net & mask & 255,
+				 (unsigned)len);
+	o->user.mask.s_addr = htonl(mask);
+	return 0;
+bad:
+	return error_set(err, EINVAL, "--net %s: net=%s: malformed (expected A.B.C.D/N, e.g. "
+			 "10.0.2.0/24)", arg, v);
+}
+
+static int set_dns(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	if (inet_pton(AF_INET, v, &o->user.dns) != 1)
+		return error_set(err, EINVAL, "--net %s: dns=%s: not an IPv4 address", arg, v);
+	return 0;
+}
+
+static int set_restrict(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		return error_set(err, EINVAL, "--net %s: restrict=%s: on or off", arg, v);
+	o->user.restrict_on = !strcmp(v, "on");
+	return 0;
+}
+
+#define KIND_TAP	(1u << NET_TAP)
+#define KIND_USER	(1u << NET_USER)
+
 static const struct {
 	const char *key;
+	unsigned kinds;
 	int (*set)(struct net_options *o, const char *arg, char *value, struct error *err);
 } keys[] = {
-	{ "ifname", set_ifname },
-	{ "fd", set_fd },
-	{ "queues", set_queues },
-	{ "mac", set_mac },
-	{ "mtu", set_mtu },
-	{ "poll", set_poll },
+	{ "ifname", KIND_TAP, set_ifname },
+	{ "fd", KIND_TAP, set_fd },
+	{ "queues", KIND_TAP, set_queues },
+	{ "hostfwd", KIND_USER, set_hostfwd },
+	{ "net", KIND_USER, set_net },
+	{ "dns", KIND_USER, set_dns },
+	{ "restrict", KIND_USER, set_restrict },
+	{ "mac", KIND_TAP | KIND_USER, set_mac },
+	{ "mtu", KIND_TAP | KIND_USER, set_mtu },
+	{ "poll", KIND_TAP | KIND_USER, set_poll },
 };
 
 static int parse_key(struct net_options *o, const char *arg, char *key, struct error *err)
 {
+	const char *known = o->kind == NET_USER ? USER_KEYS : TAP_KEYS;
 	char *value = strchr(key, '=');
 	size_t i;
 
 	if (value)
 		*value++ = '\0';
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strcmp(key, keys[i].key))
+		if (strcmp(key, keys[i].key) || !(keys[i].kinds & (1u << o->kind)))
 			continue;
 		if (!value || !*value)
 			return error_set(err, EINVAL, "--net %s: '%s' needs a value (keys: %s)",
-					 arg, key, NET_KEYS);
+					 arg, key, known);
 		return keys[i].set(o, arg, value, err);
 	}
 	return error_set(err, EINVAL, "--net %s: unknown key '%s' (keys: %s)", arg, key,
-			 NET_KEYS);
+			 known);
+}
+
+static int check_tap(struct net_options *o, const char *arg, struct error *err)
+{
+	if (!o->ifname == (o->fd < 0))
+		return error_set(err, EINVAL, "--net %s: tap needs exactly one of ifname=NAME "
+				 "and fd=N", arg);
+	if (o->fd >= 0 && o->queues > 1)
+		return error_set(err, EINVAL, "--net %s: queues=N needs ifname= (an fd is one "
+				 "queue)", arg);
+	return 0;
+}
+
+/* The addresses net= implies, and dns= inside that network. */
+static int check_user(struct net_options *o, const char *arg, struct error *err)
+{
+	struct net_user *u = &o->user;
+	uint32_t net = ntohl(u->net.s_addr), mask = ntohl(u->mask.s_addr), dns;
+
+	if (!mask) {
+		net = 0x0a000200;	/* 10.0.2.0/24, QEMU's */
+		mask = 0xffffff00;
+	}
+	u->net.s_addr = htonl(net);
+	u->mask.s_addr = htonl(mask);
+	u->host.s_addr = htonl(net | 2);
+	u->dhcp_start.s_addr = htonl(net | 15);
+	dns = u->dns.s_addr ? ntohl(u->dns.s_addr) : net | 3;
+	if ((dns & mask) != net || (dns & ~mask) == 0 || (dns | mask) == ~0u)
+		return error_set(err, EINVAL, "--net %s: dns= must be a host address inside "
+				 "the guest's network", arg);
+	u->dns.s_addr = htonl(dns);
+	if (o->mtu > NET_USER_MAX_MTU)
+		return error_set(err, EINVAL, "--net %s: mtu=%u: user takes at most %d", arg,
+				 o->mtu, NET_USER_MAX_MTU);
+	return 0;
 }
 
 int net_options_parse(struct net_options *o, const char *arg, struct error *err)
@@ -146,26 +287,23 @@ int net_options_parse(struct net_options *o, const char *arg, struct error *err)
 	strcpy(o->spec, arg);
 	p = o->spec;
 	key = strsep(&p, ",");
-	if (!strcmp(key, "user") || !strcmp(key, "passt"))
-		return error_set(err, ENOTSUP, "--net %s: the '%s' backend is not built yet; "
-				 "use tap", arg, key);
-	if (strcmp(key, "tap"))
-		return error_set(err, EINVAL, "--net %s: unknown backend '%s' (known: tap)", arg,
-				 key);
-	o->kind = NET_TAP;
+	if (!strcmp(key, "passt"))
+		return error_set(err, ENOTSUP, "--net %s: the 'passt' backend is not built yet; "
+				 "use tap or user", arg);
+	if (!strcmp(key, "tap"))
+		o->kind = NET_TAP;
+	else if (!strcmp(key, "user"))
+		o->kind = NET_USER;
+	else
+		return error_set(err, EINVAL, "--net %s: unknown backend '%s' (known: tap, user)",
+				 arg, key);
 	while ((key = strsep(&p, ","))) {
 		if (!*key)
 			return error_set(err, EINVAL, "--net %s: an empty option", arg);
 		if (parse_key(o, arg, key, err))
 			return -1;
 	}
-	if (!o->ifname == (o->fd < 0))
-		return error_set(err, EINVAL, "--net %s: tap needs exactly one of ifname=NAME "
-				 "and fd=N", arg);
-	if (o->fd >= 0 && o->queues > 1)
-		return error_set(err, EINVAL, "--net %s: queues=N needs ifname= (an fd is one "
-				 "queue)", arg);
-	return 0;
+	return o->kind == NET_USER ? check_user(o, arg, err) : check_tap(o, arg, err);
 }
 
 /* FNV-1a: small, and the same on every host. */
@@ -195,6 +333,8 @@ struct net_backend *net_backend_open(const struct net_options *o, struct error *
 	switch (o->kind) {
 	case NET_TAP:
 		return tap_open(o, err);
+	case NET_USER:
+		return user_open(o, err);
 	}
 	error_set(err, EINVAL, "--net %s: unknown backend", o->spec);
 	return NULL;

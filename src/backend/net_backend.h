@@ -12,6 +12,7 @@
 #include "core/error.h"
 
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,7 +34,29 @@
 #define NET_OFF_ECN		(1u << 3)	/* TSO with ECN (CWR) */
 #define NET_OFF_UFO		(1u << 4)
 
-enum net_kind { NET_TAP };
+#define NET_MAX_FWDS		16		/* hostfwd= per user NIC */
+#define NET_USER_MAX_MTU	65521		/* libslirp's IF_MTU_MAX */
+
+enum net_kind { NET_TAP, NET_USER };
+
+/* One hostfwd=: the host's HOSTADDR:HOSTPORT forwarded to the guest's GUESTPORT. */
+struct net_fwd {
+	bool udp;
+	struct in_addr host;		/* 127.0.0.1 unless an address is given */
+	uint16_t host_port;
+	uint16_t guest_port;
+};
+
+/* user: the virtual network (QEMU's defaults unless net=/dns= say otherwise). */
+struct net_user {
+	struct in_addr net, mask;	/* 10.0.2.0/24 */
+	struct in_addr host;		/* the gateway and host: net + 2 */
+	struct in_addr dhcp_start;	/* the first lease: net + 15 */
+	struct in_addr dns;		/* net + 3, or dns= */
+	bool restrict_on;		/* the guest reaches nothing outside, only forwards in */
+	struct net_fwd fwd[NET_MAX_FWDS];
+	unsigned nr_fwds;
+};
 
 /* One --net: the argument's text, split in place, and what it says. */
 struct net_options {
@@ -46,11 +69,14 @@ struct net_options {
 	unsigned mtu;
 	unsigned queues;		/* queue pairs: tap queues (IFF_MULTI_QUEUE) */
 	unsigned poll_us;		/* the longest a pair's thread polls before sleeping */
+	struct net_user user;		/* kind NET_USER */
 };
 
 /*
- * Parse "tap,ifname=NAME[,queues=N][,mac=M][,mtu=N][,poll=USEC]" or
- * "tap,fd=N[,...]" into @o; on a bad key or value, -1 with @err naming it.
+ * Parse "tap,ifname=NAME[,queues=N][,mac=M][,mtu=N][,poll=USEC]",
+ * "tap,fd=N[,...]" or "user[,hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT]...
+ * [,net=CIDR][,dns=ADDR][,restrict=on|off][,mac=M][,mtu=N][,poll=USEC]" into
+ * @o; on a bad key or value, -1 with @err naming it.
  */
 int net_options_parse(struct net_options *o, const char *arg, struct error *err);
 
@@ -95,5 +121,7 @@ static inline void net_backend_close(struct net_backend *be)
 
 /* tap (backend/tap.c). */
 struct net_backend *tap_open(const struct net_options *o, struct error *err);
+/* user-mode networking through libslirp (backend/user.c). */
+struct net_backend *user_open(const struct net_options *o, struct error *err);
 
 #endif

@@ -9,7 +9,85 @@
 #include "virtio/net_ctrl.h"
 #include "virtio/net_hdr.h"
 
+#include <arpa/inet.h>
 #include <string.h>
+
+static void expect_error(const char *arg, const char *msg);
+
+static void assert_ip(struct in_addr a, const char *want)
+{
+	char got[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &a, got, sizeof(got));
+	assert_string_equal(got, want);
+}
+
+/* user: QEMU's defaults, forwards, another network and DNS. */
+static void test_user_options(void **state)
+{
+	struct net_options o;
+	struct error err;
+
+	(void)state;
+	assert_int_equal(net_options_parse(&o, "user", &err), 0);
+	assert_int_equal(o.kind, NET_USER);
+	assert_ip(o.user.net, "10.0.2.0");
+	assert_ip(o.user.mask, "255.255.255.0");
+	assert_ip(o.user.host, "10.0.2.2");
+	assert_ip(o.user.dhcp_start, "10.0.2.15");
+	assert_ip(o.user.dns, "10.0.2.3");
+	assert_false(o.user.restrict_on);
+	assert_int_equal(o.user.nr_fwds, 0);
+	assert_int_equal(net_options_parse(&o, "user,hostfwd=tcp::2222-:22,hostfwd=udp:0.0.0.0:"
+					   "5353-:53,restrict=on,mtu=9000", &err), 0);
+	assert_int_equal(o.user.nr_fwds, 2);
+	assert_false(o.user.fwd[0].udp);
+	assert_ip(o.user.fwd[0].host, "127.0.0.1");
+	assert_int_equal(o.user.fwd[0].host_port, 2222);
+	assert_int_equal(o.user.fwd[0].guest_port, 22);
+	assert_true(o.user.fwd[1].udp);
+	assert_ip(o.user.fwd[1].host, "0.0.0.0");
+	assert_int_equal(o.user.fwd[1].host_port, 5353);
+	assert_int_equal(o.user.fwd[1].guest_port, 53);
+	assert_true(o.user.restrict_on);
+	assert_int_equal(o.mtu, 9000);
+	assert_int_equal(net_options_parse(&o, "user,dns=172.16.0.53,net=172.16.0.0/16", &err), 0);
+	assert_ip(o.user.mask, "255.255.0.0");
+	assert_ip(o.user.host, "172.16.0.2");
+	assert_ip(o.user.dhcp_start, "172.16.0.15");
+	assert_ip(o.user.dns, "172.16.0.53");
+	assert_int_equal(net_options_parse(&o, "user,net=192.168.9.32/27", &err), 0);
+	assert_ip(o.user.dhcp_start, "192.168.9.47");
+}
+
+static void test_user_option_errors(void **state)
+{
+	(void)state;
+	expect_error("user,hostfwd=tcp:2222-:22", "malformed (expected tcp|udp:");
+	expect_error("user,hostfwd=tcp::2222:22", "malformed");
+	expect_error("user,hostfwd=tcp::2222-22", "malformed");
+	expect_error("user,hostfwd=sctp::2222-:22", "'sctp' is neither tcp nor udp");
+	expect_error("user,hostfwd=tcp:localhost:2222-:22", "'localhost' is not an IPv4 address");
+	expect_error("user,hostfwd=tcp::0-:22", "a port is a number from 1 to 65535");
+	expect_error("user,hostfwd=tcp::2222-:65536", "a port is a number from 1 to 65535");
+	expect_error("user,hostfwd=udp::-:7", "a port is a number");
+	expect_error("user,net=10.0.2.0", "net=10.0.2.0: malformed (expected A.B.C.D/N");
+	expect_error("user,net=10.0.2/24", "malformed");
+	expect_error("user,net=10.0.2.0/33", "malformed");
+	expect_error("user,net=10.0.2.0/28", "a prefix length from 8 to 27");
+	expect_error("user,net=10.0.0.0/4", "a prefix length from 8 to 27");
+	expect_error("user,net=10.0.2.1/24", "host bits are set (the network is 10.0.2.0/24)");
+	expect_error("user,dns=10.0.3.3", "dns= must be a host address inside");
+	expect_error("user,net=172.16.0.0/16,dns=10.0.2.3", "dns= must be a host address");
+	expect_error("user,dns=10.0.2.255", "dns= must be a host address");
+	expect_error("user,dns=example", "dns=example: not an IPv4 address");
+	expect_error("user,restrict=yes", "restrict=yes: on or off");
+	expect_error("user,ifname=tap0", "unknown key 'ifname' (keys: hostfwd=");
+	expect_error("user,queues=2", "unknown key 'queues'");
+	expect_error("tap,ifname=a,hostfwd=tcp::1-:2", "unknown key 'hostfwd' (keys: ifname=");
+	expect_error("user,mtu=65535", "mtu=65535: user takes at most 65521");
+	expect_error("user,hostfwd=", "'hostfwd' needs a value");
+}
 
 static void test_options(void **state)
 {
@@ -72,7 +150,6 @@ static void test_option_errors(void **state)
 	expect_error("tap,fd=3,queues=2", "queues=N needs ifname=");
 	expect_error("tap,ifname=a,poll=1001", "poll=1001: a number from 0 to 1000");
 	expect_error("tap,ifname=a,poll=-1", "poll=-1: a number from 0 to 1000");
-	expect_error("user", "not built yet");
 	expect_error("passt", "not built yet");
 	expect_error("slirp", "unknown backend 'slirp'");
 }
@@ -234,6 +311,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_option_errors),
+		cmocka_unit_test(test_user_options),
+		cmocka_unit_test(test_user_option_errors),
 		cmocka_unit_test(test_default_mac),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_tx),

@@ -27,7 +27,15 @@ bad 2 "queues=5: a number from 1 to 4" --net tap,ifname=a,queues=5
 bad 2 "queues=N needs ifname=" --net tap,fd=3,queues=2
 bad 2 "poll=soon: a number from 0 to 1000" --net tap,ifname=a,poll=soon
 bad 2 "unknown backend 'vde'" --net vde
-bad 2 "the 'user' backend is not built yet" --net user
+bad 2 "the 'passt' backend is not built yet" --net passt
+bad 2 "hostfwd=tcp:2222-:22: malformed" --net user,hostfwd=tcp:2222-:22
+bad 2 "hostfwd=icmp::1-:1: 'icmp' is neither tcp nor udp" --net user,hostfwd=icmp::1-:1
+bad 2 "hostfwd=tcp::2222-:0: a port is a number from 1 to 65535" --net user,hostfwd=tcp::2222-:0
+bad 2 "net=10.0.2.0/30: a prefix length from 8 to 27" --net user,net=10.0.2.0/30
+bad 2 "net=10.0.2.9/24: host bits are set" --net user,net=10.0.2.9/24
+bad 2 "dns= must be a host address inside the guest's network" --net user,dns=8.8.8.8
+bad 2 "restrict=maybe: on or off" --net user,restrict=maybe
+bad 2 "unknown key 'ifname'" --net user,ifname=tap0
 nine=()
 for i in $(seq 9); do nine+=(--net "tap,ifname=t$i"); done
 bad 2 "at most 8 NICs" "${nine[@]}"
@@ -36,6 +44,8 @@ bad 2 "at most 8 NICs" "${nine[@]}"
 bad 1 "tap,fd=99: not an open file descriptor" --net tap,fd=99
 bad 1 "tap,fd=0: not a tap device" --net tap,fd=0
 bad 1 "ifname=lo: lo is not a tap device" --net tap,ifname=lo
+bad 1 "hostfwd tcp 192.0.2.1:2222: cannot listen: Cannot assign requested address" \
+	--net user,hostfwd=tcp:192.0.2.1:2222-:22
 [ "$(wc -l <"$WORK/out")" -eq 1 ] || fail "expected a single error line"
 
 # The guest's network test without a NIC fails rather than passing quietly.
