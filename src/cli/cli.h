@@ -8,9 +8,13 @@
 
 /* Parse `vessel run` arguments (argv[0] is "run"). Returns 0, or EXIT_USAGE after a message. */
 int run_parse(int argc, char **argv, struct machine_config *cfg);
+/* The same, and the --api-socket path (NULL without it). */
+int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char **api_socket);
 int cmd_run(int argc, char **argv);
 void run_usage(FILE *f);
 /* runc's command line; argv[0] is the program or "oci". */
 int oci_main(int argc, char **argv);
+/* vessel ctl: the control API's client (argv[0] is "ctl"). */
+int cmd_ctl(int argc, char **argv);
 
 #endif

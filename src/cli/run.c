@@ -1,4 +1,5 @@
 #include "cli/cli.h"
+#include "api/api.h"
 #include "core/log.h"
 #include "core/size.h"
 #include "core/layout.h"
@@ -26,6 +27,7 @@ enum {
 	OPT_CONSOLE,
 	OPT_IOMMU,
 	OPT_VERBOSE,
+	OPT_API_SOCKET,
 	OPT_HELP,
 };
 
@@ -44,6 +46,7 @@ static const struct option run_options[] = {
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "iommu", optional_argument, NULL, OPT_IOMMU },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,6 +90,8 @@ void run_usage(FILE *f)
 		"                    console=hvc0); the guest's output on either reaches stdout\n"
 		"  --iommu[=caching-mode]  an emulated Intel VT-d IOMMU (ACPI DMAR) remapping\n"
 		"                    the DMA and interrupts of every PCI device\n"
+		"  --api-socket PATH serve the control API (HTTP/1.1, JSON; docs/api.yaml) on a\n"
+		"                    unix socket, mode 0600; 'vessel ctl' is its client\n"
 		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
 		"  --verbose         debug messages on stderr\n\n"
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
@@ -231,8 +236,16 @@ static int parse_net(const char *arg, struct machine_config *cfg)
 
 int run_parse(int argc, char **argv, struct machine_config *cfg)
 {
+	const char *api_socket;
+
+	return run_parse_api(argc, argv, cfg, &api_socket);
+}
+
+int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char **api_socket)
+{
 	int opt, r;
 
+	*api_socket = NULL;
 	machine_config_defaults(cfg);
 	optind = 1;
 	opterr = 0;
@@ -293,6 +306,11 @@ int run_parse(int argc, char **argv, struct machine_config *cfg)
 		case OPT_VERBOSE:
 			log_set_verbose(true);
 			break;
+		case OPT_API_SOCKET:
+			if (!optarg[0])
+				return usage_error("--api-socket: no path given");
+			*api_socket = optarg;
+			break;
 		case OPT_HELP:
 			run_usage(stdout);
 			return -1;
@@ -313,11 +331,12 @@ int run_parse(int argc, char **argv, struct machine_config *cfg)
 int cmd_run(int argc, char **argv)
 {
 	struct machine_config cfg;
-	int r = run_parse(argc, argv, &cfg);
+	const char *api_socket;
+	int r = run_parse_api(argc, argv, &cfg, &api_socket);
 
 	if (r < 0)
 		return 0;	/* --help */
 	if (r)
 		return r;
-	return machine_run(&cfg);
+	return api_socket ? api_machine_run(&cfg, api_socket) : machine_run(&cfg);
 }

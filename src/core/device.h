@@ -14,6 +14,9 @@
 
 struct aml;
 
+/* One counter a device keeps, by name ("rx_packets"), reported as it stands. */
+typedef void (*device_metric_fn)(void *opaque, const char *name, uint64_t value);
+
 struct device_ops {
 	const char *kind;		/* names the device's saved records: "uart16550" */
 	bool stateless;			/* nothing to save: no record, no save hook needed */
@@ -28,6 +31,8 @@ struct device_ops {
 	int (*restore)(void *dev, struct state_reader *r, uint32_t version);
 	/* Its entry in the DSDT's \_SB scope. */
 	void (*acpi)(void *dev, struct aml *a);
+	/* Each counter the device keeps, from any thread (counters are read racily, never torn). */
+	void (*metrics)(void *dev, device_metric_fn emit, void *opaque);
 	void (*destroy)(void *dev);
 };
 

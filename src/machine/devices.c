@@ -113,9 +113,12 @@ static int realize_acpi_pm(struct machine *m, struct error *err)
 
 static void guest_panicked(void *opaque, uint8_t events)
 {
+	struct machine *m = opaque;
+
 	if (events & PVPANIC_PANICKED) {
 		pr_err("the guest reported a kernel panic (pvpanic)");
-		vm_request_exit(opaque, VM_EXIT_CRASH);
+		machine_notify(m, MACHINE_EVENT_PANIC, 0);
+		vm_request_exit(&m->vm, VM_EXIT_CRASH);
 	} else {
 		pr_info("the guest loaded a crash kernel after a panic (pvpanic)");
 	}
@@ -123,7 +126,7 @@ static void guest_panicked(void *opaque, uint8_t events)
 
 static int realize_pvpanic(struct machine *m, struct error *err)
 {
-	m->pvpanic = (struct pvpanic){ guest_panicked, &m->vm };
+	m->pvpanic = (struct pvpanic){ guest_panicked, m };
 	if (registry_add(&m->devices, &pvpanic_device_ops, &m->pvpanic, err))
 		return -1;
 	if (pvpanic_attach(&m->pvpanic, &m->vm.pio))

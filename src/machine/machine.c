@@ -401,6 +401,7 @@ struct machine *machine_create(const struct machine_config *cfg, struct error *e
 		return NULL;
 	}
 	m->cfg = cfg;
+	pthread_mutex_init(&m->lock, NULL);
 	registry_init(&m->devices);
 	/* Layers below report with pr_err: their reason lands in @err. */
 	log_capture_errors(err);
@@ -410,6 +411,7 @@ struct machine *machine_create(const struct machine_config *cfg, struct error *e
 		if (err && !err->msg[0])
 			error_set(err, EIO, "cannot create the VM");
 		teardown(m);
+		pthread_mutex_destroy(&m->lock);
 		free(m);
 		return NULL;
 	}
@@ -438,16 +440,30 @@ int machine_start(struct machine *m, struct error *err)
 		if (console_attach(&m->console, m->loop, &m->vm, &in))
 			return error_set(err, errno, "cannot serve the console: %s", strerror(errno));
 	}
+	pthread_mutex_lock(&m->lock);
 	m->started_ns = now_ns();
 	if (vm_start(&m->vm)) {
 		m->state = MACHINE_STOPPED;
+		pthread_mutex_unlock(&m->lock);
 		return error_set(err, EAGAIN, "cannot start the vCPU threads");
 	}
 	m->state = MACHINE_RUNNING;
+	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
 
-int machine_pause(struct machine *m, struct error *err)
+void machine_notify(struct machine *m, enum machine_event ev, int status)
+{
+	if (m->observer)
+		m->observer->event(m->observer->opaque, ev, status);
+}
+
+void machine_set_observer(struct machine *m, const struct machine_observer *o)
+{
+	m->observer = o;
+}
+
+static int pause_locked(struct machine *m, struct error *err)
 {
 	if (m->state == MACHINE_PAUSED)
 		return 0;
@@ -459,10 +475,21 @@ int machine_pause(struct machine *m, struct error *err)
 	}
 	registry_pause(&m->devices);
 	m->state = MACHINE_PAUSED;
+	machine_notify(m, MACHINE_EVENT_PAUSED, 0);
 	return 0;
 }
 
-int machine_resume(struct machine *m, struct error *err)
+int machine_pause(struct machine *m, struct error *err)
+{
+	int r;
+
+	pthread_mutex_lock(&m->lock);
+	r = pause_locked(m, err);
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
+static int resume_locked(struct machine *m, struct error *err)
 {
 	if (m->state == MACHINE_RUNNING)
 		return 0;
@@ -476,7 +503,18 @@ int machine_resume(struct machine *m, struct error *err)
 	}
 	vm_resume(&m->vm);
 	m->state = MACHINE_RUNNING;
+	machine_notify(m, MACHINE_EVENT_RESUMED, 0);
 	return 0;
+}
+
+int machine_resume(struct machine *m, struct error *err)
+{
+	int r;
+
+	pthread_mutex_lock(&m->lock);
+	r = resume_locked(m, err);
+	pthread_mutex_unlock(&m->lock);
+	return r;
 }
 
 void machine_stop(struct machine *m)
@@ -500,13 +538,24 @@ static int exit_status(enum vm_exit why, int sig)
 	}
 }
 
+static void set_stopped(struct machine *m)
+{
+	pthread_mutex_lock(&m->lock);
+	m->state = MACHINE_STOPPED;
+	pthread_mutex_unlock(&m->lock);
+}
+
 int machine_wait(struct machine *m)
 {
 	int status;
 
-	if (m->state == MACHINE_RUNNING || m->state == MACHINE_PAUSED) {
+	bool ran = m->state == MACHINE_RUNNING || m->state == MACHINE_PAUSED;
+
+	if (ran) {
 		if (event_loop_run(m->loop))
 			vm_request_exit(&m->vm, VM_EXIT_ERROR);
+		/* No pause or resume from now on: the vCPUs are on their way out. */
+		set_stopped(m);
 		/* A paused VM asked to stop: its vCPUs leave their parking now. */
 		vm_resume(&m->vm);
 		vm_join(&m->vm);
@@ -515,10 +564,12 @@ int machine_wait(struct machine *m)
 		console_restore(&m->console);
 		m->console_ready = false;
 	}
-	m->state = MACHINE_STOPPED;
+	set_stopped(m);
 	status = exit_status(vm_exit_reason(&m->vm), m->console.signal);
 	if (status == EXIT_GUEST_RESET)
 		pr_info("the guest asked for a reset; vessel exits with status %d", status);
+	if (ran)
+		machine_notify(m, MACHINE_EVENT_SHUTDOWN, status);
 	return status;
 }
 
@@ -533,12 +584,53 @@ void machine_destroy(struct machine *m)
 	if (m->console_ready)
 		console_restore(&m->console);
 	teardown(m);
+	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
 
 enum machine_state machine_state(struct machine *m)
 {
-	return m->state;
+	enum machine_state s;
+
+	pthread_mutex_lock(&m->lock);
+	s = m->state;
+	pthread_mutex_unlock(&m->lock);
+	return s;
+}
+
+uint64_t machine_uptime_ns(struct machine *m)
+{
+	uint64_t started;
+
+	pthread_mutex_lock(&m->lock);
+	started = m->state == MACHINE_CREATED ? 0 : m->started_ns;
+	pthread_mutex_unlock(&m->lock);
+	return started ? now_ns() - started : 0;
+}
+
+const struct machine_config *machine_config(struct machine *m)
+{
+	return m->cfg;
+}
+
+static void iommu_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
+			  device_metric_fn emit, void *opaque)
+{
+	struct vtd_stats st;
+
+	vtd_stats(m->vtd, &st);
+	begin(opaque, "vtd.0");
+	emit(opaque, "iotlb_hits", st.iotlb_hits);
+	emit(opaque, "iotlb_misses", st.iotlb_misses);
+	emit(opaque, "faults", st.faults);
+}
+
+void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
+		     device_metric_fn emit, void *opaque)
+{
+	registry_metrics(&m->devices, begin, emit, opaque);
+	if (m->vtd)
+		iommu_metrics(m, begin, emit, opaque);
 }
 
 struct event_loop *machine_loop(struct machine *m)

@@ -99,6 +99,36 @@ void machine_destroy(struct machine *m);
 size_t machine_console_input(struct machine *m, const uint8_t *buf, size_t len);
 
 enum machine_state machine_state(struct machine *m);
+/* Since machine_start (paused time included); 0 before. */
+uint64_t machine_uptime_ns(struct machine *m);
+const struct machine_config *machine_config(struct machine *m);
+
+enum machine_event {
+	MACHINE_EVENT_PAUSED,
+	MACHINE_EVENT_RESUMED,
+	MACHINE_EVENT_PANIC,	/* the guest reported a kernel panic; a shutdown follows */
+	MACHINE_EVENT_SHUTDOWN,	/* the VM stopped: @status is machine_wait's */
+};
+
+/*
+ * Told of each state change, in order, on the thread that made it (a vCPU's
+ * for a panic); it must be quick and must not call the machine back.
+ */
+struct machine_observer {
+	void (*event)(void *opaque, enum machine_event ev, int status);
+	void *opaque;
+};
+
+/* Before machine_start; @o must outlive the machine. */
+void machine_set_observer(struct machine *m, const struct machine_observer *o);
+
+/*
+ * Every counter the machine keeps, from any thread while it exists: each
+ * device with counters (then the IOMMU's, as "vtd.0") is named by @begin,
+ * then its counters go to @emit.
+ */
+void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
+		     device_metric_fn emit, void *opaque);
 struct event_loop *machine_loop(struct machine *m);
 
 /* Log the writes to the memory region holding @gpa (RAM or device memory). */

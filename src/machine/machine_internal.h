@@ -16,6 +16,7 @@
 #include "machine/msi.h"
 #include "machine/registry.h"
 
+#include <pthread.h>
 #include <stdint.h>
 
 struct uart16550;
@@ -54,7 +55,13 @@ struct machine {
 	bool kernel_mapped;
 	char *cmdline;
 	uint64_t started_ns;
+	/* Serializes state changes (pause, resume, stop) from any thread. */
+	pthread_mutex_t lock;
+	const struct machine_observer *observer;
 };
+
+/* Tell the observer, if any, of @ev. */
+void machine_notify(struct machine *m, enum machine_event ev, int status);
 
 /* Create every device the configuration asks for, in the registry (devices.c). */
 int machine_realize_devices(struct machine *m, struct error *err);

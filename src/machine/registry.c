@@ -90,6 +90,21 @@ void registry_acpi(struct registry *reg, struct aml *a)
 			reg->devs[i].ops->acpi(reg->devs[i].dev, a);
 }
 
+void registry_metrics(struct registry *reg, void (*begin)(void *opaque, const char *name),
+		      device_metric_fn emit, void *opaque)
+{
+	unsigned i;
+
+	for (i = 0; i < reg->nr; i++) {
+		struct device_entry *e = &reg->devs[i];
+
+		if (!e->ops->metrics)
+			continue;
+		begin(opaque, e->name);
+		e->ops->metrics(e->dev, emit, opaque);
+	}
+}
+
 void registry_destroy(struct registry *reg)
 {
 	while (reg->nr) {

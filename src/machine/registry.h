@@ -39,6 +39,9 @@ void registry_reset(struct registry *reg);
 void registry_pause(struct registry *reg);
 int registry_resume(struct registry *reg, struct error *err);
 void registry_acpi(struct registry *reg, struct aml *a);
+/* For each device with counters: @begin with its name ("virtio-net.0"), then each counter. */
+void registry_metrics(struct registry *reg, void (*begin)(void *opaque, const char *name),
+		      device_metric_fn emit, void *opaque);
 /* Destroy every device, the last realized first. */
 void registry_destroy(struct registry *reg);
 

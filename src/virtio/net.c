@@ -418,8 +418,28 @@ static void net_dev_destroy(void *dev)
 	free(dev);
 }
 
+static uint64_t read_count(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+static void net_metrics(void *dev, device_metric_fn emit, void *opaque)
+{
+	const struct net_stats *s = &((struct virtio_net *)dev)->stats;
+
+	emit(opaque, "rx_packets", read_count(&s->rx_packets));
+	emit(opaque, "rx_bytes", read_count(&s->rx_bytes));
+	emit(opaque, "rx_dropped", read_count(&s->rx_dropped));
+	emit(opaque, "tx_packets", read_count(&s->tx_packets));
+	emit(opaque, "tx_bytes", read_count(&s->tx_bytes));
+	emit(opaque, "tx_dropped", read_count(&s->tx_dropped));
+	emit(opaque, "kicks", read_count(&s->kicks));
+	emit(opaque, "interrupts", read_count(&s->interrupts));
+}
+
 const struct device_ops virtio_net_device_ops = {
 	.kind = "virtio-net",
+	.metrics = net_metrics,
 	.reset = net_dev_reset,
 	.pause = net_pause,
 	.resume = net_resume,

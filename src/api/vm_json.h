@@ -1,0 +1,15 @@
+/* The machine as JSON: its state, its configuration, its counters. */
+#ifndef VESSEL_API_VM_JSON_H
+#define VESSEL_API_VM_JSON_H
+
+#include "machine/machine.h"
+
+#include <jansson.h>
+
+const char *api_state_name(enum machine_state s);
+/* GET /vm: {"state", "uptime_ms", "config"}. */
+json_t *api_vm_json(struct machine *m);
+/* GET /vm/metrics: {"devices": {NAME: {COUNTER: N}}}. */
+json_t *api_metrics_json(struct machine *m);
+
+#endif

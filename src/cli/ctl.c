@@ -1,0 +1,296 @@
+/*
+ * vessel ctl: the control API's client. One request per connection on a
+ * plain unix socket (a client needs no server library): a minimal HTTP/1.1
+ * request, and a reader that takes the status line, the headers it needs
+ * and the body (Content-Length, or up to the end of the connection).
+ */
+#include "cli/cli.h"
+
+#include <jansson.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define CTL_TIMEOUT_S	30	/* for a reply; an event stream waits as long as the VM runs */
+#define CTL_HEAD_MAX	8192
+
+struct ctl_command {
+	const char *name;
+	const char *method;
+	const char *path;
+};
+
+static const struct ctl_command commands[] = {
+	{ "info", "GET", "/vm" },
+	{ "metrics", "GET", "/vm/metrics" },
+	{ "pause", "PUT", "/vm/pause" },
+	{ "resume", "PUT", "/vm/resume" },
+	{ "stop", "PUT", "/vm/stop" },
+	{ "events", "GET", "/vm/events" },
+};
+
+struct response {
+	int status;
+	long long length;	/* -1: up to the end of the connection */
+	bool stream;
+	char head[CTL_HEAD_MAX + 1];
+	size_t head_len;
+	size_t body_start;	/* where the body starts in head[] */
+};
+
+static void ctl_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vessel ctl --api-socket PATH COMMAND\n"
+		"Drive a VM started with 'vessel run --api-socket PATH' (docs/api.yaml).\n\n"
+		"  info      GET /vm: state, configuration, uptime\n"
+		"  metrics   GET /vm/metrics: the devices' counters\n"
+		"  pause     PUT /vm/pause\n"
+		"  resume    PUT /vm/resume\n"
+		"  stop      PUT /vm/stop\n"
+		"  events    GET /vm/events: one JSON object a line, until the VM shuts down\n\n"
+		"Replies are printed as JSON; an HTTP error's message goes to stderr, exit status 1.\n");
+}
+
+static int connect_to(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "vessel ctl: --api-socket %s: the path is too long\n", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "vessel ctl: %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int send_request(int fd, const struct ctl_command *c)
+{
+	char req[512];
+	int n;
+
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: vessel\r\nConnection: close\r\n"
+		     "%s\r\n", c->method, c->path,
+		     strcmp(c->method, "GET") ? "Content-Length: 0\r\n" : "");
+	return write_all(fd, req, (size_t)n);
+}
+
+/* A header's value in @head (lines ending at '\n'), or NULL. */
+static const char *header(const char *head, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = strchr(head, '\n');
+
+	for (; p; p = strchr(p, '\n')) {
+		p++;
+		if (!strncasecmp(p, name, len) && p[len] == ':')
+			return p + len + 1 + strspn(p + len + 1, " \t");
+	}
+	return NULL;
+}
+
+/* Read up to the blank line after the headers; tolerant of bare '\n' line ends. */
+static int read_head(int fd, struct response *r)
+{
+	const char *v;
+	char *end;
+	ssize_t n;
+
+	for (;;) {
+		r->head[r->head_len] = '\0';
+		end = strstr(r->head, "\r\n\r\n");
+		if (end || (end = strstr(r->head, "\n\n")))
+			break;
+		if (r->head_len == CTL_HEAD_MAX)
+			return fprintf(stderr, "vessel ctl: the reply's headers are too long\n"), -1;
+		n = read(fd, r->head + r->head_len, CTL_HEAD_MAX - r->head_len);
+		if (n <= 0)
+			return fprintf(stderr, "vessel ctl: no reply from the VM\n"), -1;
+		r->head_len += (size_t)n;
+	}
+	r->body_start = (size_t)(end - r->head) + (end[0] == '\r' ? 4 : 2);
+	if (sscanf(r->head, "HTTP/1.%*d %d", &r->status) != 1)
+		return fprintf(stderr, "vessel ctl: not an HTTP reply\n"), -1;
+	v = header(r->head, "content-length");
+	r->length = v ? atoll(v) : -1;
+	v = header(r->head, "content-type");
+	r->stream = v && !strncasecmp(v, "text/event-stream", 17);
+	return 0;
+}
+
+static char *read_body(int fd, struct response *r, size_t *len)
+{
+	size_t have = r->head_len - r->body_start, cap = have + 4096;
+	char *body = malloc(cap + 1);
+	ssize_t n;
+
+	if (!body)
+		return NULL;
+	memcpy(body, r->head + r->body_start, have);
+	while (r->length < 0 || have < (size_t)r->length) {
+		if (have == cap) {
+			char *p = realloc(body, 2 * cap + 1);
+
+			if (!p)
+				return free(body), NULL;
+			body = p;
+			cap *= 2;
+		}
+		n = read(fd, body + have, cap - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	body[have] = '\0';
+	*len = have;
+	return body;
+}
+
+/* Each event's data line (the JSON object) on a line of its own, as it arrives. */
+static int print_stream(int fd, struct response *r)
+{
+	char line[4096];
+	size_t used = r->head_len - r->body_start;
+	char *nl;
+	ssize_t n;
+
+	memmove(line, r->head + r->body_start, used);
+	for (;;) {
+		while ((nl = memchr(line, '\n', used))) {
+			*nl = '\0';
+			if (!strncmp(line, "data:", 5))
+				printf("%s\n", line + 5 + (line[5] == ' '));
+			fflush(stdout);
+			used -= (size_t)(nl + 1 - line);
+			memmove(line, nl + 1, used);
+		}
+		if (used == sizeof(line))
+			return fprintf(stderr, "vessel ctl: an event is too long\n"), 1;
+		n = read(fd, line + used, sizeof(line) - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		used += (size_t)n;
+	}
+}
+
+static int report(struct response *r, const char *body, size_t len)
+{
+	json_t *j, *msg;
+
+	if (r->status >= 200 && r->status < 300) {
+		printf("%.*s\n", (int)len, body);
+		return 0;
+	}
+	j = json_loadb(body, len, 0, NULL);
+	msg = json_object_get(j, "error");
+	fprintf(stderr, "vessel ctl: HTTP %d: %s\n", r->status,
+		json_is_string(msg) ? json_string_value(msg) : body);
+	json_decref(j);
+	return 1;
+}
+
+static int run_command(const char *path, const struct ctl_command *c)
+{
+	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
+	struct response *r = calloc(1, sizeof(*r));
+	char *body = NULL;
+	size_t len = 0;
+	int fd, status = 1;
+
+	if (!r)
+		return 1;
+	fd = connect_to(path);
+	if (fd < 0)
+		goto out_free;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send_request(fd, c)) {
+		fprintf(stderr, "vessel ctl: cannot send the request: %s\n", strerror(errno));
+		goto out_close;
+	}
+	if (read_head(fd, r))
+		goto out_close;
+	if (r->stream && r->status == 200) {
+		tv.tv_sec = 0;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		status = print_stream(fd, r);
+		goto out_close;
+	}
+	body = read_body(fd, r, &len);
+	status = body ? report(r, body, len) : 1;
+	free(body);
+out_close:
+	close(fd);
+out_free:
+	free(r);
+	return status;
+}
+
+int cmd_ctl(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "api-socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	size_t i;
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (opt == 'h')
+			return ctl_usage(stdout), 0;
+		if (opt != 's')
+			return fprintf(stderr, "vessel ctl: unknown or incomplete option '%s'\n",
+				       argv[optind - 1]), ctl_usage(stderr), EXIT_USAGE;
+		path = optarg;
+	}
+	if (!path || optind != argc - 1) {
+		fprintf(stderr, "vessel ctl: %s\n", path ? "one command expected" : "--api-socket PATH is needed");
+		ctl_usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[optind], commands[i].name))
+			return run_command(path, &commands[i]);
+	fprintf(stderr, "vessel ctl: unknown command '%s'\n", argv[optind]);
+	ctl_usage(stderr);
+	return EXIT_USAGE;
+}
