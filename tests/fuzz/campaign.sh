@@ -73,5 +73,8 @@ LLVM_PROFILE_FILE="$out/cov.profraw" nice -n 10 "$bin" -runs=0 "$out/corpus" "$s
 	>"$out/cov.log" 2>&1
 llvm-profdata merge -sparse -o "$out/cov.profdata" "$out/cov.profraw"
 llvm-cov report "$bin" -instr-profile="$out/cov.profdata" \
-	-ignore-filename-regex='tests/fuzz/' | tee "$out/cov.txt" | tail -n 1
+	-ignore-filename-regex='tests/fuzz/' >"$out/cov.txt"
+# Lines covered per source file (columns 8-10 of the report), and the total.
+awk '$1 ~ /src\// && $8 > 0 { sub(/.*\/src\//, "src/", $1); print $1 ": " $8 - $9 "/" $8 " lines, " $10 }
+     $1 == "TOTAL" { print "total: " $8 - $9 "/" $8 " lines, " $10 }' "$out/cov.txt"
 exit "$rc"
