@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc meson ninja-build pkg-config liburing-dev libjansson-dev libseccomp-dev)
-test_pkgs=(libcmocka-dev acpica-tools clang busybox-static qemu-system-x86 cpio python3 procps util-linux podman)
+test_pkgs=(libcmocka-dev acpica-tools clang llvm busybox-static qemu-system-x86 cpio python3 procps util-linux podman)
 long_pkgs=(linux-source-6.1 make bc bison flex libelf-dev libssl-dev cpio xz-utils busybox-static kmod e2fsprogs)
 bench_pkgs=(qemu-system-x86 time crun runc busybox-static)
 
