@@ -8,7 +8,7 @@
  * raises (received bytes, key presses, interrupts, EOIs). Accesses that hit
  * nothing are fine; crashes, leaks and hangs are not.
  */
-#include "boot/layout.h"
+#include "core/layout.h"
 #include "core/io_bus.h"
 #include "core/log.h"
 #include "hw/i8042.h"
