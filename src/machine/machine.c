@@ -339,6 +339,16 @@ size_t machine_console_input(struct machine *m, const uint8_t *buf, size_t len)
 	return in.receive(in.opaque, buf, len);
 }
 
+void machine_input_key(struct machine *m, unsigned code, bool down)
+{
+	input_route_key(&m->input, code, down);
+}
+
+void machine_input_pointer(struct machine *m, unsigned x, unsigned y, unsigned buttons)
+{
+	input_route_pointer(&m->input, x, y, buttons);
+}
+
 static int setup_loop(struct machine *m, struct error *err)
 {
 	m->loop = event_loop_create();
@@ -403,6 +413,7 @@ struct machine *machine_create(const struct machine_config *cfg, struct error *e
 	m->cfg = cfg;
 	pthread_mutex_init(&m->lock, NULL);
 	registry_init(&m->devices);
+	input_router_init(&m->input);
 	/* Layers below report with pr_err: their reason lands in @err. */
 	log_capture_errors(err);
 	r = vm_init(&m->vm) || build(m, err) || setup_loop(m, err);

@@ -98,6 +98,14 @@ void machine_destroy(struct machine *m);
 /* Host input for the guest's console (what stdin gives with host_console); returns bytes taken. */
 size_t machine_console_input(struct machine *m, const uint8_t *buf, size_t len);
 
+/*
+ * Viewer input (a display server's), from any thread: @code a Linux KEY_*
+ * code; the pointer absolute, each axis 0 .. INPUT_ABS_MAX over the screen,
+ * with the INPUT_BTN_* buttons held (core/input.h).
+ */
+void machine_input_key(struct machine *m, unsigned code, bool down);
+void machine_input_pointer(struct machine *m, unsigned x, unsigned y, unsigned buttons);
+
 enum machine_state machine_state(struct machine *m);
 /* Since machine_start (paused time included); 0 before. */
 uint64_t machine_uptime_ns(struct machine *m);

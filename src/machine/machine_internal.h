@@ -4,6 +4,7 @@
 
 #include "boot/boot.h"
 #include "core/event_loop.h"
+#include "core/input.h"
 #include "core/vm.h"
 #include "hw/acpi_pm.h"
 #include "hw/pci.h"
@@ -31,6 +32,7 @@ struct machine {
 	struct console console;
 	bool console_ready;
 	struct registry devices;
+	struct input_router input;	/* the input devices register here at realize */
 	struct mem_layout layout;
 	struct e820_entry e820[E820_MAX];
 	unsigned e820_entries;
