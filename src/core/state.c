@@ -123,7 +123,7 @@ bool state_get_bool(struct state_reader *r)
 	uint8_t v = state_get_u8(r);
 
 	if (v > 1)
-		r->failed = true;
+		state_invalid(r, "a boolean of %u at byte %zu", v, r->off - 1);
 	return v == 1;
 }
 
