@@ -9,10 +9,11 @@
  * bytes that restore accepts in turn and that save back unchanged; crashes,
  * leaks, hangs and that failing are the bugs.
  */
+#include "fuzz_common.h"
+
 #include "backend/net_backend.h"
 #include "core/io_bus.h"
 #include "core/layout.h"
-#include "core/log.h"
 #include "hw/i8042.h"
 #include "hw/ioapic.h"
 #include "hw/pci.h"
@@ -52,9 +53,6 @@ static struct {
 	struct virtio_net net;
 	struct target t[NR_TARGETS];
 } m;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void msi_send(void *opaque, uint64_t addr, uint32_t data)
 {
@@ -174,16 +172,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	struct ioapic_msi_sink ioapic_sink = { msi_send, msi_route, NULL };
 	struct vtd_msi_sink vtd_sink = { msi_send, NULL };
-	struct guest_mem_range r = { 0, MEM };
 	unsigned i;
 
 	(void)argc;
 	(void)argv;
-	log_set_quiet(true);
+	fuzz_guest_mem(&m.gm, MEM);
 	io_bus_init(&m.pio);
 	io_bus_init(&m.mmio);
-	if (guest_mem_init(&m.gm, &r, 1, GUEST_MEM_ANON, NULL) ||
-	    pci_bus_init(&m.pci, &m.pio, &m.mmio, 8 * GiB, 16))
+	if (pci_bus_init(&m.pci, &m.pio, &m.mmio, 8 * GiB, 16))
 		abort();
 	ioapic_init(&m.ioapic, 0, &ioapic_sink);
 	vtd_init(&m.vtd, &m.gm, &vtd_sink, false);
