@@ -515,12 +515,7 @@ _Static_assert(offsetof(struct virtio_net, vd) == 0, "the registry's hooks take 
 
 const struct device_ops virtio_net_device_ops = {
 	.kind = "virtio-net",
-	.state_version = VIRTIO_STATE_VERSION,
+	VIRTIO_DEVICE_HOOKS,
 	.metrics = net_metrics,
-	.reset = virtio_device_reset,
-	.pause = virtio_device_pause,
-	.resume = virtio_device_resume,
-	.save = virtio_device_save,
-	.restore = virtio_device_restore,
 	.destroy = net_dev_destroy,
 };
