@@ -277,6 +277,16 @@ static void wait_used(uint16_t want)
 	assert_int_equal(used_idx(), want);
 }
 
+static void wait_fired(struct msi_probe *p, unsigned v)
+{
+	struct timespec ms = { 0, 1000000 };
+	unsigned i;
+
+	for (i = 0; i < 5000 && !__atomic_load_n(&p->fired[v], __ATOMIC_RELAXED); i++)
+		nanosleep(&ms, NULL);
+	assert_int_not_equal(__atomic_load_n(&p->fired[v], __ATOMIC_RELAXED), 0);
+}
+
 static void save(struct side *s, struct state_writer *w)
 {
 	state_writer_init(w);
@@ -308,7 +318,7 @@ static int setup(void **state)
 	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
 		return -1;
 	side_init(&a);
-	driver_init(&a, 0, 0);
+	driver_init(&a, 1u << VIRTIO_RING_F_EVENT_IDX, 0);
 	offer(&a, 0);
 	wait_used(1);
 	/* The guest moved the BAR since: the restored one must be there too. */
@@ -373,7 +383,17 @@ static void test_restore_into_fresh_device(void **state)
 	assert_int_equal(elem[1], 16);
 	gm_read(&gm, USED + 4, elem, 8);
 	assert_int_equal(elem[0], 0);
-	assert_true(__atomic_load_n(&b.msi.fired[0], __ATOMIC_RELAXED) >= 1);
+	/*
+	 * EVENT_IDX: the driver's used_event (0) was passed before the save, at
+	 * the interrupt for the first buffer; the restored device knows it
+	 * signalled then, so this one interrupts nobody. Asked for the next one,
+	 * it does.
+	 */
+	assert_int_equal(__atomic_load_n(&b.msi.fired[0], __ATOMIC_RELAXED), 0);
+	gm_write(&gm, AVAIL + 4 + 2 * QSZ, &(uint16_t){ 2 }, 2);
+	offer(&b, 2);
+	wait_used(3);
+	wait_fired(&b.msi, 0);
 	virtio_rng_device_ops.pause(&b.rng);
 }
 
@@ -402,7 +422,7 @@ static const struct corruption corruptions[] = {
 	{ 0, 1, 0xf5, "read-only" },				/* the vendor id */
 	{ REC_BAR4, 4, 0x10000004, "outside the bridge's windows" },
 	{ REC_MSIX_CTRL0, 4, 2, "reserved control bits" },
-	{ REC_FEATURES, 8, 1ull << 40 | 1ull << 32, "driver features" },
+	{ REC_FEATURES, 8, 1ull << 40 | 1ull << 32 | 1ull << 29, "driver features" },
 	{ REC_STATUS, 1, 0x1f, "device status" },
 	{ REC_CFG_VECTOR, 2, 5, "configuration MSI-X vector" },
 	{ REC_Q_SIZE, 2, 3, "queue 0 (size 3)" },
