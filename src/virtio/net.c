@@ -363,7 +363,8 @@ static int net_restore(struct virtio_dev *vd, struct state_reader *r, bool apply
 	n->ctrl = s;
 	pthread_mutex_unlock(&vd->lock);
 	if (err)
-		pr_err("net%u: the backend cannot use %u queue pairs again", n->index, s.pairs);
+		state_invalid(r, "net%u: the backend cannot use %u queue pairs again", n->index,
+			      s.pairs);
 	return err;
 }
 

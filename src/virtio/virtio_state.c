@@ -291,6 +291,7 @@ int virtio_device_restore(void *dev, struct state_reader *r, uint32_t version)
 	struct state_reader own;
 	bool was_paused = vd->paused;
 	unsigned q;
+	int ret = 0;
 
 	(void)version;
 	if (load(vd, r, &s, &own))
@@ -301,11 +302,16 @@ int virtio_device_restore(void *dev, struct state_reader *r, uint32_t version)
 	pthread_mutex_lock(&vd->lock);
 	apply_transport(vd, &s);
 	pthread_mutex_unlock(&vd->lock);
-	if (vd->ops->restore)
-		vd->ops->restore(vd, &own, true);
+	/* Checked already: only the host side (a backend) can fail it now. */
+	if (vd->ops->restore && vd->ops->restore(vd, &own, true)) {
+		state_invalid(r, "%s", own.reason);
+		ret = -1;
+	}
 	/* Buffers the driver made available while the device was saved are looked at now. */
 	for (q = 0; q < vd->nr_queues; q++)
 		if (virtio_queue_live(vd, q))
 			vd->ops->notify(vd, q);
-	return was_paused ? 0 : virtio_device_resume(vd);
+	if (!was_paused && virtio_device_resume(vd))
+		ret = -1;
+	return ret;
 }
