@@ -259,7 +259,8 @@ static int ioapic_restore(void *dev, struct state_reader *r, uint32_t version)
 		}
 	}
 	lines = state_get_u32(r);
-	if (!r->failed && (id > 0xf || lines >> IOAPIC_PINS))
+	/* The guest writes 4 id bits; the machine's own id follows the CPUs' and may be more. */
+	if (!r->failed && ((id > 0xf && id != io->reset_id) || lines >> IOAPIC_PINS))
 		state_invalid(r, "IOAPIC id %u, pin levels 0x%x", id, lines);
 	if (state_reader_done(r))
 		return -1;

@@ -332,10 +332,14 @@ static bool in_window(uint64_t addr, uint64_t size, uint64_t start, uint64_t end
 	return addr >= start && addr <= end && size <= end - addr;
 }
 
-/* A programmed BAR lies inside a window the bridge decodes (its _CRS); 0 is unassigned. */
-static bool bar_allowed(const struct pci_bus *bus, const struct pci_bar *b, uint64_t addr)
+/*
+ * A decoded BAR lies inside a window the bridge decodes (its _CRS); 0 is
+ * unassigned. One not decoded may hold anything: a guest sizing it writes ones.
+ */
+static bool bar_allowed(const struct pci_bus *bus, const struct pci_bar *b, uint64_t addr,
+			uint16_t cmd)
 {
-	if (!addr)
+	if (!addr || !(cmd & (b->kind == PCI_BAR_IO ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)))
 		return true;
 	if (b->kind == PCI_BAR_IO)
 		return in_window(addr, b->size, PCI_IO_START, PCI_IO_END);
@@ -348,6 +352,7 @@ static bool bar_allowed(const struct pci_bus *bus, const struct pci_bar *b, uint
 int pci_device_load(struct pci_device *d, struct state_reader *r, struct pci_saved *s)
 {
 	unsigned i, n;
+	uint16_t cmd;
 
 	if (state_get(r, s->cfg, PCI_SAVED_CFG))
 		return -1;
@@ -358,13 +363,14 @@ int pci_device_load(struct pci_device *d, struct state_reader *r, struct pci_sav
 				      d->cfg[i] & ~d->wmask[i] & 0xff);
 			return -1;
 		}
+	memcpy(&cmd, s->cfg + PCI_COMMAND, 2);
 	for (n = 0; n < PCI_NR_BARS; n++) {
 		uint64_t addr;
 
 		if (d->bars[n].kind == PCI_BAR_NONE)
 			continue;
 		addr = bar_address_in(s->cfg, &d->bars[n], n);
-		if (!bar_allowed(d->bus, &d->bars[n], addr)) {
+		if (!bar_allowed(d->bus, &d->bars[n], addr, cmd)) {
 			state_invalid(r, "BAR %u at 0x%llx (0x%llx bytes) is outside the bridge's "
 				      "windows", n, (unsigned long long)addr,
 				      (unsigned long long)d->bars[n].size);

@@ -148,11 +148,13 @@ static const char *check_faults(const struct vtd_regs_saved *s)
 	return pending == !!(s->fsts & DMA_FSTS_PPF) ? NULL : "primary pending fault status";
 }
 
-/* Each register holds only what a guest's writes can put there (11.4). */
+/*
+ * Each register holds only what a guest's writes can put there (11.4). A
+ * queue tail past the queue's end can be written (it stops the queue with
+ * an IQE), so it is not refused.
+ */
 static const char *check(const struct vtd *v, const struct vtd_regs_saved *s)
 {
-	uint64_t iq_bytes = 4096ull << (s->iqa & DMA_IQA_QS_MASK);
-
 	if (s->cap != v->cap || s->ecap != v->ecap)
 		return "capabilities (caching mode?) differ from this unit's";
 	if (s->gsts & ~GSTS_BITS)
@@ -167,8 +169,7 @@ static const char *check(const struct vtd *v, const struct vtd_regs_saved *s)
 		return "event control or address";
 	if (s->ics & ~DMA_ICS_IWC)
 		return "invalidation completion status";
-	if ((s->iqa & 0x7f8) || (s->iqh & ~IQ_OFF_MASK) || (s->iqt & ~IQ_OFF_MASK) ||
-	    s->iqh >= iq_bytes || s->iqt >= iq_bytes)
+	if ((s->iqa & 0x7f8) || (s->iqh & ~IQ_OFF_MASK) || (s->iqt & ~IQ_OFF_MASK))
 		return "invalidation queue address, head or tail";
 	if (s->iva & 0xf80)
 		return "invalidate address";

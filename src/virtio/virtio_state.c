@@ -12,10 +12,6 @@
 
 #include <string.h>
 
-#define STATUS_BITS	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | \
-			 VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK | \
-			 VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)
-
 struct queue_saved {
 	uint16_t size, msix_vector;
 	bool enabled;
@@ -164,21 +160,34 @@ static int check_queue(const struct virtio_dev *vd, struct state_reader *r,
 	return 0;
 }
 
-static int check_transport(const struct virtio_dev *vd, struct state_reader *r,
-			   const struct virtio_saved *s)
+/*
+ * What the driver could have left. It may write any status byte and any
+ * features, but FEATURES_OK sticks only to a subset of the device's with
+ * VERSION_1 (3.1.1), and the features cannot change once it has.
+ */
+static int check_features(const struct virtio_dev *vd, struct state_reader *r,
+			  const struct virtio_saved *s)
 {
+	if (!(s->status & VIRTIO_STATUS_FEATURES_OK))
+		return 0;
 	if (s->guest_features & ~vd->host_features) {
-		state_invalid(r, "driver features 0x%llx beyond the device's 0x%llx",
+		state_invalid(r, "FEATURES_OK with driver features 0x%llx beyond the device's 0x%llx",
 			      (unsigned long long)s->guest_features,
 			      (unsigned long long)vd->host_features);
 		return -1;
 	}
-	if ((s->status & ~STATUS_BITS) ||
-	    ((s->status & VIRTIO_STATUS_FEATURES_OK) &&
-	     !(s->guest_features & (1ull << VIRTIO_F_VERSION_1)))) {
-		state_invalid(r, "device status 0x%x", s->status);
+	if (!(s->guest_features & (1ull << VIRTIO_F_VERSION_1))) {
+		state_invalid(r, "FEATURES_OK without VERSION_1");
 		return -1;
 	}
+	return 0;
+}
+
+static int check_transport(const struct virtio_dev *vd, struct state_reader *r,
+			   const struct virtio_saved *s)
+{
+	if (check_features(vd, r, s))
+		return -1;
 	if (s->isr & ~(ISR_QUEUE | ISR_CONFIG)) {
 		state_invalid(r, "ISR 0x%x", s->isr);
 		return -1;

@@ -423,7 +423,7 @@ static const struct corruption corruptions[] = {
 	{ REC_BAR4, 4, 0x10000004, "outside the bridge's windows" },
 	{ REC_MSIX_CTRL0, 4, 2, "reserved control bits" },
 	{ REC_FEATURES, 8, 1ull << 40 | 1ull << 32 | 1ull << 29, "driver features" },
-	{ REC_STATUS, 1, 0x1f, "device status" },
+	{ REC_FEATURES, 8, 1ull << 29, "FEATURES_OK without VERSION_1" },
 	{ REC_CFG_VECTOR, 2, 5, "configuration MSI-X vector" },
 	{ REC_Q_SIZE, 2, 3, "queue 0 (size 3)" },
 	{ REC_Q_SIZE, 2, 128, "queue 0 (size 128)" },
@@ -638,6 +638,30 @@ static void test_blk(void **state)
 	free(big);
 }
 
+/* What a guest can leave behind, odd as it is, restores: refusing it would lose its VM. */
+static void test_reachable_oddities(void **state)
+{
+	uint8_t copy[REC_LEN];
+	char reason[STATE_REASON_MAX];
+	uint64_t features = 1ull << 40;
+
+	(void)state;
+	memcpy(copy, saved.buf, saved.len);
+	copy[REC_STATUS] |= 0x10;				/* a reserved status bit */
+	assert_int_equal(restore(&b, copy, saved.len, reason), 0);
+	memcpy(copy, saved.buf, saved.len);
+	copy[REC_STATUS] = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	memcpy(copy + REC_FEATURES, &features, 8);		/* written, not accepted */
+	assert_int_equal(restore(&b, copy, saved.len, reason), 0);
+	memcpy(copy, saved.buf, saved.len);
+	copy[PCI_COMMAND] = PCI_COMMAND_MASTER;			/* decoding off: sizing */
+	memcpy(copy + REC_BAR4, &(uint32_t){ 0xffff8004u }, 4);
+	memcpy(copy + REC_BAR4 + 4, &(uint32_t){ 0xffffffffu }, 4);
+	assert_int_equal(restore(&b, copy, saved.len, reason), 0);
+	assert_int_equal(restore(&b, saved.buf, saved.len, NULL), 0);
+	assert_int_equal(bar_read(&b, CC_STATUS, 1), 0xf);
+}
+
 static void ioapic_msg(void *opaque, uint64_t addr, uint32_t data)
 {
 	(void)opaque;
@@ -727,7 +751,7 @@ static void test_vtd(void **state)
 	struct vtd_msi_sink sink = { vtd_msg, NULL };
 	struct vtd *x = calloc(1, sizeof(*x)), *y = calloc(1, sizeof(*y)), *z = calloc(1, sizeof(*z));
 	struct io_bus bus;
-	struct state_writer w, w2;
+	struct state_writer w, w2, w3;
 	struct state_reader r;
 	unsigned changes = 0;
 	uint8_t *copy;
@@ -764,14 +788,22 @@ static void test_vtd(void **state)
 	vtd_device_ops.save(y, &w2);
 	assert_memory_equal(w.buf, w2.buf, w.len);
 
+	/* A tail past the queue's end, as a guest can write it (an IQE), is kept. */
+	y->iqt = 0x2000;
+	state_writer_init(&w3);
+	vtd_device_ops.save(y, &w3);
+	state_reader_init(&r, w3.buf, w3.len);
+	assert_int_equal(vtd_device_ops.restore(y, &r, 1), 0);
+	assert_int_equal(y->iqt, 0x2000);
+	state_writer_free(&w3);
 	/* Another caching mode is another unit. */
 	state_reader_init(&r, w.buf, w.len);
 	assert_int_equal(vtd_device_ops.restore(z, &r, 1), -1);
 	assert_non_null(strstr(r.reason, "capabilities"));
-	/* The invalidation queue's tail past its end (4 KiB, QS 0). */
+	/* An invalidation queue tail between two descriptors. */
 	copy = malloc(w.len);
 	memcpy(copy, w.buf, w.len);
-	memcpy(copy + w.len - 20 - 16 - 8, &(uint64_t){ 0x1000 }, 8);
+	memcpy(copy + w.len - 20 - 16 - 8, &(uint64_t){ 0x1008 }, 8);
 	state_reader_init(&r, copy, w.len);
 	assert_int_equal(vtd_device_ops.restore(y, &r, 1), -1);
 	assert_non_null(strstr(r.reason, "invalidation queue"));
@@ -796,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_restore_into_fresh_device),
 		cmocka_unit_test(test_reset_then_restore),
 		cmocka_unit_test(test_corrupt_records),
+		cmocka_unit_test(test_reachable_oddities),
 		cmocka_unit_test(test_net),
 		cmocka_unit_test(test_blk),
 		cmocka_unit_test(test_ioapic),
