@@ -570,7 +570,10 @@ static void pci_bus_acpi(void *dev, struct aml *a)
 	aml_close(a);
 }
 
-/* Version 1: the configuration address latch (0xcf8); each device saves its own space. */
+/*
+ * Version 1: the configuration address latch (0xcf8) and the host bridge's
+ * own config space (slot 0); each other device saves its own.
+ */
 static int pci_host_save(void *dev, struct state_writer *w)
 {
 	struct pci_bus *bus = dev;
@@ -578,6 +581,7 @@ static int pci_host_save(void *dev, struct state_writer *w)
 	pthread_mutex_lock(&bus->lock);
 	state_put_u32(w, bus->cf8);
 	pthread_mutex_unlock(&bus->lock);
+	pci_device_save(bus->devs[0], w);
 	return 0;
 }
 
@@ -585,13 +589,15 @@ static int pci_host_restore(void *dev, struct state_reader *r, uint32_t version)
 {
 	struct pci_bus *bus = dev;
 	uint32_t cf8 = state_get_u32(r);
+	struct pci_saved s;
 
 	(void)version;
-	if (state_reader_done(r))
+	if (r->failed || pci_device_load(bus->devs[0], r, &s) || state_reader_done(r))
 		return -1;
 	pthread_mutex_lock(&bus->lock);
 	bus->cf8 = cf8;
 	pthread_mutex_unlock(&bus->lock);
+	pci_device_apply(bus->devs[0], &s);
 	return 0;
 }
 

@@ -205,6 +205,33 @@ static void test_restore_config(void **state)
 	state_writer_free(&w2);
 }
 
+/* The host bridge's record: the 0xcf8 latch and the bridge's own config space. */
+static void test_host_record(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t latch = 0x80000804u, v;
+	struct state_writer w;
+	struct state_reader r;
+
+	pci_config_write(&f->bus, 0, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_true(io_bus_access(&f->pio, 0xcf8, &latch, 4, true));
+	state_writer_init(&w);
+	assert_int_equal(pci_host_device_ops.save(&f->bus, &w), 0);
+	pci_host_device_ops.reset(&f->bus);
+	pci_config_write(&f->bus, 0, PCI_COMMAND, 2, 0);
+	state_reader_init(&r, w.buf, w.len);
+	assert_int_equal(pci_host_device_ops.restore(&f->bus, &r, 1), 0);
+	assert_int_equal(pci_config_read(&f->bus, 0, PCI_COMMAND, 2),
+			 PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	assert_true(io_bus_access(&f->pio, 0xcf8, &v, 4, false));
+	assert_int_equal(v, latch);
+	w.buf[4 + PCI_VENDOR_ID] ^= 1;
+	state_reader_init(&r, w.buf, w.len);
+	assert_int_equal(pci_host_device_ops.restore(&f->bus, &r, 1), -1);
+	assert_non_null(strstr(r.reason, "read-only"));
+	state_writer_free(&w);
+}
+
 static void test_config_mechanisms_agree(void **state)
 {
 	struct fixture *f = *state;
@@ -290,6 +317,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bar_mapping_follows_command_and_address, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_restore_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_mechanisms_agree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capabilities_and_intx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_intx_pin, setup, teardown),
