@@ -66,6 +66,14 @@ struct machine_config {
 	const char *kvm_path;		/* NULL: /dev/kvm */
 	struct machine_output output;
 	bool host_console;		/* stdin, the terminal and SIGINT/SIGTERM drive the VM */
+	/*
+	 * A machine to restore into: guest RAM is this memory file, mapped
+	 * copy-on-write (MAP_PRIVATE: nothing is read until the guest touches
+	 * it), no kernel is loaded and no ACPI table written, and the vCPUs
+	 * start from machine_state_load's state.
+	 */
+	const char *restore;
+	bool start_paused;		/* machine_start parks the vCPUs before they run */
 };
 
 void machine_config_defaults(struct machine_config *cfg);
