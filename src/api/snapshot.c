@@ -1,6 +1,7 @@
 #include "api/snapshot.h"
 #include "api/snapshot_ident.h"
 #include "api/vm_json.h"
+#include "core/clock.h"
 #include "machine/snapshot.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PAGEMAP_PRESENT	(1ull << 63)
@@ -25,14 +25,6 @@ void snapshot_tracker_close(struct snapshot_tracker *t)
 {
 	while (t->nr_logs)
 		dirty_log_close(&t->logs[--t->nr_logs]);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* The first snapshot starts logging every RAM region: the next diff is what came after. */

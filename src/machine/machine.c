@@ -1,5 +1,6 @@
 #include "machine/machine_internal.h"
 #include "acpi/acpi.h"
+#include "core/clock.h"
 #include "core/cpuid.h"
 #include "core/log.h"
 #include "core/quirks.h"
@@ -14,7 +15,6 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_LINUX_CMDLINE "console=ttyS0 panic=-1"
@@ -151,6 +151,9 @@ static int setup_iommu(struct machine *m, struct error *err)
 		return error_set(err, EBUSY, "the IOMMU's registers overlap another device");
 	vtd_translator(m->vtd, &m->vtd_xlate);
 	vtd_set_ir_listener(m->vtd, remapping_changed, m);
+	/* First in the registry: reset before the devices behind it, and "vtd.0" in metrics. */
+	if (registry_add(&m->devices, &vtd_device_ops, m->vtd, err))
+		return -1;
 	dmar_build(m->dmar, VTD_BASE_ADDR, (uint8_t)m->cfg->cpus, true);
 	return 0;
 }
@@ -439,14 +442,6 @@ struct machine *machine_create(const struct machine_config *cfg, struct error *e
 	return m;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int pause_locked(struct machine *m, struct error *err)
 {
 	if (m->state == MACHINE_PAUSED)
@@ -640,24 +635,10 @@ const struct machine_config *machine_config(struct machine *m)
 	return m->cfg;
 }
 
-static void iommu_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
-			  device_metric_fn emit, void *opaque)
-{
-	struct vtd_stats st;
-
-	vtd_stats(m->vtd, &st);
-	begin(opaque, "vtd.0");
-	emit(opaque, "iotlb_hits", st.iotlb_hits);
-	emit(opaque, "iotlb_misses", st.iotlb_misses);
-	emit(opaque, "faults", st.faults);
-}
-
 void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
 		     device_metric_fn emit, void *opaque)
 {
 	registry_metrics(&m->devices, begin, emit, opaque);
-	if (m->vtd)
-		iommu_metrics(m, begin, emit, opaque);
 }
 
 struct event_loop *machine_loop(struct machine *m)

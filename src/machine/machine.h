@@ -140,8 +140,8 @@ void machine_set_observer(struct machine *m, const struct machine_observer *o);
 
 /*
  * Every counter the machine keeps, from any thread while it exists: each
- * device with counters (then the IOMMU's, as "vtd.0") is named by @begin,
- * then its counters go to @emit.
+ * device with counters (the IOMMU's among them, as "vtd.0") is named by
+ * @begin, then its counters go to @emit.
  */
 void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
 		     device_metric_fn emit, void *opaque);

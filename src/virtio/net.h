@@ -37,7 +37,7 @@ int virtio_net_init(struct virtio_net *n, const struct net_options *o, unsigned 
 		    const struct virtio_pci_env *env, struct error *err);
 void virtio_net_destroy(struct virtio_net *n);
 
-/* Its registry hooks: reset, pause/resume (the I/O thread), destroy (and free). */
+/* Its registry hooks: the transport's (virtio_device_*), metrics, destroy (and free). */
 extern const struct device_ops virtio_net_device_ops;
 
 #endif
