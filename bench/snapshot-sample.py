@@ -26,6 +26,16 @@ CMDLINE = 'vessel.test=counter vessel.counterperiod=20000'
 COUNT_RE = re.compile(rb'counter: (\d+)\r?\n')
 
 
+PROCS = []
+
+
+def spawn(cmd):
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    PROCS.append(p)
+    return p
+
+
 class Output:
     """A process's stdout, read on a thread: bytes with their arrival times."""
 
@@ -111,7 +121,8 @@ def disk_bytes(*paths):
 
 
 def wait_counted(out, n):
-    out.wait(lambda: out.counts() and out.counts()[-1] >= n)
+    """The boot: QEMU's SeaBIOS is emulated real-mode code on PVM hosts, minutes under load."""
+    out.wait(lambda: out.counts() and out.counts()[-1] >= n, timeout=900)
 
 
 def ended(out):
@@ -132,9 +143,7 @@ def first_line_after(before, out, last):
 
 def vessel(mem, work, exe, elf):
     sock, snap = f'{work}/api.sock', f'{work}/snap'
-    p = subprocess.Popen([exe, 'run', '--memory', f'{mem}M', '--cmdline', CMDLINE,
-                          '--api-socket', sock], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    p = spawn([exe, 'run', '--memory', f'{mem}M', '--cmdline', CMDLINE, '--api-socket', sock])
     out = Output(p)
     wait_counted(out, 50)
     http(sock, 'PUT', '/vm/pause')
@@ -146,8 +155,7 @@ def vessel(mem, work, exe, elf):
     before, last = ended(out)
     apparent, allocated = disk_bytes(f'{snap}/state', f'{snap}/memory')
     t0 = time.monotonic()
-    r = subprocess.Popen([exe, 'run', '--restore', snap], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    r = spawn([exe, 'run', '--restore', snap])
     rout = Output(r)
     rout.wait(lambda: rout.first is not None)
     first_byte_ms = (rout.first - t0) * 1e3
@@ -168,8 +176,7 @@ def qemu_cmd(mem, elf, qmp):
 
 def qemu(mem, work, exe, elf):
     qmp, state = f'{work}/qmp.sock', f'{work}/qemu.state'
-    p = subprocess.Popen(qemu_cmd(mem, elf, qmp), stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    p = spawn(qemu_cmd(mem, elf, qmp))
     out = Output(p)
     wait_counted(out, 50)
     q = Qmp(qmp)
@@ -187,9 +194,7 @@ def qemu(mem, work, exe, elf):
     apparent, allocated = disk_bytes(state)
     qmp2 = f'{work}/qmp2.sock'
     t0 = time.monotonic()
-    r = subprocess.Popen(qemu_cmd(mem, elf, qmp2) + ['-incoming', f'exec:cat {state}'],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT)
+    r = spawn(qemu_cmd(mem, elf, qmp2) + ['-incoming', f'exec:cat {state}'])
     rout = Output(r)
     q2 = Qmp(qmp2)
     while q2.cmd('query-status')['status'] == 'inmigrate':
@@ -210,7 +215,13 @@ def qemu(mem, work, exe, elf):
 
 def main():
     vmm, mem, work, exe, elf = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
-    print(json.dumps((vessel if vmm == 'vessel' else qemu)(mem, work, exe, elf)))
+    try:
+        print(json.dumps((vessel if vmm == 'vessel' else qemu)(mem, work, exe, elf)))
+    finally:
+        for p in PROCS:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
 
 if __name__ == '__main__':

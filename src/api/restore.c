@@ -200,7 +200,8 @@ static int config_from_json(struct snapshot_restore *s, const struct snapshot_in
 	cfg->iommu = json_is_true(json_object_get(s->config, "iommu"));
 	cfg->iommu_caching_mode = json_is_true(json_object_get(s->config, "iommu_caching_mode"));
 	cfg->host_quirks = json_is_true(json_object_get(s->config, "host_quirks"));
-	cfg->restore = s->memory;
+	cfg->restore = true;
+	cfg->restore_memory = s->memory;
 	return config_lists(s->config, cfg, err);
 }
 

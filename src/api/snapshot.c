@@ -353,7 +353,7 @@ static int write_both(struct machine *m, const struct snap_paths *p, const struc
 	fd = open(p->memory_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error_set(err, errno, "%s: %s", p->memory_tmp, strerror(errno));
-	r = write_memory(fd, machine_guest_mem(m), machine_config(m)->restore, s->bitmap, pages);
+	r = write_memory(fd, machine_guest_mem(m), machine_config(m)->restore_memory, s->bitmap, pages);
 	if (close(fd) || r)
 		return error_set(err, errno ? errno : EIO, "%s: cannot write guest memory: %s",
 				 p->memory, strerror(errno ? errno : EIO));
@@ -436,6 +436,8 @@ int snapshot_write(struct machine *m, struct snapshot_tracker *t, const char *di
 	r = snapshot_into(m, t, &p, s, res, err);
 	free(s);
 	if (r) {
+		/* The dirty pages it harvested are gone with it: the next diff needs a full one. */
+		t->last[0] = '\0';
 		undo_dir(&p);
 		return -1;
 	}

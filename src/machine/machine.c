@@ -106,8 +106,8 @@ static int setup_memory(struct machine *m, struct error *err)
 	ranges[n++] = (struct guest_mem_range){ 0, m->layout.low_ram_end };
 	if (m->layout.high_ram_size)
 		ranges[n++] = (struct guest_mem_range){ HIGH_RAM_START, m->layout.high_ram_size };
-	if (m->cfg->restore ?
-	    guest_mem_init(&m->vm.mem, ranges, n, GUEST_MEM_FILE, m->cfg->restore) :
+	if (m->cfg->restore_memory ?
+	    guest_mem_init(&m->vm.mem, ranges, n, GUEST_MEM_FILE, m->cfg->restore_memory) :
 	    guest_mem_init(&m->vm.mem, ranges, n, m->cfg->backing, m->cfg->hugetlbfs))
 		return -1;
 	for (i = 0; i < m->vm.mem.nr_regions; i++) {

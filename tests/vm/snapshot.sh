@@ -114,7 +114,13 @@ api PUT /vm/snapshot "{\"dir\": \"$WORK/diff\", \"type\": \"diff\"}"
 later=$(last_count "$WORK/run2")
 stop_vm
 [ "$(du -k "$WORK/diff/memory" | cut -f1)" -lt 1024 ] || fail "the diff's memory file is not small"
-start "$WORK/run3" --restore "$WORK/diff"
+echo "restored --paused, it waits for the API's resume"
+start "$WORK/run3" --restore "$WORK/diff" --paused
+sleep 0.5
+counts "$WORK/run3" | grep -q . && fail "the guest counted before the resume"
+curl -s --unix-socket "$SOCK" http://vessel/vm | grep -q '"state":"paused"' ||
+	fail "GET /vm does not say paused"
+api PUT /vm/resume
 wait_count "$WORK/run3" $((later + 10)) "$vm_pid"
 stop_vm
 consecutive "$WORK/run1" "$WORK/run2" "$WORK/run3"
@@ -180,6 +186,10 @@ rm "$WORK/memory-missing/memory"
 refused "$WORK/memory-missing" 'its memory file'
 truncate -s 1M "$WORK/memory-size/memory"
 refused "$WORK/memory-size" 'its memory file is 1048576 bytes'
+status=0
+"$VESSEL" run --restore "$WORK/full" --paused </dev/null >"$WORK/bad" 2>&1 || status=$?
+[ "$status" -eq 2 ] && grep -q -- '--paused needs --api-socket' "$WORK/bad" ||
+	fail "--paused without --api-socket was not a usage error (status $status)"
 status=0
 "$VESSEL" run --restore "$WORK/full" --memory 512M </dev/null >"$WORK/bad" 2>&1 || status=$?
 [ "$status" -eq 2 ] && grep -q 'holds the machine' "$WORK/bad" ||
