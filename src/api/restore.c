@@ -96,6 +96,7 @@ static int check_memory_file(const struct layer *l, struct error *err)
 static int open_layers(struct snapshot_restore *s, const char *dir, struct error *err)
 {
 	const struct layer *top;
+	unsigned i;
 
 	if (open_layer(s, dir, err))
 		return -1;
@@ -109,7 +110,7 @@ static int open_layers(struct snapshot_restore *s, const char *dir, struct error
 			return error_set(err, EINVAL, "snapshot %s: its parent %s has another RAM "
 					 "size", child->dir, child->info.parent);
 	}
-	for (unsigned i = 0; i < s->nr_layers; i++)
+	for (i = 0; i < s->nr_layers; i++)
 		if (check_memory_file(s->layers[i], err))
 			return -1;
 	snprintf(s->memory, sizeof(s->memory), "%s/" SNAPSHOT_MEMORY_FILE,

@@ -71,12 +71,18 @@ static int take_dirty(struct machine *m, struct snapshot_tracker *t, uint8_t *bi
 			free(b);
 			return -1;
 		}
-		for (w = 0; bitmap && w < words * 8 * sizeof(*b); w++) {
-			uint64_t page = first + w;
+		for (w = 0; bitmap && w < words; w++) {
+			unsigned long bits = b[w];
 
-			if (b[w / (8 * sizeof(*b))] & (1ul << (w % (8 * sizeof(*b)))) &&
-			    w < d->r->size / GUEST_PAGE_SIZE)
-				bitmap[page / 8] |= (uint8_t)(1u << (page % 8));
+			/* One bit a page of the region, in the bitmap of the whole mapping. */
+			while (bits) {
+				uint64_t i = w * 8 * sizeof(*b) + (uint64_t)__builtin_ctzl(bits);
+				uint64_t page = first + i;
+
+				bits &= bits - 1;
+				if (i < d->r->size / GUEST_PAGE_SIZE)
+					bitmap[page / 8] |= (uint8_t)(1u << (page % 8));
+			}
 		}
 		free(b);
 	}

@@ -36,6 +36,10 @@ static int commit(struct irq_routes *r)
 	size_t size = sizeof(*table) + r->nr * sizeof(r->entries[0]);
 	int ret;
 
+	if (r->held) {
+		r->changed = true;
+		return 0;
+	}
 	table = calloc(1, size);
 	if (!table)
 		return -1;
@@ -154,6 +158,26 @@ int irq_routes_set_msi(struct irq_routes *r, uint32_t gsi, uint64_t addr, uint32
 		ret = commit(r);
 		break;
 	}
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+void irq_routes_hold(struct irq_routes *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->held = true;
+	pthread_mutex_unlock(&r->lock);
+}
+
+int irq_routes_release(struct irq_routes *r)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&r->lock);
+	r->held = false;
+	if (r->changed)
+		ret = commit(r);
+	r->changed = false;
 	pthread_mutex_unlock(&r->lock);
 	return ret;
 }

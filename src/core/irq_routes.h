@@ -20,6 +20,7 @@ struct irq_routes {
 	struct kvm_irq_routing_entry *entries;
 	unsigned nr, cap;
 	uint32_t next_gsi;
+	bool held, changed;	/* commits deferred to irq_routes_release */
 };
 
 int irq_routes_init(struct irq_routes *r, struct kvm *kvm, bool split);
@@ -28,5 +29,13 @@ void irq_routes_destroy(struct irq_routes *r);
 /* A new MSI route (address 0, data 0 until set) and an eventfd that raises it. */
 int irq_routes_add_msi(struct irq_routes *r, uint32_t *gsi, int *efd);
 int irq_routes_set_msi(struct irq_routes *r, uint32_t gsi, uint64_t addr, uint32_t data);
+
+/*
+ * Many changes at once (a restore sets every route): held, they reach KVM in
+ * one KVM_SET_GSI_ROUTING at the release, not one each (each waits for an
+ * SRCU grace period in the kernel, milliseconds on a busy host).
+ */
+void irq_routes_hold(struct irq_routes *r);
+int irq_routes_release(struct irq_routes *r);
 
 #endif

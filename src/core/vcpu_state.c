@@ -168,17 +168,16 @@ static size_t xsave_size(struct vm *vm)
 
 static int save_sregs(struct vcpu *v, struct state_writer *w, struct error *err)
 {
-	if (kvm_check_extension(&v->vm->kvm, KVM_CAP_SREGS2) > 0) {
-		struct kvm_sregs2 s;
-
-		if (get_ioctl(v->fd, KVM_GET_SREGS2, &s, "KVM_GET_SREGS2", err))
-			return -1;
-		state_put_u8(w, SREGS_V2);
-		put_blob(w, &s, sizeof(s));
-		return 0;
-	}
+	struct kvm_sregs2 s2;
 	struct kvm_sregs s;
 
+	if (kvm_check_extension(&v->vm->kvm, KVM_CAP_SREGS2) > 0) {
+		if (get_ioctl(v->fd, KVM_GET_SREGS2, &s2, "KVM_GET_SREGS2", err))
+			return -1;
+		state_put_u8(w, SREGS_V2);
+		put_blob(w, &s2, sizeof(s2));
+		return 0;
+	}
 	if (get_ioctl(v->fd, KVM_GET_SREGS, &s, "KVM_GET_SREGS", err))
 		return -1;
 	state_put_u8(w, SREGS_V1);
@@ -279,22 +278,20 @@ static int set_ioctl(int fd, unsigned long req, const void *p, const char *name,
 static int load_sregs(struct vcpu *v, struct state_reader *r, struct error *err)
 {
 	uint8_t kind = state_get_u8(r);
+	struct kvm_sregs2 s2;
+	struct kvm_sregs s;
 
 	if (kind == SREGS_V2) {
-		struct kvm_sregs2 s;
-
 		if (kvm_check_extension(&v->vm->kvm, KVM_CAP_SREGS2) <= 0)
 			return error_set(err, ENOTSUP, "vCPU state: saved with KVM_GET_SREGS2, "
 					 "which this host's KVM lacks");
-		return get_blob(r, &s, sizeof(s), "the special registers", err) ||
-		       set_ioctl(v->fd, KVM_SET_SREGS2, &s, "KVM_SET_SREGS2", err);
+		return get_blob(r, &s2, sizeof(s2), "the special registers", err) ||
+		       set_ioctl(v->fd, KVM_SET_SREGS2, &s2, "KVM_SET_SREGS2", err) ? -1 : 0;
 	}
 	if (kind != SREGS_V1)
 		return error_set(err, EINVAL, "vCPU state: unknown special-register format %u", kind);
-	struct kvm_sregs s;
-
 	return get_blob(r, &s, sizeof(s), "the special registers", err) ||
-	       set_ioctl(v->fd, KVM_SET_SREGS, &s, "KVM_SET_SREGS", err);
+	       set_ioctl(v->fd, KVM_SET_SREGS, &s, "KVM_SET_SREGS", err) ? -1 : 0;
 }
 
 static int load_xsave(struct vcpu *v, struct state_reader *r, struct error *err)

@@ -158,6 +158,7 @@ static int load_kvm_devices(struct machine *m, struct state_reader *r, struct er
 int machine_state_load(struct machine *m, struct state_reader *r, struct error *err)
 {
 	uint32_t version;
+	int ret;
 
 	if (m->state != MACHINE_CREATED || !m->cfg->restore)
 		return error_set(err, EBUSY, "the VM was not created to be restored into");
@@ -165,8 +166,12 @@ int machine_state_load(struct machine *m, struct state_reader *r, struct error *
 	if (r->failed || version != MACHINE_STATE_VERSION)
 		return error_set(err, EINVAL, "machine state: version %u, this vessel reads %u",
 				 version, MACHINE_STATE_VERSION);
-	if (load_vcpus(m, r, err) || load_kvm_devices(m, r, err) ||
-	    registry_restore(&m->devices, r, err))
+	if (load_vcpus(m, r, err) || load_kvm_devices(m, r, err))
 		return -1;
-	return 0;
+	/* The devices set their interrupt routes again: one commit for all of them. */
+	irq_routes_hold(&m->routes);
+	ret = registry_restore(&m->devices, r, err);
+	if (irq_routes_release(&m->routes) && !ret)
+		ret = error_set(err, EIO, "machine state: KVM refused the interrupt routes");
+	return ret;
 }

@@ -76,8 +76,11 @@ consecutive() {
 echo "full snapshot of the running counter guest"
 start "$WORK/run1" --cmdline vessel.test=counter --disk "$DISK"
 wait_count "$WORK/run1" 20 "$vm_pid"
-api PUT /vm/snapshot "{\"dir\": \"$WORK/full\", \"resume\": true}"
-grep -q '"state":"running"' "$WORK/reply" || fail "resume: true did not leave the VM running"
+(cd "$WORK" && "$VESSEL" ctl --api-socket "$SOCK" snapshot full --resume) >"$WORK/reply" ||
+	fail "vessel ctl snapshot failed"
+grep -q "\"dir\":\"$WORK/full\"" "$WORK/reply" || fail "vessel ctl did not make the directory absolute"
+grep -q '"state":"running"' "$WORK/reply" || fail "--resume did not leave the VM running"
+[ -s "$WORK/full/state" ] || fail "vessel ctl snapshot wrote no state file"
 rm -r "$WORK/full"
 api PUT /vm/pause
 api PUT /vm/snapshot "{\"dir\": \"$WORK/full\"}"
