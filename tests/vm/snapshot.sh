@@ -11,6 +11,7 @@ require_kvm
 command -v curl >/dev/null || { echo "SKIP: no curl (scripts/deps.sh test)"; exit 77; }
 
 SOCK=$WORK/api.sock
+VESSEL=$(realpath "$VESSEL")	# the test runs it from other directories too
 DISK=$WORK/disk.img
 truncate -s 8M "$DISK"
 
