@@ -30,16 +30,12 @@ static struct kvm_irq_routing_entry *grow(struct irq_routes *r)
 	return e;
 }
 
-static int commit(struct irq_routes *r)
+static int commit_now(struct irq_routes *r)
 {
 	struct kvm_irq_routing *table;
 	size_t size = sizeof(*table) + r->nr * sizeof(r->entries[0]);
 	int ret;
 
-	if (r->held) {
-		r->changed = true;
-		return 0;
-	}
 	table = calloc(1, size);
 	if (!table)
 		return -1;
@@ -49,7 +45,51 @@ static int commit(struct irq_routes *r)
 	if (ret < 0)
 		pr_err("KVM_SET_GSI_ROUTING: %s", strerror(errno));
 	free(table);
-	return ret < 0 ? -1 : 0;
+	if (ret < 0)
+		return -1;
+	__atomic_store_n(&r->dirty, false, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* The lock held. */
+static int commit(struct irq_routes *r)
+{
+	if (!r->held)
+		return commit_now(r);
+	__atomic_store_n(&r->dirty, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void irq_routes_hold(struct irq_routes *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->held = true;
+	pthread_mutex_unlock(&r->lock);
+}
+
+int irq_routes_release(struct irq_routes *r)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&r->lock);
+	r->held = false;
+	if (r->dirty)
+		ret = commit_now(r);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
+}
+
+int irq_routes_sync(struct irq_routes *r)
+{
+	int ret = 0;
+
+	if (!__atomic_load_n(&r->dirty, __ATOMIC_ACQUIRE))
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	if (r->dirty)
+		ret = commit_now(r);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
 }
 
 /*
@@ -158,26 +198,6 @@ int irq_routes_set_msi(struct irq_routes *r, uint32_t gsi, uint64_t addr, uint32
 		ret = commit(r);
 		break;
 	}
-	pthread_mutex_unlock(&r->lock);
-	return ret;
-}
-
-void irq_routes_hold(struct irq_routes *r)
-{
-	pthread_mutex_lock(&r->lock);
-	r->held = true;
-	pthread_mutex_unlock(&r->lock);
-}
-
-int irq_routes_release(struct irq_routes *r)
-{
-	int ret = 0;
-
-	pthread_mutex_lock(&r->lock);
-	r->held = false;
-	if (r->changed)
-		ret = commit(r);
-	r->changed = false;
 	pthread_mutex_unlock(&r->lock);
 	return ret;
 }

@@ -376,14 +376,23 @@ int pci_device_load(struct pci_device *d, struct state_reader *r, struct pci_sav
 
 void pci_device_apply(struct pci_device *d, const struct pci_saved *s)
 {
+	struct pci_bus *bus = d->bus;
 	unsigned i;
 
-	pthread_mutex_lock(&d->bus->lock);
+	pthread_mutex_lock(&bus->lock);
 	for (i = 0; i < PCI_SAVED_CFG; i++)
 		d->cfg[i] = (uint8_t)((d->cfg[i] & ~d->wmask[i]) | (s->cfg[i] & d->wmask[i]));
 	update_bars(d);
 	command_written(d);
-	pthread_mutex_unlock(&d->bus->lock);
+	/*
+	 * Devices are restored one at a time: a BAR the guest moved where another
+	 * device's has not yet moved from stayed off the bus. Now that this one
+	 * may have left its place, the others try again.
+	 */
+	for (i = 1; i < PCI_MAX_DEVICES; i++)
+		if (bus->devs[i] && bus->devs[i] != d)
+			update_bars(bus->devs[i]);
+	pthread_mutex_unlock(&bus->lock);
 }
 
 static void cf8_read(void *opaque, uint64_t off, void *data, unsigned len)

@@ -171,6 +171,7 @@ static int setup_pci(struct machine *m, struct error *err)
 	if (irq_routes_init(&m->routes, &m->vm.kvm, m->intc.ioapic != NULL))
 		return -1;
 	m->routes_ready = true;
+	irq_routes_hold(&m->routes);
 	if (m->cfg->iommu && setup_iommu(m, err))
 		return -1;
 	intc_connect(&m->intc, &m->routes, m->vtd);
@@ -464,6 +465,9 @@ int machine_start(struct machine *m, struct error *err)
 
 	if (m->state != MACHINE_CREATED)
 		return error_set(err, EBUSY, "the VM was started already");
+	/* The routes the devices and their records set up, to KVM in one table. */
+	if (irq_routes_release(&m->routes))
+		return error_set(err, EIO, "cannot set up the interrupt routes");
 	if (m->cfg->host_console) {
 		if (console_init(&m->console))
 			return error_set(err, errno, "cannot set up the console: %s", strerror(errno));

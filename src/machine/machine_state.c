@@ -158,7 +158,6 @@ static int load_kvm_devices(struct machine *m, struct state_reader *r, struct er
 int machine_state_load(struct machine *m, struct state_reader *r, struct error *err)
 {
 	uint32_t version;
-	int ret;
 
 	if (m->state != MACHINE_CREATED || !m->cfg->restore)
 		return error_set(err, EBUSY, "the VM was not created to be restored into");
@@ -166,12 +165,9 @@ int machine_state_load(struct machine *m, struct state_reader *r, struct error *
 	if (r->failed || version != MACHINE_STATE_VERSION)
 		return error_set(err, EINVAL, "machine state: version %u, this vessel reads %u",
 				 version, MACHINE_STATE_VERSION);
-	if (load_vcpus(m, r, err) || load_kvm_devices(m, r, err))
+	/* The devices' interrupt routes reach KVM at once, when the vCPUs start (irq_routes_hold). */
+	if (load_vcpus(m, r, err) || load_kvm_devices(m, r, err) ||
+	    registry_restore(&m->devices, r, err))
 		return -1;
-	/* The devices set their interrupt routes again: one commit for all of them. */
-	irq_routes_hold(&m->routes);
-	ret = registry_restore(&m->devices, r, err);
-	if (irq_routes_release(&m->routes) && !ret)
-		ret = error_set(err, EIO, "machine state: KVM refused the interrupt routes");
-	return ret;
+	return 0;
 }

@@ -41,7 +41,9 @@ static void msi_fire(void *opaque, unsigned v)
 	/* A blocked interrupt is a fault now, as the request reaches the remapping unit. */
 	if (mv->blocked[v])
 		apply(mv, v, true);
-	if (!mv->blocked[v] && write(mv->efd[v], &one, sizeof(one)) < 0)
+	if (mv->blocked[v] || irq_routes_sync(mv->routes))
+		return;
+	if (write(mv->efd[v], &one, sizeof(one)) < 0)
 		pr_debug("irqfd write: %s", strerror(errno));
 }
 

@@ -487,11 +487,6 @@ _Static_assert(offsetof(struct virtio_blk, vd) == 0, "the registry's hooks take 
 
 const struct device_ops virtio_blk_device_ops = {
 	.kind = "virtio-blk",
-	.state_version = VIRTIO_STATE_VERSION,
-	.reset = virtio_device_reset,
-	.pause = virtio_device_pause,
-	.resume = virtio_device_resume,
-	.save = virtio_device_save,
-	.restore = virtio_device_restore,
+	VIRTIO_DEVICE_HOOKS,
 	.destroy = blk_dev_destroy,
 };

@@ -252,11 +252,6 @@ _Static_assert(offsetof(struct virtio_console, vd) == 0,
 
 const struct device_ops virtio_console_device_ops = {
 	.kind = "virtio-console",
-	.state_version = VIRTIO_STATE_VERSION,
-	.reset = virtio_device_reset,
-	.pause = virtio_device_pause,
-	.resume = virtio_device_resume,
-	.save = virtio_device_save,
-	.restore = virtio_device_restore,
+	VIRTIO_DEVICE_HOOKS,
 	.destroy = console_dev_destroy,
 };

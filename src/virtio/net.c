@@ -363,7 +363,8 @@ static int net_restore(struct virtio_dev *vd, struct state_reader *r, bool apply
 	n->ctrl = s;
 	pthread_mutex_unlock(&vd->lock);
 	if (err)
-		pr_err("net%u: the backend cannot use %u queue pairs again", n->index, s.pairs);
+		state_invalid(r, "net%u: the backend cannot use %u queue pairs again", n->index,
+			      s.pairs);
 	return err;
 }
 
@@ -515,12 +516,7 @@ _Static_assert(offsetof(struct virtio_net, vd) == 0, "the registry's hooks take 
 
 const struct device_ops virtio_net_device_ops = {
 	.kind = "virtio-net",
-	.state_version = VIRTIO_STATE_VERSION,
+	VIRTIO_DEVICE_HOOKS,
 	.metrics = net_metrics,
-	.reset = virtio_device_reset,
-	.pause = virtio_device_pause,
-	.resume = virtio_device_resume,
-	.save = virtio_device_save,
-	.restore = virtio_device_restore,
 	.destroy = net_dev_destroy,
 };

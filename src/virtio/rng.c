@@ -102,11 +102,6 @@ _Static_assert(offsetof(struct virtio_rng, vd) == 0, "the registry's hooks take 
 /* Its record is the transport's alone: the device keeps nothing of its own. */
 const struct device_ops virtio_rng_device_ops = {
 	.kind = "virtio-rng",
-	.state_version = VIRTIO_STATE_VERSION,
-	.reset = virtio_device_reset,
-	.pause = virtio_device_pause,
-	.resume = virtio_device_resume,
-	.save = virtio_device_save,
-	.restore = virtio_device_restore,
+	VIRTIO_DEVICE_HOOKS,
 	.destroy = rng_dev_destroy,
 };

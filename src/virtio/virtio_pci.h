@@ -169,5 +169,14 @@ int virtio_device_resume(void *dev);
 int virtio_device_save(void *dev, struct state_writer *w);
 int virtio_device_restore(void *dev, struct state_reader *r, uint32_t version);
 
+/* Those hooks in a device's struct device_ops. */
+#define VIRTIO_DEVICE_HOOKS				\
+	.state_version = VIRTIO_STATE_VERSION,		\
+	.reset = virtio_device_reset,			\
+	.pause = virtio_device_pause,			\
+	.resume = virtio_device_resume,			\
+	.save = virtio_device_save,			\
+	.restore = virtio_device_restore
+
 
 #endif

@@ -284,28 +284,54 @@ static int load(struct virtio_dev *vd, struct state_reader *r, struct virtio_sav
 	return 0;
 }
 
+/* Whether a thread of the device may be working a ring now. */
+static bool any_live(struct virtio_dev *vd)
+{
+	unsigned q;
+	bool live = false;
+
+	pthread_mutex_lock(&vd->lock);
+	for (q = 0; q < vd->nr_queues; q++)
+		live |= virtio_queue_live(vd, q);
+	pthread_mutex_unlock(&vd->lock);
+	return live;
+}
+
 int virtio_device_restore(void *dev, struct state_reader *r, uint32_t version)
 {
 	struct virtio_dev *vd = dev;
 	struct virtio_saved s;
 	struct state_reader own;
-	bool was_paused = vd->paused;
+	bool stop;
 	unsigned q;
+	int ret = 0;
 
 	(void)version;
 	if (load(vd, r, &s, &own))
 		return -1;
-	virtio_device_pause(vd);
+	/*
+	 * Threads that may be working a ring stop first. A device no driver
+	 * started (a machine made to restore into) has none: its threads find
+	 * every queue dead until the transport, under its lock, says otherwise.
+	 */
+	stop = !vd->paused && any_live(vd);
+	if (stop)
+		virtio_device_pause(vd);
 	pci_device_apply(&vd->pci, &s.pci);
 	msix_apply(&vd->msix, &s.msix);
 	pthread_mutex_lock(&vd->lock);
 	apply_transport(vd, &s);
 	pthread_mutex_unlock(&vd->lock);
-	if (vd->ops->restore)
-		vd->ops->restore(vd, &own, true);
+	/* Checked already: only the host side (a backend) can fail it now. */
+	if (vd->ops->restore && vd->ops->restore(vd, &own, true)) {
+		state_invalid(r, "%s", own.reason);
+		ret = -1;
+	}
 	/* Buffers the driver made available while the device was saved are looked at now. */
 	for (q = 0; q < vd->nr_queues; q++)
 		if (virtio_queue_live(vd, q))
 			vd->ops->notify(vd, q);
-	return was_paused ? 0 : virtio_device_resume(vd);
+	if (stop && virtio_device_resume(vd))
+		ret = -1;
+	return ret;
 }

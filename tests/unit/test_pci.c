@@ -129,6 +129,82 @@ static void test_bar_mapping_follows_command_and_address(void **state)
 	assert_false(io_bus_access(&f->pio, bar + 0x40, &b, 1, false));
 }
 
+static uint8_t other_bar_byte;
+
+static void other_bar_read(void *opaque, uint64_t off, void *data, unsigned len)
+{
+	(void)opaque;
+	(void)off;
+	memset(data, other_bar_byte, len);
+}
+
+static const struct io_dev_ops other_bar_ops = { other_bar_read, NULL };
+
+static uint32_t bar0(struct fixture *f, unsigned devfn)
+{
+	return pci_config_read(&f->bus, devfn, PCI_BASE_ADDRESS_0, 4) & ~15u;
+}
+
+/*
+ * Restored one after the other, two devices whose BARs the guest swapped
+ * around: the first cannot go where the second still is, and goes there once
+ * the second has moved on. Read-only bits and BARs off the windows are refused.
+ */
+static void test_restore_config(void **state)
+{
+	struct fixture *f = *state;
+	struct pci_device other;
+	struct irq_line line = { intx, f, 0 };
+	struct state_writer w1, w2;
+	struct state_reader r;
+	struct pci_saved s1, s2;
+	uint32_t x, y, z = 0xd0000000u;
+	uint8_t b;
+
+	pci_device_init(&other, 0x1af4, 0x1042, 0x010000, 0x1af4, 2);
+	pci_device_set_bar(&other, 0, PCI_BAR_MEM64, 0x4000, &other_bar_ops, NULL);
+	assert_int_equal(pci_bus_add(&f->bus, &other, &line), 2);
+	other_bar_byte = 0x5a;
+	x = bar0(f, DEVFN);
+	y = bar0(f, 0x10);
+	pci_config_write(&f->bus, DEVFN, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	pci_config_write(&f->bus, 0x10, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+
+	/* The records: the first device at y, the second at z. */
+	state_writer_init(&w1);
+	state_writer_init(&w2);
+	pci_device_save(&f->dev, &w1);
+	pci_device_save(&other, &w2);
+	memcpy(w1.buf + PCI_BASE_ADDRESS_0, &(uint32_t){ y | PCI_BASE_ADDRESS_MEM_TYPE_64 }, 4);
+	memcpy(w2.buf + PCI_BASE_ADDRESS_0, &(uint32_t){ z | PCI_BASE_ADDRESS_MEM_TYPE_64 }, 4);
+	state_reader_init(&r, w1.buf, w1.len);
+	assert_int_equal(pci_device_load(&f->dev, &r, &s1), 0);
+	state_reader_init(&r, w2.buf, w2.len);
+	assert_int_equal(pci_device_load(&other, &r, &s2), 0);
+
+	pci_device_apply(&f->dev, &s1);
+	assert_true(io_bus_access(&f->mmio, y, &b, 1, false));
+	assert_int_equal(b, 0x5a);			/* still the second device */
+	assert_false(io_bus_access(&f->mmio, x, &b, 1, false));
+	pci_device_apply(&other, &s2);
+	assert_true(io_bus_access(&f->mmio, z, &b, 1, false));
+	assert_int_equal(b, 0x5a);
+	assert_true(io_bus_access(&f->mmio, y + 3, &b, 1, false));
+	assert_int_equal(b, 0xa3);			/* the first, where the guest had it */
+
+	w1.buf[PCI_DEVICE_ID] ^= 1;
+	state_reader_init(&r, w1.buf, w1.len);
+	assert_int_equal(pci_device_load(&f->dev, &r, &s1), -1);
+	assert_non_null(strstr(r.reason, "read-only"));
+	w1.buf[PCI_DEVICE_ID] ^= 1;
+	memcpy(w1.buf + PCI_BASE_ADDRESS_0, &(uint32_t){ 0x80000004u }, 4);	/* in RAM */
+	state_reader_init(&r, w1.buf, w1.len);
+	assert_int_equal(pci_device_load(&f->dev, &r, &s1), -1);
+	assert_non_null(strstr(r.reason, "outside"));
+	state_writer_free(&w1);
+	state_writer_free(&w2);
+}
+
 static void test_config_mechanisms_agree(void **state)
 {
 	struct fixture *f = *state;
@@ -213,6 +289,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bar_sizing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bar_mapping_follows_command_and_address, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_restore_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_mechanisms_agree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capabilities_and_intx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shared_intx_pin, setup, teardown),
