@@ -6,12 +6,14 @@
 #include <string.h>
 
 typedef void (*route_fn)(struct machine *m, struct api_reply *r);
+typedef void (*body_fn)(struct api_ctx *c, json_t *body, struct api_reply *r);
 
 struct route {
 	const char *path;
 	enum api_method method;
-	route_fn fn;		/* NULL: the event stream */
+	route_fn fn;		/* NULL (and no body_fn): the event stream */
 	const char *allow;
+	body_fn with_body;	/* takes a JSON object as its body */
 };
 
 static void get_vm(struct machine *m, struct api_reply *r)
@@ -82,34 +84,45 @@ static void put_stop(struct machine *m, struct api_reply *r)
 }
 
 static const struct route routes[] = {
-	{ "/vm", API_GET, get_vm, "GET" },
-	{ "/vm/metrics", API_GET, get_metrics, "GET" },
-	{ "/vm/events", API_GET, NULL, "GET" },
-	{ "/vm/pause", API_PUT, put_pause, "PUT" },
-	{ "/vm/resume", API_PUT, put_resume, "PUT" },
-	{ "/vm/stop", API_PUT, put_stop, "PUT" },
+	{ "/vm", API_GET, get_vm, "GET", NULL },
+	{ "/vm/metrics", API_GET, get_metrics, "GET", NULL },
+	{ "/vm/events", API_GET, NULL, "GET", NULL },
+	{ "/vm/pause", API_PUT, put_pause, "PUT", NULL },
+	{ "/vm/resume", API_PUT, put_resume, "PUT", NULL },
+	{ "/vm/stop", API_PUT, put_stop, "PUT", NULL },
+	{ "/vm/snapshot", API_PUT, NULL, "PUT", api_put_snapshot },
 };
 
-/* These endpoints take no parameters: a body, if any, must be an empty JSON object. */
-static int check_body(const struct api_request *req, struct api_reply *r)
+/* A body, if any, must be a JSON object: NULL (with the 400) if it is not. */
+static json_t *body_object(const struct api_request *req, struct api_reply *r)
 {
 	json_error_t jerr;
-	const char *key;
-	json_t *j, *v;
+	json_t *j;
 
 	if (!req->len)
-		return 0;
+		return json_object();
 	j = json_loadb(req->body, req->len, 0, &jerr);
 	if (!j) {
 		api_reply_error(r, 400, "body", "malformed JSON at byte %d: %s", jerr.position,
 				jerr.text);
-		return -1;
+		return NULL;
 	}
 	if (!json_is_object(j)) {
 		json_decref(j);
 		api_reply_error(r, 400, "body", "the body must be a JSON object");
-		return -1;
+		return NULL;
 	}
+	return j;
+}
+
+/* These endpoints take no parameters: a body, if any, must be an empty JSON object. */
+static int check_body(const struct api_request *req, struct api_reply *r)
+{
+	const char *key;
+	json_t *j = body_object(req, r), *v;
+
+	if (!j)
+		return -1;
 	json_object_foreach(j, key, v) {
 		api_reply_error(r, 400, key, "unknown field '%s': this request takes none", key);
 		json_decref(j);
@@ -139,9 +152,10 @@ static void start_stream(struct machine *m, struct api_events *ev, struct api_re
 	r->stream = true;
 }
 
-void api_route(struct machine *m, struct api_events *ev, const struct api_request *req,
-	       struct api_reply *r, uint64_t *seq)
+void api_route(struct api_ctx *c, const struct api_request *req, struct api_reply *r,
+	       uint64_t *seq)
 {
+	struct machine *m = c->m;
 	const struct route *rt = NULL;
 	size_t i;
 
@@ -154,9 +168,17 @@ void api_route(struct machine *m, struct api_events *ev, const struct api_reques
 		r->allow = rt->allow;
 		return api_reply_error(r, 405, NULL, "%s takes %s only", req->path, rt->allow);
 	}
+	if (rt->with_body) {
+		json_t *body = body_object(req, r);
+
+		if (body)
+			rt->with_body(c, body, r);
+		json_decref(body);
+		return;
+	}
 	if (check_body(req, r))
 		return;
 	if (!rt->fn)
-		return start_stream(m, ev, r, seq);
+		return start_stream(m, c->events, r, seq);
 	rt->fn(m, r);
 }

@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+#include <limits.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -35,6 +37,7 @@ static const struct ctl_command commands[] = {
 	{ "resume", "PUT", "/vm/resume" },
 	{ "stop", "PUT", "/vm/stop" },
 	{ "events", "GET", "/vm/events" },
+	{ "snapshot", "PUT", "/vm/snapshot" },
 };
 
 struct response {
@@ -56,7 +59,11 @@ static void ctl_usage(FILE *f)
 		"  pause     PUT /vm/pause\n"
 		"  resume    PUT /vm/resume\n"
 		"  stop      PUT /vm/stop\n"
-		"  events    GET /vm/events: one JSON object a line, until the VM shuts down\n\n"
+		"  events    GET /vm/events: one JSON object a line, until the VM shuts down\n"
+		"  snapshot DIR [--diff] [--resume]\n"
+		"            PUT /vm/snapshot: a full snapshot of the paused VM into DIR (a\n"
+		"            diff: the pages written since the last one); --resume: pause,\n"
+		"            snapshot and resume a running VM (docs/snapshot.md)\n\n"
 		"Replies are printed as JSON; an HTTP error's message goes to stderr, exit status 1.\n");
 }
 
@@ -96,15 +103,19 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int send_request(int fd, const struct ctl_command *c)
+static int send_request(int fd, const struct ctl_command *c, const char *body)
 {
+	size_t blen = body ? strlen(body) : 0;
 	char req[512];
 	int n;
 
-	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: vessel\r\nConnection: close\r\n"
-		     "%s\r\n", c->method, c->path,
-		     strcmp(c->method, "GET") ? "Content-Length: 0\r\n" : "");
-	return write_all(fd, req, (size_t)n);
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: vessel\r\nConnection: close\r\n",
+		     c->method, c->path);
+	if (strcmp(c->method, "GET"))
+		n += snprintf(req + n, sizeof(req) - (size_t)n, "Content-Length: %zu\r\n%s", blen,
+			      blen ? "Content-Type: application/json\r\n" : "");
+	n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
+	return write_all(fd, req, (size_t)n) || (blen && write_all(fd, body, blen)) ? -1 : 0;
 }
 
 /* A header's value in @head (lines ending at '\n'), or NULL. */
@@ -225,7 +236,7 @@ static int report(struct response *r, const char *body, size_t len)
 	return 1;
 }
 
-static int run_command(const char *path, const struct ctl_command *c)
+static int run_command(const char *path, const struct ctl_command *c, const char *req_body)
 {
 	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
 	struct response *r = calloc(1, sizeof(*r));
@@ -239,7 +250,7 @@ static int run_command(const char *path, const struct ctl_command *c)
 	if (fd < 0)
 		goto out_free;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send_request(fd, c)) {
+	if (send_request(fd, c, req_body)) {
 		fprintf(stderr, "vessel ctl: cannot send the request: %s\n", strerror(errno));
 		goto out_close;
 	}
@@ -258,6 +269,40 @@ out_close:
 	close(fd);
 out_free:
 	free(r);
+	return status;
+}
+
+/* snapshot DIR [--diff] [--resume]: DIR made absolute, as the VM may run elsewhere. */
+static int snapshot_command(const char *path, const struct ctl_command *c, int argc, char **argv)
+{
+	char cwd[PATH_MAX], *dir = NULL, *body;
+	bool diff = false, resume = false;
+	json_t *j;
+	int i, status;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--diff"))
+			diff = true;
+		else if (!strcmp(argv[i], "--resume"))
+			resume = true;
+		else if (!dir && argv[i][0] != '-')
+			dir = argv[i];
+		else
+			return fprintf(stderr, "vessel ctl: snapshot: unexpected '%s'\n", argv[i]),
+			       EXIT_USAGE;
+	}
+	if (!dir)
+		return fprintf(stderr, "vessel ctl: snapshot DIR: no directory given\n"), EXIT_USAGE;
+	if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		return fprintf(stderr, "vessel ctl: %s\n", strerror(errno)), 1;
+	j = json_pack("{s:s++, s:s, s:b}", "dir", dir[0] == '/' ? "" : cwd,
+		      dir[0] == '/' ? "" : "/", dir, "type", diff ? "diff" : "full", "resume", resume);
+	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!body)
+		return fprintf(stderr, "vessel ctl: out of memory\n"), 1;
+	status = run_command(path, c, body);
+	free(body);
 	return status;
 }
 
@@ -282,14 +327,22 @@ int cmd_ctl(int argc, char **argv)
 				       argv[optind - 1]), ctl_usage(stderr), EXIT_USAGE;
 		path = optarg;
 	}
-	if (!path || optind != argc - 1) {
+	if (!path || optind >= argc) {
 		fprintf(stderr, "vessel ctl: %s\n", path ? "one command expected" : "--api-socket PATH is needed");
 		ctl_usage(stderr);
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[optind], commands[i].name))
-			return run_command(path, &commands[i]);
+			break;
+	if (i < sizeof(commands) / sizeof(commands[0]) && !strcmp(commands[i].name, "snapshot"))
+		return snapshot_command(path, &commands[i], argc - optind - 1, argv + optind + 1);
+	if (i < sizeof(commands) / sizeof(commands[0]) && optind == argc - 1)
+		return run_command(path, &commands[i], NULL);
+	if (i < sizeof(commands) / sizeof(commands[0])) {
+		fprintf(stderr, "vessel ctl: %s takes no arguments\n", argv[optind]);
+		return EXIT_USAGE;
+	}
 	fprintf(stderr, "vessel ctl: unknown command '%s'\n", argv[optind]);
 	ctl_usage(stderr);
 	return EXIT_USAGE;

@@ -106,7 +106,9 @@ static int setup_memory(struct machine *m, struct error *err)
 	ranges[n++] = (struct guest_mem_range){ 0, m->layout.low_ram_end };
 	if (m->layout.high_ram_size)
 		ranges[n++] = (struct guest_mem_range){ HIGH_RAM_START, m->layout.high_ram_size };
-	if (guest_mem_init(&m->vm.mem, ranges, n, m->cfg->backing, m->cfg->hugetlbfs))
+	if (m->cfg->restore_memory ?
+	    guest_mem_init(&m->vm.mem, ranges, n, GUEST_MEM_FILE, m->cfg->restore_memory) :
+	    guest_mem_init(&m->vm.mem, ranges, n, m->cfg->backing, m->cfg->hugetlbfs))
 		return -1;
 	for (i = 0; i < m->vm.mem.nr_regions; i++) {
 		const struct guest_mem_region *r = &m->vm.mem.regions[i];
@@ -263,10 +265,13 @@ static int build(struct machine *m, struct error *err)
 {
 	const struct machine_config *cfg = m->cfg;
 
-	if (load_kernel_file(m, err) || check_initrd(cfg->initrd_path, err) || check_disks(cfg))
+	if (!cfg->restore &&
+	    (load_kernel_file(m, err) || check_initrd(cfg->initrd_path, err)))
+		return -1;
+	if (check_disks(cfg))
 		return -1;
 	/* Check the image before touching KVM, so a bad file fails fast. */
-	if (boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN)
+	if (!cfg->restore && boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN)
 		return error_set(err, ENOEXEC, "%s: not a kernel vessel can boot (neither an ELF "
 				 "with a PVH entry nor a Linux bzImage)", cfg->kernel_path);
 	if (kvm_open(&m->vm.kvm, cfg->kvm_path))
@@ -284,8 +289,12 @@ static int build(struct machine *m, struct error *err)
 		return -1;
 	if (vm_create_vcpus(&m->vm, cfg->cpus) || cpuid_setup(&m->vm))
 		return -1;
-	if (setup_pci(m, err) || machine_realize_devices(m, err) || setup_acpi(m, err) ||
-	    build_cmdline(m, err))
+	if (setup_pci(m, err) || machine_realize_devices(m, err))
+		return -1;
+	/* A restored guest's memory holds its tables and kernel, maybe reused since. */
+	if (cfg->restore)
+		return 0;
+	if (setup_acpi(m, err) || build_cmdline(m, err))
 		return -1;
 	return load_and_boot(m);
 }
@@ -434,6 +443,22 @@ struct machine *machine_create(const struct machine_config *cfg, struct error *e
 	return m;
 }
 
+static int pause_locked(struct machine *m, struct error *err)
+{
+	if (m->state == MACHINE_PAUSED)
+		return 0;
+	if (m->state != MACHINE_RUNNING)
+		return error_set(err, EBUSY, "the VM is not running");
+	if (vm_pause(&m->vm)) {
+		vm_resume(&m->vm);
+		return error_set(err, ESRCH, "the VM stopped while pausing");
+	}
+	registry_pause(&m->devices);
+	m->state = MACHINE_PAUSED;
+	machine_notify(m, MACHINE_EVENT_PAUSED, 0);
+	return 0;
+}
+
 int machine_start(struct machine *m, struct error *err)
 {
 	struct console_input in = console_input(m);
@@ -452,12 +477,19 @@ int machine_start(struct machine *m, struct error *err)
 	}
 	pthread_mutex_lock(&m->lock);
 	m->started_ns = now_ns();
+	/* Parked before their first KVM_RUN: the pause below waits for them. */
+	if (m->cfg->start_paused)
+		m->vm.pause = true;
 	if (vm_start(&m->vm)) {
 		m->state = MACHINE_STOPPED;
 		pthread_mutex_unlock(&m->lock);
 		return error_set(err, EAGAIN, "cannot start the vCPU threads");
 	}
 	m->state = MACHINE_RUNNING;
+	if (m->cfg->start_paused && pause_locked(m, err)) {
+		pthread_mutex_unlock(&m->lock);
+		return -1;
+	}
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
@@ -471,22 +503,6 @@ void machine_notify(struct machine *m, enum machine_event ev, int status)
 void machine_set_observer(struct machine *m, const struct machine_observer *o)
 {
 	m->observer = o;
-}
-
-static int pause_locked(struct machine *m, struct error *err)
-{
-	if (m->state == MACHINE_PAUSED)
-		return 0;
-	if (m->state != MACHINE_RUNNING)
-		return error_set(err, EBUSY, "the VM is not running");
-	if (vm_pause(&m->vm)) {
-		vm_resume(&m->vm);
-		return error_set(err, ESRCH, "the VM stopped while pausing");
-	}
-	registry_pause(&m->devices);
-	m->state = MACHINE_PAUSED;
-	machine_notify(m, MACHINE_EVENT_PAUSED, 0);
-	return 0;
 }
 
 int machine_pause(struct machine *m, struct error *err)

@@ -66,6 +66,16 @@ struct machine_config {
 	const char *kvm_path;		/* NULL: /dev/kvm */
 	struct machine_output output;
 	bool host_console;		/* stdin, the terminal and SIGINT/SIGTERM drive the VM */
+	/*
+	 * A machine to restore into (a snapshot, an incoming migration): no
+	 * kernel is loaded and no ACPI table written, the vCPUs start from
+	 * machine_state_load's state. Its RAM is @restore_memory, a memory file
+	 * mapped copy-on-write (MAP_PRIVATE: nothing is read until the guest
+	 * touches a page), or with NULL anonymous memory the caller fills.
+	 */
+	bool restore;
+	const char *restore_memory;
+	bool start_paused;		/* machine_start parks the vCPUs before they run */
 };
 
 void machine_config_defaults(struct machine_config *cfg);

@@ -69,6 +69,10 @@ assert c["cmdline"] == "vessel.test=ticker" and c["memory_mib"] == 256 and c["ke
 	"$WORK/body" || fail "GET /vm: the configuration is not what vessel run was given"
 req GET /vm/metrics 200
 
+echo "a snapshot needs a paused VM"
+req PUT /vm/snapshot 409 "{\"dir\": \"$WORK/snap\"}"
+[ ! -e "$WORK/snap" ] || fail "a refused snapshot left its directory"
+
 echo "pause stops the guest's ticks"
 req PUT /vm/pause 200
 [ "$(field state)" = paused ] || fail "PUT /vm/pause: state is not paused"
@@ -79,6 +83,17 @@ after=$(ticks)
 req GET /vm 200
 [ "$(field state)" = paused ] || fail "GET /vm: state is not paused after a pause"
 req PUT /vm/pause 409
+echo "snapshot of the paused VM"
+req PUT /vm/snapshot 400 '{"type": "full"}'
+[ "$(field field)" = dir ] || fail "a snapshot without dir: the error does not name it"
+req PUT /vm/snapshot 400 '{"dir": "x", "type": "half"}'
+[ "$(field field)" = type ] || fail "a bad snapshot type: the error does not name it"
+req PUT /vm/snapshot 200 "{\"dir\": \"$WORK/snap\"}"
+[ -s "$WORK/snap/state" ] && [ -f "$WORK/snap/memory" ] || fail "no state or memory file"
+[ "$(field state)" = paused ] || fail "the VM is not paused after a snapshot"
+req PUT /vm/snapshot 400 "{\"dir\": \"$WORK/snap\"}"
+grep -q 'holds a snapshot already' "$WORK/body" || fail "a second snapshot into DIR: no reason"
+[ "$(ticks)" = "$after" ] || fail "the guest ticked during the snapshot"
 req PUT /vm/resume 200 '{}'
 for _ in $(seq 100); do [ "$(ticks)" -gt "$after" ] && break; sleep 0.1; done
 [ "$(ticks)" -gt "$after" ] || fail "no tick after the resume"
@@ -94,7 +109,7 @@ req PUT /vm/stop 400 '{"force": true}'
 req GET /vm/nothing 404
 req GET /vm/metrics/x 404
 for p in /vm /vm/metrics /vm/events; do req POST "$p" 405; done
-for p in /vm/pause /vm/resume /vm/stop; do req GET "$p" 405; done
+for p in /vm/pause /vm/resume /vm/stop /vm/snapshot; do req GET "$p" 405; done
 grep -qi '^allow: PUT' "$WORK/headers" || fail "a 405 without Allow: PUT"
 req DELETE /vm 405
 
@@ -148,7 +163,9 @@ check events "$WORK/events" || fail "an event is off the schema"
 python3 -c 'import json,sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 names = [e["event"] for e in ev]
-assert names == ["state", "paused", "resumed", "paused", "resumed", "shutdown"], names
+assert names == ["state", "paused", "snapshot", "snapshot", "snapshot", "snapshot", "resumed",
+		 "paused", "resumed", "shutdown"], names
+assert [e["phase"] for e in ev[2:6]] == ["start", "done", "start", "failed"], ev[2:6]
 assert ev[0]["state"] == "running" and ev[-1]["exit_status"] == 143, ev
 seqs = [e["seq"] for e in ev[1:]]
 assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), seqs' "$WORK/events" ||
