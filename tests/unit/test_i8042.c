@@ -6,7 +6,7 @@
 
 #include "hw/i8042.h"
 
-static int resets, level;
+static int resets, level, aux_level;
 
 static void on_reset(void *opaque)
 {
@@ -17,16 +17,18 @@ static void on_reset(void *opaque)
 static void irq(void *opaque, unsigned gsi, int l)
 {
 	(void)opaque;
-	assert_int_equal(gsi, I8042_KBD_IRQ);
-	level = l;
+	if (gsi == I8042_AUX_IRQ)
+		aux_level = l;
+	else
+		level = l;
 }
 
 static struct i8042 *make(void)
 {
-	struct irq_line l = { irq, NULL, I8042_KBD_IRQ };
+	struct irq_line l = { irq, NULL, I8042_KBD_IRQ }, aux = { irq, NULL, I8042_AUX_IRQ };
 
-	resets = level = 0;
-	return i8042_create(&l, on_reset, NULL);
+	resets = level = aux_level = 0;
+	return i8042_create(&l, &aux, on_reset, NULL);
 }
 
 static void test_self_test(void **state)
@@ -61,9 +63,9 @@ static void test_command_byte_and_irq(void **state)
 	assert_int_equal(i8042_read(k, 0x60), 0xfa);
 	assert_int_equal(i8042_read(k, 0x60), 0xaa);
 	assert_int_equal(level, 0);
-	i8042_key(k, 0x1c);
+	i8042_keyboard_sink.key(k, 28, true);	/* KEY_ENTER, untranslated: set 2 */
 	assert_int_equal(level, 1);
-	assert_int_equal(i8042_read(k, 0x60), 0x1c);
+	assert_int_equal(i8042_read(k, 0x60), 0x5a);
 	i8042_destroy(k);
 }
 
@@ -75,7 +77,7 @@ static void test_keyboard_identify_and_leds(void **state)
 	i8042_write(k, 0x60, 0xf2);
 	assert_int_equal(i8042_read(k, 0x60), 0xfa);
 	assert_int_equal(i8042_read(k, 0x60), 0xab);
-	assert_int_equal(i8042_read(k, 0x60), 0x83);
+	assert_int_equal(i8042_read(k, 0x60), 0x41);	/* 0x83 through the translation */
 	i8042_write(k, 0x60, 0xed);
 	assert_int_equal(i8042_read(k, 0x60), 0xfa);
 	i8042_write(k, 0x60, 0x07);	/* LED bits: a parameter, not a command */
@@ -84,7 +86,7 @@ static void test_keyboard_identify_and_leds(void **state)
 	i8042_write(k, 0x60, 0x00);	/* query the scan code set */
 	assert_int_equal(i8042_read(k, 0x60), 0xfa);
 	assert_int_equal(i8042_read(k, 0x60), 0xfa);
-	assert_int_equal(i8042_read(k, 0x60), 2);
+	assert_int_equal(i8042_read(k, 0x60), 0x41);	/* set 2, translated (as hardware does) */
 	i8042_destroy(k);
 }
 
