@@ -75,7 +75,10 @@ int virtio_input_fill_events(struct virtqueue *vq, struct virtq_chain *c,
 	return used;
 }
 
-/* The chain's readable bytes as one event; -1 unless they are exactly one. */
+/*
+ * The chain's readable bytes as one event: 1 unless they are not exactly one
+ * (0), or lie outside what the device may read (-1).
+ */
 static int get_event(const struct dma_space *dma, const struct virtq_chain *c,
 		     struct virtio_input_event *e)
 {
@@ -85,18 +88,18 @@ static int get_event(const struct dma_space *dma, const struct virtq_chain *c,
 
 	for (i = 0; i < c->nr_out; i++) {
 		if (c->segs[i].len > sizeof(b) - done)
-			return -1;
+			return 0;
 		if (dma_read(dma, c->segs[i].addr, b + done, c->segs[i].len))
 			return -1;
 		done += c->segs[i].len;
 	}
 	if (done != sizeof(b))
-		return -1;
+		return 0;
 	e->type = (uint16_t)(b[0] | b[1] << 8);
 	e->code = (uint16_t)(b[2] | b[3] << 8);
 	e->value = (uint32_t)b[4] | (uint32_t)b[5] << 8 | (uint32_t)b[6] << 16 |
 		   (uint32_t)b[7] << 24;
-	return 0;
+	return 1;
 }
 
 int virtio_input_take_status(struct virtqueue *vq, struct virtq_chain *c, uint32_t *leds,
@@ -107,14 +110,15 @@ int virtio_input_take_status(struct virtqueue *vq, struct virtq_chain *c, uint32
 	for (;;) {
 		enum vq_pop_result pr = vq_pop(vq, c);
 		struct virtio_input_event e;
+		int got;
 
 		if (pr == VQ_EMPTY)
 			return used;
-		if (pr == VQ_BROKEN)
+		got = pr == VQ_CHAIN ? get_event(vq->dma, c, &e) : -1;
+		if (got < 0)
 			return -1;
 		/* A bad report is the driver's mistake about the keyboard, not the ring's. */
-		if (get_event(vq->dma, c, &e) || e.type != EV_LED || e.code > LED_SCROLLL ||
-		    e.value > 1) {
+		if (!got || e.type != EV_LED || e.code > LED_SCROLLL || e.value > 1) {
 			count(&st->bad_statuses);
 		} else {
 			*leds = e.value ? *leds | 1u << e.code : *leds & ~(1u << e.code);
