@@ -264,6 +264,21 @@ static int run(bool virtio, bool iommu)
 	return 0;
 }
 
+/* The guest's reports, for the log: which devices Linux found, what evdev said. */
+static void print_reports(void)
+{
+	const char *p = out;
+
+	while ((p = strstr(p, prefix))) {
+		const char *end = strchr(p, '\n');
+
+		if (!end)
+			break;
+		printf("  | %.*s\n", (int)(end - p - (end > p && end[-1] == '\r')), p);
+		p = end + 1;
+	}
+}
+
 /* A key as evdev reports it: EV_KEY, the code, 1 then 0. */
 static void linux_key(struct machine *m, unsigned code)
 {
@@ -326,6 +341,7 @@ static int run_linux(const char *kernel, const char *initrd, bool virtio)
 	machine_destroy(m);
 	if (!strstr(out, "VESSEL-TEST-RESULT: PASS") || *(int *)status != 0)
 		fail("the guest's test did not pass (status %d)", *(int *)status);
+	print_reports();
 	printf("PASS: Linux's evdev got the keys and pointer sent, via %s\n",
 	       virtio ? "virtio-input" : "the i8042's keyboard and PS/2 mouse");
 	return 0;
