@@ -125,9 +125,10 @@ static void platform_devices(void)
 {
 	struct irq_line com1 = { line_set, &m.ioapic, COM1_IRQ };
 	struct irq_line kbd = { line_set, &m.ioapic, I8042_KBD_IRQ };
+	struct irq_line aux = { line_set, &m.ioapic, I8042_AUX_IRQ };
 	struct uart_sink out = { sink_write, NULL };
 	struct uart16550 *uart = uart16550_create(&com1, &out);
-	struct i8042 *k = i8042_create(&kbd, kbd_reset, NULL);
+	struct i8042 *k = i8042_create(&kbd, &aux, kbd_reset, NULL);
 	struct rtc *rtc = rtc_create(fixed_now);
 	uint8_t b = 'x';
 
