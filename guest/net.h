@@ -37,6 +37,6 @@ int net_wait_for(struct net *n, enum want want, uint16_t seq);
 int net_recv(struct net *n, uint8_t *buf, unsigned size, uint64_t cycles);
 
 /* vessel.test=net-user (net_user.c), on a started NIC. */
-int net_user_run(struct net *n, unsigned echo_port, unsigned fwd_port);
+int net_user_run(struct net *n, const struct net_user_opts *o);
 
 #endif
