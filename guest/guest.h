@@ -136,13 +136,20 @@ int virtio_console_check(unsigned slot, int echo);
 int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *addr,
 		     const char *peer);
 int net_parse_ip(const char *s, uint8_t ip[4]);
+/* vessel.test=net-user: what the host set up for the guest to reach. */
+struct net_user_opts {
+	unsigned echo_port;	/* vessel.echoport=: UDP echo at the gateway's port */
+	unsigned fwd_port;	/* vessel.fwdport=: wait for a forwarded datagram there */
+	int ping_optional;	/* vessel.pingopt: no echo reply is no failure (passt) */
+};
+
 /*
- * vessel.test=net-user: on libslirp's network, DHCP, ARP and ping the gateway,
- * a UDP echo through it to the host's @echo_port, and with @fwd_port an echo
- * of a datagram the host forwards to that port.
+ * vessel.test=net-user: on a user-mode network (libslirp's, passt's), DHCP,
+ * ARP and ping the gateway, a UDP echo through it to the host's echo port,
+ * and with a forward port an echo of a datagram the host forwards there.
  */
-int virtio_net_user_check(const struct acpi_info *acpi, unsigned slot, unsigned echo_port,
-			  unsigned fwd_port);
+int virtio_net_user_check(const struct acpi_info *acpi, unsigned slot,
+			  const struct net_user_opts *o);
 
 /* Secondary CPUs. */
 unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);

@@ -185,7 +185,7 @@ static char mode[32];	/* vessel.test= */
 static int echoed;	/* echo mode served by virtio-console */
 static char net_addr[16], net_peer[16];	/* vessel.netaddr=, vessel.netpeer= */
 static unsigned nics;		/* virtio-net devices found */
-static unsigned echo_port, fwd_port;	/* vessel.echoport=, vessel.fwdport= (net-user) */
+static struct net_user_opts net_user;	/* vessel.echoport=, vessel.fwdport=, vessel.pingopt */
 
 static void report_pci(void)
 {
@@ -211,7 +211,7 @@ static void report_pci(void)
 		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1041 && !nics &&
 		    streq(mode, "net-user")) {
 			nics++;
-			check(virtio_net_user_check(&acpi, devs[i].slot, echo_port, fwd_port) == 0,
+			check(virtio_net_user_check(&acpi, devs[i].slot, &net_user) == 0,
 			      "virtio-net: DHCP, ARP, ping and UDP on the user-mode network");
 		} else if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1041) {
 			int test = !nics++ && streq(mode, "net");	/* on the first NIC */
@@ -429,8 +429,9 @@ void guest_main(uint32_t start_info)
 	disk_test = has_word(cmdline, "vessel.disktest");
 	option(cmdline, "vessel.netaddr=", net_addr, sizeof(net_addr));
 	option(cmdline, "vessel.netpeer=", net_peer, sizeof(net_peer));
-	echo_port = number(cmdline, "vessel.echoport=");
-	fwd_port = number(cmdline, "vessel.fwdport=");
+	net_user.echo_port = number(cmdline, "vessel.echoport=");
+	net_user.fwd_port = number(cmdline, "vessel.fwdport=");
+	net_user.ping_optional = has_word(cmdline, "vessel.pingopt");
 	report_memory(si);
 	acpi.rsdp = si->rsdp_paddr;
 	report_acpi();

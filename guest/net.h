@@ -37,7 +37,7 @@ int net_wait_for(struct net *n, enum want want, uint16_t seq);
 int net_recv(struct net *n, uint8_t *buf, unsigned size, uint64_t cycles);
 
 /* vessel.test=net-user (net_user.c), on a started NIC. */
-int net_user_run(struct net *n, unsigned echo_port, unsigned fwd_port);
+int net_user_run(struct net *n, const struct net_user_opts *o);
 
 /*
  * Start the NIC at @slot, resolve @peer by ARP from @addr (which also tells a

@@ -6,7 +6,10 @@
  * gateway at vessel.echoport=, which libslirp hands to the host's
  * 127.0.0.1:PORT, and checks the echo. With vessel.fwdport= it then waits for
  * a datagram the host forwards to that port (hostfwd=udp:...) and echoes it
- * back to its sender. A few frames, polled in CPL0, plain C.
+ * back to its sender. On passt's network the addresses are the host's (its
+ * own, its gateway's), and an echo request goes to the real gateway through
+ * a ping socket the host may not allow: vessel.pingopt says so. A few frames,
+ * polled in CPL0, plain C.
  */
 #include "net.h"
 
@@ -279,7 +282,7 @@ static int forwarded_echo(struct net *n, unsigned port)
 	return 0;
 }
 
-int net_user_run(struct net *n, unsigned echo_port, unsigned fwd_port)
+int net_user_run(struct net *n, const struct net_user_opts *o)
 {
 	struct lease l;
 
@@ -290,9 +293,15 @@ int net_user_run(struct net *n, unsigned echo_port, unsigned fwd_port)
 	memcpy(n->peer, memcmp(l.router, zero, 4) ? l.router : l.server, 4);
 	if (net_send_arp(n, 1, zero, n->peer) || net_wait_for(n, WANT_ARP, 0) != 1)
 		return -1;
-	if (net_send_echo(n, 0) || net_wait_for(n, WANT_ECHO, 0) != 1)
+	if (net_send_echo(n, 0))
 		return -1;
-	if (echo_port && udp_echo(n, echo_port))
+	if (net_wait_for(n, WANT_ECHO, 0) != 1) {
+		print_ip("vessel-guest: net: no echo reply from ", n->peer);
+		con_printf("%s\n", o->ping_optional ? " (optional here)" : "");
+		if (!o->ping_optional)
+			return -1;
+	}
+	if (o->echo_port && udp_echo(n, o->echo_port))
 		return -1;
-	return fwd_port ? forwarded_echo(n, fwd_port) : 0;
+	return o->fwd_port ? forwarded_echo(n, o->fwd_port) : 0;
 }

@@ -599,8 +599,8 @@ int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *ad
 	return r;
 }
 
-int virtio_net_user_check(const struct acpi_info *acpi, unsigned slot, unsigned echo_port,
-			  unsigned fwd_port)
+int virtio_net_user_check(const struct acpi_info *acpi, unsigned slot,
+			  const struct net_user_opts *o)
 {
 	struct net n;
 	uint32_t offered;
@@ -616,7 +616,7 @@ int virtio_net_user_check(const struct acpi_info *acpi, unsigned slot, unsigned 
 	n.d.ring_dma_offset = dma_offset;
 	if (vdev_start(&n.d, rings, 2, -1) || net_post_rx(&n, BUF_LEN))
 		return -1;
-	r = net_user_run(&n, echo_port, fwd_port);
+	r = net_user_run(&n, o);
 	vdev_reset(&n.d);
 	return r;
 }

@@ -7,10 +7,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #define TAP_KEYS "ifname=NAME, fd=N, queues=N, mac=XX:XX:XX:XX:XX:XX, mtu=N, poll=USEC"
 #define USER_KEYS "hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT, net=CIDR, dns=ADDR, " \
 	"restrict=on|off, mac=XX:XX:XX:XX:XX:XX, mtu=N, poll=USEC"
+#define PASST_KEYS "hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT, socket=PATH, " \
+	"mac=XX:XX:XX:XX:XX:XX, mtu=N, poll=USEC"
 #define FWD_FORM "tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT"
 
 static int hex_digit(char c)
@@ -118,11 +121,10 @@ static int parse_port(const char *s, uint16_t *port)
 /* "tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT", as QEMU's hostfwd= (without a guest address). */
 static int set_hostfwd(struct net_options *o, const char *arg, char *v, struct error *err)
 {
-	struct net_user *u = &o->user;
 	struct net_fwd f = { .host.s_addr = htonl(INADDR_LOOPBACK) };
 	char text[64], *p = text, *proto, *addr, *hport;
 
-	if (u->nr_fwds == NET_MAX_FWDS)
+	if (o->nr_fwds == NET_MAX_FWDS)
 		return error_set(err, EINVAL, "--net %s: at most %d hostfwd=", arg, NET_MAX_FWDS);
 	if (strlen(v) >= sizeof(text))
 		goto bad;
@@ -143,7 +145,7 @@ static int set_hostfwd(struct net_options *o, const char *arg, char *v, struct e
 	if (parse_port(hport, &f.host_port) || parse_port(p + 1, &f.guest_port))
 		return error_set(err, EINVAL, "--net %s: hostfwd=%s: a port is a number from 1 "
 				 "to 65535", arg, v);
-	u->fwd[u->nr_fwds++] = f;
+	o->fwd[o->nr_fwds++] = f;
 	return 0;
 bad:
 	return error_set(err, EINVAL, "--net %s: hostfwd=%s: malformed (expected %s, e.g. "
@@ -197,8 +199,21 @@ static int set_restrict(struct net_options *o, const char *arg, char *v, struct 
 	return 0;
 }
 
+/* A unix socket's path: it must fit in sockaddr_un's sun_path. */
+static int set_socket(struct net_options *o, const char *arg, char *v, struct error *err)
+{
+	if (strlen(v) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return error_set(err, EINVAL, "--net %s: socket=%s: a unix socket's path has at "
+				 "most %zu characters", arg, v,
+				 sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	o->socket = v;
+	return 0;
+}
+
 #define KIND_TAP	(1u << NET_TAP)
 #define KIND_USER	(1u << NET_USER)
+#define KIND_PASST	(1u << NET_PASST)
+#define KIND_ALL	(KIND_TAP | KIND_USER | KIND_PASST)
 
 static const struct {
 	const char *key;
@@ -208,18 +223,22 @@ static const struct {
 	{ "ifname", KIND_TAP, set_ifname },
 	{ "fd", KIND_TAP, set_fd },
 	{ "queues", KIND_TAP, set_queues },
-	{ "hostfwd", KIND_USER, set_hostfwd },
+	{ "hostfwd", KIND_USER | KIND_PASST, set_hostfwd },
 	{ "net", KIND_USER, set_net },
 	{ "dns", KIND_USER, set_dns },
 	{ "restrict", KIND_USER, set_restrict },
-	{ "mac", KIND_TAP | KIND_USER, set_mac },
-	{ "mtu", KIND_TAP | KIND_USER, set_mtu },
-	{ "poll", KIND_TAP | KIND_USER, set_poll },
+	{ "socket", KIND_PASST, set_socket },
+	{ "mac", KIND_ALL, set_mac },
+	{ "mtu", KIND_ALL, set_mtu },
+	{ "poll", KIND_ALL, set_poll },
 };
 
 static int parse_key(struct net_options *o, const char *arg, char *key, struct error *err)
 {
-	const char *known = o->kind == NET_USER ? USER_KEYS : TAP_KEYS;
+	static const char *const known_keys[] = {
+		[NET_TAP] = TAP_KEYS, [NET_USER] = USER_KEYS, [NET_PASST] = PASST_KEYS,
+	};
+	const char *known = known_keys[o->kind];
 	char *value = strchr(key, '=');
 	size_t i;
 
@@ -273,6 +292,29 @@ static int check_user(struct net_options *o, const char *arg, struct error *err)
 	return 0;
 }
 
+/* A passt someone else started has its own forwards (its -t and -u). */
+static int check_passt(struct net_options *o, const char *arg, struct error *err)
+{
+	if (o->socket && o->nr_fwds)
+		return error_set(err, EINVAL, "--net %s: hostfwd= needs the passt vessel starts; "
+				 "give the forwards to the passt behind socket= (its -t and -u)",
+				 arg);
+	return 0;
+}
+
+static int check(struct net_options *o, const char *arg, struct error *err)
+{
+	switch (o->kind) {
+	case NET_USER:
+		return check_user(o, arg, err);
+	case NET_PASST:
+		return check_passt(o, arg, err);
+	case NET_TAP:
+		break;
+	}
+	return check_tap(o, arg, err);
+}
+
 int net_options_parse(struct net_options *o, const char *arg, struct error *err)
 {
 	char *p, *key;
@@ -287,23 +329,22 @@ int net_options_parse(struct net_options *o, const char *arg, struct error *err)
 	strcpy(o->spec, arg);
 	p = o->spec;
 	key = strsep(&p, ",");
-	if (!strcmp(key, "passt"))
-		return error_set(err, ENOTSUP, "--net %s: the 'passt' backend is not built yet; "
-				 "use tap or user", arg);
 	if (!strcmp(key, "tap"))
 		o->kind = NET_TAP;
 	else if (!strcmp(key, "user"))
 		o->kind = NET_USER;
+	else if (!strcmp(key, "passt"))
+		o->kind = NET_PASST;
 	else
-		return error_set(err, EINVAL, "--net %s: unknown backend '%s' (known: tap, user)",
-				 arg, key);
+		return error_set(err, EINVAL, "--net %s: unknown backend '%s' (known: tap, user, "
+				 "passt)", arg, key);
 	while ((key = strsep(&p, ","))) {
 		if (!*key)
 			return error_set(err, EINVAL, "--net %s: an empty option", arg);
 		if (parse_key(o, arg, key, err))
 			return -1;
 	}
-	return o->kind == NET_USER ? check_user(o, arg, err) : check_tap(o, arg, err);
+	return check(o, arg, err);
 }
 
 /* FNV-1a: small, and the same on every host. */
@@ -335,6 +376,8 @@ struct net_backend *net_backend_open(const struct net_options *o, struct error *
 		return tap_open(o, err);
 	case NET_USER:
 		return user_open(o, err);
+	case NET_PASST:
+		return passt_open(o, err);
 	}
 	error_set(err, EINVAL, "--net %s: unknown backend", o->spec);
 	return NULL;

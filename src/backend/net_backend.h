@@ -37,9 +37,9 @@
 #define NET_MAX_FWDS		16		/* hostfwd= per user NIC */
 #define NET_USER_MAX_MTU	65521		/* libslirp's IF_MTU_MAX */
 
-enum net_kind { NET_TAP, NET_USER };
+enum net_kind { NET_TAP, NET_USER, NET_PASST };
 
-/* One hostfwd=: the host's HOSTADDR:HOSTPORT forwarded to the guest's GUESTPORT. */
+/* One hostfwd= (user, passt): the host's HOSTADDR:HOSTPORT forwarded to the guest's GUESTPORT. */
 struct net_fwd {
 	bool udp;
 	struct in_addr host;		/* 127.0.0.1 unless an address is given */
@@ -54,8 +54,6 @@ struct net_user {
 	struct in_addr dhcp_start;	/* the first lease: net + 15 */
 	struct in_addr dns;		/* net + 3, or dns= */
 	bool restrict_on;		/* the guest reaches nothing outside, only forwards in */
-	struct net_fwd fwd[NET_MAX_FWDS];
-	unsigned nr_fwds;
 };
 
 /* One --net: the argument's text, split in place, and what it says. */
@@ -69,13 +67,17 @@ struct net_options {
 	unsigned mtu;
 	unsigned queues;		/* queue pairs: tap queues (IFF_MULTI_QUEUE) */
 	unsigned poll_us;		/* the longest a pair's thread polls before sleeping */
+	struct net_fwd fwd[NET_MAX_FWDS];	/* user, passt: hostfwd= */
+	unsigned nr_fwds;
 	struct net_user user;		/* kind NET_USER */
+	const char *socket;		/* passt,socket=PATH: a passt already running */
 };
 
 /*
  * Parse "tap,ifname=NAME[,queues=N][,mac=M][,mtu=N][,poll=USEC]",
- * "tap,fd=N[,...]" or "user[,hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT]...
- * [,net=CIDR][,dns=ADDR][,restrict=on|off][,mac=M][,mtu=N][,poll=USEC]" into
+ * "tap,fd=N[,...]", "user[,hostfwd=tcp|udp:[HOSTADDR]:HOSTPORT-:GUESTPORT]...
+ * [,net=CIDR][,dns=ADDR][,restrict=on|off][,mac=M][,mtu=N][,poll=USEC]" or
+ * "passt[,hostfwd=...]...[,socket=PATH][,mac=M][,mtu=N][,poll=USEC]" into
  * @o; on a bad key or value, -1 with @err naming it.
  */
 int net_options_parse(struct net_options *o, const char *arg, struct error *err);
@@ -123,5 +125,7 @@ static inline void net_backend_close(struct net_backend *be)
 struct net_backend *tap_open(const struct net_options *o, struct error *err);
 /* user-mode networking through libslirp (backend/user.c). */
 struct net_backend *user_open(const struct net_options *o, struct error *err);
+/* frames over passt's unix socket, passt started here unless socket= (backend/passt.c). */
+struct net_backend *passt_open(const struct net_options *o, struct error *err);
 
 #endif

@@ -10,41 +10,24 @@
  * after each call into libslirp, slirp_pollfds_fill says which fds it wants
  * and the watches are brought in line; an event becomes slirp_pollfds_poll
  * with that fd's revents. Frames cross between that thread and the NIC's
- * queue thread through two bounded queues, each with an eventfd: to the
- * guest (rx, the device's rx_fd) and from it (tx, woken on the slirp thread).
- * A queue that is full drops the frame and counts it, as a NIC would.
+ * queue thread through two bounded frame queues: to the guest (rx, the
+ * device's rx_fd) and from it (tx, woken on the slirp thread). A queue that
+ * is full drops the frame and counts it, as a NIC would.
  */
+#include "backend/frame_queue.h"
 #include "backend/net_backend.h"
 #include "core/event_loop.h"
 #include "core/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <slirp/libslirp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
-
-#define USER_QUEUE_LEN	256	/* frames waiting in either direction */
-
-struct frame {
-	size_t len;
-	uint8_t data[];
-};
-
-/* A ring of frames and the eventfd that says one was added; under the backend's lock. */
-struct frame_queue {
-	struct frame *f[USER_QUEUE_LEN];
-	unsigned head, count;
-	int fd;
-	uint64_t dropped;
-};
 
 /* An fd libslirp polls, and its watch on the loop. */
 struct fd_watch {
@@ -74,7 +57,6 @@ struct user_net {
 	struct net_backend be;
 	Slirp *slirp;
 	struct event_loop *loop;	/* NULL once its thread is gone */
-	pthread_mutex_t lock;
 	struct frame_queue rxq, txq;
 	struct event_watch *tx_watch;
 	struct event_timer *poll_timer;	/* libslirp's own TCP timers (fill's timeout) */
@@ -86,49 +68,6 @@ struct user_net {
 static struct user_net *to_user(struct net_backend *be)
 {
 	return (struct user_net *)((char *)be - offsetof(struct user_net, be));
-}
-
-static void kick(int fd)
-{
-	uint64_t one = 1;
-
-	if (write(fd, &one, sizeof(one)) < 0)
-		pr_debug("user: eventfd: %s", strerror(errno));
-}
-
-static void drain(int fd)
-{
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		pr_debug("user: eventfd: %s", strerror(errno));
-}
-
-/* Under the lock: add @f, or free it and count a drop when the queue is full. */
-static void enqueue(struct frame_queue *q, struct frame *f)
-{
-	if (q->count == USER_QUEUE_LEN) {
-		q->dropped++;
-		free(f);
-		return;
-	}
-	q->f[(q->head + q->count++) % USER_QUEUE_LEN] = f;
-	kick(q->fd);
-}
-
-/* Under the lock: the oldest frame, or NULL with the eventfd drained. */
-static struct frame *dequeue(struct frame_queue *q)
-{
-	struct frame *f;
-
-	if (!q->count) {
-		drain(q->fd);
-		return NULL;
-	}
-	f = q->f[q->head];
-	q->head = (q->head + 1) % USER_QUEUE_LEN;
-	q->count--;
-	return f;
 }
 
 /* --- the slirp thread: fds and timers ---------------------------------- */
@@ -267,12 +206,7 @@ static void tx_ready(void *arg, uint32_t events)
 	struct frame *f;
 
 	(void)events;
-	for (;;) {
-		pthread_mutex_lock(&u->lock);
-		f = dequeue(&u->txq);
-		pthread_mutex_unlock(&u->lock);
-		if (!f)
-			break;
+	while ((f = frame_queue_pop(&u->txq, NULL))) {
 		slirp_input(u->slirp, f->data, (int)f->len);
 		free(f);
 	}
@@ -285,15 +219,12 @@ static void tx_ready(void *arg, uint32_t events)
 static ssize_t send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct user_net *u = opaque;
-	struct frame *f = malloc(sizeof(*f) + len);
+	struct frame *f = frame_new(len);
 
 	if (!f)
 		return -1;
-	f->len = len;
 	memcpy(f->data, buf, len);
-	pthread_mutex_lock(&u->lock);
-	enqueue(&u->rxq, f);
-	pthread_mutex_unlock(&u->lock);
+	frame_queue_push(&u->rxq, f);
 	return (ssize_t)len;
 }
 
@@ -400,75 +331,33 @@ static const SlirpCb user_callbacks = {
 
 static ssize_t user_tx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
-	struct user_net *u = to_user(be);
-	struct frame *f;
-	size_t len = 0, off = 0;
-	unsigned i;
-	bool full;
+	struct frame *f = frame_from_iov(iov, n);
+	size_t len;
 
 	(void)q;
-	for (i = 0; i < n; i++)
-		len += iov[i].iov_len;
-	f = malloc(sizeof(*f) + len);
 	if (!f)
 		return -ENOMEM;
-	f->len = len;
-	for (i = 0; i < n; i++) {
-		memcpy(f->data + off, iov[i].iov_base, iov[i].iov_len);
-		off += iov[i].iov_len;
-	}
-	pthread_mutex_lock(&u->lock);
-	full = u->txq.count == USER_QUEUE_LEN;
-	enqueue(&u->txq, f);
-	pthread_mutex_unlock(&u->lock);
-	return full ? -ENOBUFS : (ssize_t)len;
+	len = f->len;
+	return frame_queue_push(&to_user(be)->txq, f) ? -ENOBUFS : (ssize_t)len;
 }
 
 static ssize_t user_rx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
-	struct user_net *u = to_user(be);
-	size_t room = 0, off = 0;
-	struct frame *f;
-	unsigned i;
+	struct frame *f = frame_queue_pop(&to_user(be)->rxq, NULL);
+	ssize_t r;
 
 	(void)q;
-	pthread_mutex_lock(&u->lock);
-	f = dequeue(&u->rxq);
-	pthread_mutex_unlock(&u->lock);
 	if (!f)
 		return -EAGAIN;
-	for (i = 0; i < n; i++)
-		room += iov[i].iov_len;
-	if (f->len > room) {
-		free(f);
-		return -EMSGSIZE;
-	}
-	for (i = 0; i < n && off < f->len; i++) {
-		size_t k = f->len - off < iov[i].iov_len ? f->len - off : iov[i].iov_len;
-
-		memcpy(iov[i].iov_base, f->data + off, k);
-		off += k;
-	}
-	off = f->len;
+	r = frame_to_iov(f, iov, n);
 	free(f);
-	return (ssize_t)off;
+	return r;
 }
 
 static int user_set_offload(struct net_backend *be, unsigned offloads)
 {
 	(void)be;
 	return offloads ? -1 : 0;
-}
-
-static void free_queue(struct frame_queue *q)
-{
-	while (q->count) {
-		free(q->f[q->head]);
-		q->head = (q->head + 1) % USER_QUEUE_LEN;
-		q->count--;
-	}
-	if (q->fd >= 0)
-		close(q->fd);
 }
 
 static void user_free(struct user_net *u)
@@ -486,10 +375,9 @@ static void user_free(struct user_net *u)
 	if (u->rxq.dropped || u->txq.dropped)
 		pr_debug("user: %llu frames to the guest and %llu from it dropped (queue full)",
 			 (unsigned long long)u->rxq.dropped, (unsigned long long)u->txq.dropped);
-	free_queue(&u->rxq);
-	free_queue(&u->txq);
+	frame_queue_destroy(&u->rxq);
+	frame_queue_destroy(&u->txq);
 	free(u->polls);
-	pthread_mutex_destroy(&u->lock);
 	free(u);
 }
 
@@ -535,8 +423,8 @@ static int add_forwards(struct user_net *u, const struct net_options *o, struct 
 	char host[INET_ADDRSTRLEN];
 	unsigned i;
 
-	for (i = 0; i < o->user.nr_fwds; i++) {
-		const struct net_fwd *f = &o->user.fwd[i];
+	for (i = 0; i < o->nr_fwds; i++) {
+		const struct net_fwd *f = &o->fwd[i];
 
 		errno = 0;
 		if (!slirp_add_hostfwd(u->slirp, f->udp, f->host, f->host_port,
@@ -552,8 +440,7 @@ static int add_forwards(struct user_net *u, const struct net_options *o, struct 
 
 static int open_queue(struct frame_queue *q, struct error *err)
 {
-	q->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (q->fd < 0)
+	if (frame_queue_init(q))
 		return error_set(err, errno, "--net user: eventfd: %s", strerror(errno));
 	return 0;
 }
@@ -567,7 +454,6 @@ struct net_backend *user_open(const struct net_options *o, struct error *err)
 		error_set(err, ENOMEM, "--net user: out of memory");
 		return NULL;
 	}
-	pthread_mutex_init(&u->lock, NULL);
 	u->rxq.fd = u->txq.fd = -1;
 	u->be.ops = &user_ops;
 	u->be.nr_queues = 1;
@@ -599,7 +485,7 @@ struct net_backend *user_open(const struct net_options *o, struct error *err)
 		goto err_free;
 	}
 	format_ip(o->user.net, net);
-	pr_debug("--net %s: network %s, %u forward(s)", o->spec, net, o->user.nr_fwds);
+	pr_debug("--net %s: network %s, %u forward(s)", o->spec, net, o->nr_fwds);
 	return &u->be;
 
 err_free:

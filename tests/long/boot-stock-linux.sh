@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Long suite: Debian 12's stock kernel, its ELF vmlinux booted through PVH with
-# the same initramfs. On a host whose KVM cannot run the whole kernel, the test
-# reports how far it got and the instruction it stopped at, and skips.
+# the same initramfs: the small kernel's boot, device and --net user checks.
+# On a host whose KVM cannot run the whole kernel, the test reports how far it
+# got and the instruction it stopped at, and skips.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../vm/lib.sh"
 require_kvm
 
 kdir=$("$here/fetch-stock-kernel.sh")
 . "$here/blk-check.sh"
+. "$here/net-check.sh"
 # Debian builds these as modules: the initramfs loads them, as a distribution's would.
 "$here/build-initramfs.sh" "$WORK/initramfs.cpio.gz" --modules "$kdir/modules" \
-	virtio_pci,virtio_blk,virtio_console,virtio-rng,crc32c_generic,ext4
+	virtio_pci,virtio_blk,virtio_console,virtio-rng,virtio_net,crc32c_generic,ext4
 TEST_TIMEOUT=${STOCK_TIMEOUT:-3000}
 
 vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 1G --cpus 2 \
@@ -59,4 +61,9 @@ vm run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" --memory 1G \
 expect_status 0
 expect_line '^hvc: written to /dev/hvc0 directly'
 expect_line '^VESSEL-TEST-RESULT: PASS'
+
+# Networking through Debian's virtio_net: udhcpc on --net user, a file from the
+# host's HTTP server and one back through a hostfwd (net-check.sh).
+NET_MEMORY=1G net_user_check "$kdir/vmlinux" "$WORK/initramfs.cpio.gz"
+expect_no_line 'insmod .* failed'
 echo "PASS"

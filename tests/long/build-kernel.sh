@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Build the long suite's small kernel from Debian's linux-source-6.1 with
 # tests/long/linux-small.config, cached outside the tree. Prints the directory
-# holding vmlinux (PVH ELF) and bzImage. Rebuilds only when the fragment changes.
+# holding vmlinux (PVH ELF) and bzImage: one directory per version of the
+# fragment (named by its hash), so checkouts with different fragments each keep
+# their kernel, and a changed fragment builds a new one. The source tree is
+# shared: builds take turns on a lock.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${VESSEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vessel}/linux-small
@@ -9,10 +12,17 @@ fragment=$here/linux-small.config
 
 "$here/../../scripts/deps.sh" long >&2
 mkdir -p "$cache"
-stamp=$(sha256sum "$fragment" | cut -d' ' -f1)
-if [ -f "$cache/stamp" ] && [ "$(cat "$cache/stamp")" = "$stamp" ] &&
-	[ -f "$cache/vmlinux" ] && [ -f "$cache/bzImage" ]; then
-	echo "$cache"
+stamp=$(sha256sum "$fragment" | cut -c1-16)
+out=$cache/$stamp
+built() { [ -f "$out/vmlinux" ] && [ -f "$out/bzImage" ]; }
+if built; then
+	echo "$out"
+	exit 0
+fi
+exec 8>"$cache/lock"
+flock 8
+if built; then
+	echo "$out"
 	exit 0
 fi
 
@@ -48,7 +58,8 @@ done <"$fragment"
 
 echo "build-kernel: building with $(nproc) jobs" >&2
 make -C "$src" -s -j"$(nproc)" vmlinux bzImage >&2
-cp "$src/vmlinux" "$cache/vmlinux"
-cp "$src/arch/x86/boot/bzImage" "$cache/bzImage"
-echo "$stamp" >"$cache/stamp"
-echo "$cache"
+mkdir -p "$out.tmp"
+cp "$src/vmlinux" "$src/arch/x86/boot/bzImage" "$src/.config" "$out.tmp/"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+echo "$out"

@@ -22,6 +22,35 @@ static void assert_ip(struct in_addr a, const char *want)
 	assert_string_equal(got, want);
 }
 
+/* passt: forwards for the passt vessel starts, or the socket of one already running. */
+static void test_passt_options(void **state)
+{
+	struct net_options o;
+	struct error err;
+
+	(void)state;
+	assert_int_equal(net_options_parse(&o, "passt", &err), 0);
+	assert_int_equal(o.kind, NET_PASST);
+	assert_null(o.socket);
+	assert_int_equal(o.nr_fwds, 0);
+	assert_int_equal(o.mtu, NET_DEFAULT_MTU);
+	assert_int_equal(net_options_parse(&o, "passt,hostfwd=tcp::2222-:22,hostfwd=udp:0.0.0.0:"
+					   "5353-:53,mac=02:00:00:12:34:56,mtu=9000", &err), 0);
+	assert_int_equal(o.nr_fwds, 2);
+	assert_false(o.fwd[0].udp);
+	assert_ip(o.fwd[0].host, "127.0.0.1");
+	assert_int_equal(o.fwd[0].host_port, 2222);
+	assert_int_equal(o.fwd[0].guest_port, 22);
+	assert_true(o.fwd[1].udp);
+	assert_ip(o.fwd[1].host, "0.0.0.0");
+	assert_true(o.has_mac);
+	assert_int_equal(o.mac[5], 0x56);
+	assert_int_equal(o.mtu, 9000);
+	assert_int_equal(net_options_parse(&o, "passt,socket=/run/user/1000/passt.sock", &err), 0);
+	assert_string_equal(o.socket, "/run/user/1000/passt.sock");
+	assert_int_equal(o.nr_fwds, 0);
+}
+
 /* user: QEMU's defaults, forwards, another network and DNS. */
 static void test_user_options(void **state)
 {
@@ -37,18 +66,18 @@ static void test_user_options(void **state)
 	assert_ip(o.user.dhcp_start, "10.0.2.15");
 	assert_ip(o.user.dns, "10.0.2.3");
 	assert_false(o.user.restrict_on);
-	assert_int_equal(o.user.nr_fwds, 0);
+	assert_int_equal(o.nr_fwds, 0);
 	assert_int_equal(net_options_parse(&o, "user,hostfwd=tcp::2222-:22,hostfwd=udp:0.0.0.0:"
 					   "5353-:53,restrict=on,mtu=9000", &err), 0);
-	assert_int_equal(o.user.nr_fwds, 2);
-	assert_false(o.user.fwd[0].udp);
-	assert_ip(o.user.fwd[0].host, "127.0.0.1");
-	assert_int_equal(o.user.fwd[0].host_port, 2222);
-	assert_int_equal(o.user.fwd[0].guest_port, 22);
-	assert_true(o.user.fwd[1].udp);
-	assert_ip(o.user.fwd[1].host, "0.0.0.0");
-	assert_int_equal(o.user.fwd[1].host_port, 5353);
-	assert_int_equal(o.user.fwd[1].guest_port, 53);
+	assert_int_equal(o.nr_fwds, 2);
+	assert_false(o.fwd[0].udp);
+	assert_ip(o.fwd[0].host, "127.0.0.1");
+	assert_int_equal(o.fwd[0].host_port, 2222);
+	assert_int_equal(o.fwd[0].guest_port, 22);
+	assert_true(o.fwd[1].udp);
+	assert_ip(o.fwd[1].host, "0.0.0.0");
+	assert_int_equal(o.fwd[1].host_port, 5353);
+	assert_int_equal(o.fwd[1].guest_port, 53);
 	assert_true(o.user.restrict_on);
 	assert_int_equal(o.mtu, 9000);
 	assert_int_equal(net_options_parse(&o, "user,dns=172.16.0.53,net=172.16.0.0/16", &err), 0);
@@ -150,7 +179,15 @@ static void test_option_errors(void **state)
 	expect_error("tap,fd=3,queues=2", "queues=N needs ifname=");
 	expect_error("tap,ifname=a,poll=1001", "poll=1001: a number from 0 to 1000");
 	expect_error("tap,ifname=a,poll=-1", "poll=-1: a number from 0 to 1000");
-	expect_error("passt", "not built yet");
+	expect_error("passt,colour=blue", "unknown key 'colour' (keys: hostfwd=");
+	expect_error("passt,net=10.0.2.0/24", "unknown key 'net'");
+	expect_error("passt,socket=", "'socket' needs a value");
+	expect_error("passt,socket=/tmp/p.sock,hostfwd=tcp::2222-:22",
+		     "hostfwd= needs the passt vessel starts");
+	expect_error("passt,hostfwd=tcp:2222-:22", "hostfwd=tcp:2222-:22: malformed");
+	expect_error("passt,socket=/tmp/a-path-longer-than-sun_path-can-hold/"
+		     "0123456789012345678901234567890123456789012345678901234567890123456789",
+		     "a unix socket's path has at most 107 characters");
 	expect_error("slirp", "unknown backend 'slirp'");
 }
 
@@ -313,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_user_options),
 		cmocka_unit_test(test_user_option_errors),
+		cmocka_unit_test(test_passt_options),
 		cmocka_unit_test(test_default_mac),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_tx),

@@ -27,7 +27,6 @@ bad 2 "queues=5: a number from 1 to 4" --net tap,ifname=a,queues=5
 bad 2 "queues=N needs ifname=" --net tap,fd=3,queues=2
 bad 2 "poll=soon: a number from 0 to 1000" --net tap,ifname=a,poll=soon
 bad 2 "unknown backend 'vde'" --net vde
-bad 2 "the 'passt' backend is not built yet" --net passt
 bad 2 "hostfwd=tcp:2222-:22: malformed" --net user,hostfwd=tcp:2222-:22
 bad 2 "hostfwd=icmp::1-:1: 'icmp' is neither tcp nor udp" --net user,hostfwd=icmp::1-:1
 bad 2 "hostfwd=tcp::2222-:0: a port is a number from 1 to 65535" --net user,hostfwd=tcp::2222-:0

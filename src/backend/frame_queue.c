@@ -1,0 +1,155 @@
+/* Frames queued between threads, with an eventfd that wakes the consumer. */
+#include "backend/frame_queue.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+int frame_queue_init(struct frame_queue *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (q->fd < 0)
+		return -1;
+	pthread_mutex_init(&q->lock, NULL);
+	return 0;
+}
+
+void frame_queue_destroy(struct frame_queue *q)
+{
+	if (q->fd < 0)
+		return;
+	while (q->count) {
+		free(q->f[q->head]);
+		q->head = (q->head + 1) % FRAME_QUEUE_LEN;
+		q->count--;
+	}
+	close(q->fd);
+	q->fd = -1;
+	pthread_mutex_destroy(&q->lock);
+}
+
+static void kick(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0)
+		pr_debug("frame queue: eventfd: %s", strerror(errno));
+}
+
+static void drain(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		pr_debug("frame queue: eventfd: %s", strerror(errno));
+}
+
+/* Under the lock, with room: add @f, waking the consumer if the queue was empty. */
+static void add(struct frame_queue *q, struct frame *f)
+{
+	q->f[(q->head + q->count++) % FRAME_QUEUE_LEN] = f;
+	if (q->count == 1)
+		kick(q->fd);
+}
+
+int frame_queue_push(struct frame_queue *q, struct frame *f)
+{
+	bool full;
+
+	pthread_mutex_lock(&q->lock);
+	full = q->count == FRAME_QUEUE_LEN;
+	if (full)
+		q->dropped++;
+	else
+		add(q, f);
+	pthread_mutex_unlock(&q->lock);
+	if (full)
+		free(f);
+	return full ? -1 : 0;
+}
+
+int frame_queue_try_push(struct frame_queue *q, struct frame *f)
+{
+	bool full;
+
+	pthread_mutex_lock(&q->lock);
+	full = q->count == FRAME_QUEUE_LEN;
+	if (full)
+		q->stalled = true;
+	else
+		add(q, f);
+	pthread_mutex_unlock(&q->lock);
+	return full ? -1 : 0;
+}
+
+struct frame *frame_queue_pop(struct frame_queue *q, bool *resume)
+{
+	struct frame *f = NULL;
+	bool go = false;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->count) {
+		f = q->f[q->head];
+		q->head = (q->head + 1) % FRAME_QUEUE_LEN;
+		q->count--;
+		if (q->stalled && q->count <= FRAME_QUEUE_LEN / 2) {
+			q->stalled = false;
+			go = true;
+		}
+	} else {
+		drain(q->fd);
+	}
+	pthread_mutex_unlock(&q->lock);
+	if (resume)
+		*resume = go;
+	return f;
+}
+
+struct frame *frame_new(size_t len)
+{
+	struct frame *f = malloc(sizeof(*f) + len);
+
+	if (f)
+		f->len = len;
+	return f;
+}
+
+struct frame *frame_from_iov(const struct iovec *iov, unsigned n)
+{
+	size_t len = 0, off = 0;
+	struct frame *f;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	f = frame_new(len);
+	if (!f)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		memcpy(f->data + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	return f;
+}
+
+ssize_t frame_to_iov(const struct frame *f, const struct iovec *iov, unsigned n)
+{
+	size_t room = 0, off = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		room += iov[i].iov_len;
+	if (f->len > room)
+		return -EMSGSIZE;
+	for (i = 0; i < n && off < f->len; i++) {
+		size_t k = f->len - off < iov[i].iov_len ? f->len - off : iov[i].iov_len;
+
+		memcpy(iov[i].iov_base, f->data + off, k);
+		off += k;
+	}
+	return (ssize_t)f->len;
+}

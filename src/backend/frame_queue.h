@@ -1,0 +1,58 @@
+/*
+ * A bounded queue of whole frames between two threads (a NIC's queue thread
+ * and a network stack's own), with an eventfd that is readable while frames
+ * wait. The fd is kicked only when the queue goes from empty to not empty,
+ * and drained when the consumer finds it empty: one wakeup per batch.
+ */
+#ifndef VESSEL_BACKEND_FRAME_QUEUE_H
+#define VESSEL_BACKEND_FRAME_QUEUE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#define FRAME_QUEUE_LEN	256	/* frames waiting in one direction */
+
+struct frame {
+	size_t len;
+	uint8_t data[];
+};
+
+struct frame_queue {
+	pthread_mutex_t lock;
+	struct frame *f[FRAME_QUEUE_LEN];
+	unsigned head, count;
+	int fd;			/* eventfd: readable while frames wait */
+	bool stalled;		/* a producer waits for room (frame_queue_try_push) */
+	uint64_t dropped;	/* frames frame_queue_push found no room for */
+};
+
+/* 0, or -1 with errno (the eventfd). */
+int frame_queue_init(struct frame_queue *q);
+/* Frees the frames still waiting and closes the fd. */
+void frame_queue_destroy(struct frame_queue *q);
+
+/* Add @f; when the queue is full, @f is freed and counted dropped, and -1 returned. */
+int frame_queue_push(struct frame_queue *q, struct frame *f);
+/*
+ * Add @f, or return -1 leaving @f to the caller when the queue is full: the
+ * queue is then marked stalled, and the pop that makes room says so.
+ */
+int frame_queue_try_push(struct frame_queue *q, struct frame *f);
+/*
+ * The oldest frame, or NULL when none waits. *@resume (if not NULL) is set
+ * when a stalled producer may push again (the queue is half empty).
+ */
+struct frame *frame_queue_pop(struct frame_queue *q, bool *resume);
+
+/* A frame of @len bytes, uninitialised; NULL when out of memory. */
+struct frame *frame_new(size_t len);
+/* The bytes of @iov[0..@n) as one frame; NULL when out of memory. */
+struct frame *frame_from_iov(const struct iovec *iov, unsigned n);
+/* Copy @f into @iov[0..@n): its length, or -EMSGSIZE when it does not fit. */
+ssize_t frame_to_iov(const struct frame *f, const struct iovec *iov, unsigned n);
+
+#endif
