@@ -86,6 +86,18 @@ int frame_queue_try_push(struct frame_queue *q, struct frame *f)
 	return full ? -1 : 0;
 }
 
+bool frame_queue_full(struct frame_queue *q)
+{
+	bool full;
+
+	pthread_mutex_lock(&q->lock);
+	full = q->count == FRAME_QUEUE_LEN;
+	if (full)
+		q->stalled = true;
+	pthread_mutex_unlock(&q->lock);
+	return full;
+}
+
 struct frame *frame_queue_pop(struct frame_queue *q, bool *resume)
 {
 	struct frame *f = NULL;

@@ -43,6 +43,11 @@ int frame_queue_push(struct frame_queue *q, struct frame *f);
  */
 int frame_queue_try_push(struct frame_queue *q, struct frame *f);
 /*
+ * Whether the queue is full; if it is, it is marked stalled as by
+ * frame_queue_try_push, so a producer can wait for room before it has a frame.
+ */
+bool frame_queue_full(struct frame_queue *q);
+/*
  * The oldest frame, or NULL when none waits. *@resume (if not NULL) is set
  * when a stalled producer may push again (the queue is half empty).
  */

@@ -11,8 +11,12 @@
  * and the watches are brought in line; an event becomes slirp_pollfds_poll
  * with that fd's revents. Frames cross between that thread and the NIC's
  * queue thread through two bounded frame queues: to the guest (rx, the
- * device's rx_fd) and from it (tx, woken on the slirp thread). A queue that
- * is full drops the frame and counts it, as a NIC would.
+ * device's rx_fd) and from it (tx, woken on the slirp thread). A full queue
+ * to the guest drops the frame and counts it, as a NIC would; from the guest,
+ * the device leaves frames in the driver's ring while the queue is full
+ * (tx_full), and the slirp thread says when it has room again (tx_fd), so
+ * the guest is slowed to what libslirp takes instead of copying frames that
+ * are thrown away.
  */
 #include "backend/frame_queue.h"
 #include "backend/net_backend.h"
@@ -27,7 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 /* An fd libslirp polls, and its watch on the loop. */
 struct fd_watch {
@@ -58,6 +64,7 @@ struct user_net {
 	Slirp *slirp;
 	struct event_loop *loop;	/* NULL once its thread is gone */
 	struct frame_queue rxq, txq;
+	int tx_room;			/* eventfd: the tx queue has room again */
 	struct event_watch *tx_watch;
 	struct event_timer *poll_timer;	/* libslirp's own TCP timers (fill's timeout) */
 	struct fd_watch *watches;
@@ -203,10 +210,14 @@ static void poll_timeout(void *arg)
 static void tx_ready(void *arg, uint32_t events)
 {
 	struct user_net *u = arg;
+	uint64_t one = 1;
 	struct frame *f;
+	bool resume;
 
 	(void)events;
-	while ((f = frame_queue_pop(&u->txq, NULL))) {
+	while ((f = frame_queue_pop(&u->txq, &resume))) {
+		if (resume && write(u->tx_room, &one, sizeof(one)) < 0)
+			pr_debug("user: eventfd: %s", strerror(errno));
 		slirp_input(u->slirp, f->data, (int)f->len);
 		free(f);
 	}
@@ -341,6 +352,12 @@ static ssize_t user_tx(struct net_backend *be, unsigned q, const struct iovec *i
 	return frame_queue_push(&to_user(be)->txq, f) ? -ENOBUFS : (ssize_t)len;
 }
 
+static bool user_tx_full(struct net_backend *be, unsigned q)
+{
+	(void)q;
+	return frame_queue_full(&to_user(be)->txq);
+}
+
 static ssize_t user_rx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
 	struct frame *f = frame_queue_pop(&to_user(be)->rxq, NULL);
@@ -377,6 +394,8 @@ static void user_free(struct user_net *u)
 			 (unsigned long long)u->rxq.dropped, (unsigned long long)u->txq.dropped);
 	frame_queue_destroy(&u->rxq);
 	frame_queue_destroy(&u->txq);
+	if (u->tx_room >= 0)
+		close(u->tx_room);
 	free(u->polls);
 	free(u);
 }
@@ -388,6 +407,7 @@ static void user_close(struct net_backend *be)
 
 static const struct net_backend_ops user_ops = {
 	.tx = user_tx,
+	.tx_full = user_tx_full,
 	.rx = user_rx,
 	.set_offload = user_set_offload,
 	.close = user_close,
@@ -454,13 +474,19 @@ struct net_backend *user_open(const struct net_options *o, struct error *err)
 		error_set(err, ENOMEM, "--net user: out of memory");
 		return NULL;
 	}
-	u->rxq.fd = u->txq.fd = -1;
+	u->rxq.fd = u->txq.fd = u->tx_room = -1;
 	u->be.ops = &user_ops;
 	u->be.nr_queues = 1;
 	snprintf(u->be.name, sizeof(u->be.name), "user");
 	if (open_queue(&u->rxq, err) || open_queue(&u->txq, err))
 		goto err_free;
 	u->be.rx_fd[0] = u->rxq.fd;
+	u->tx_room = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (u->tx_room < 0) {
+		error_set(err, errno, "--net user: eventfd: %s", strerror(errno));
+		goto err_free;
+	}
+	u->be.tx_fd[0] = u->tx_room;
 	u->loop = event_loop_create();
 	if (!u->loop) {
 		error_set(err, errno, "--net user: cannot create its event loop");
