@@ -44,7 +44,7 @@ struct peer {
 	int fd;
 	int packet;			/* AF_PACKET on a tap, else UDP */
 	uint64_t frames, bytes, first, last;
-	uint32_t ovfl, ovfl_base;	/* UDP: the socket's overflow count, now and at the last END */
+	uint32_t ovfl, ovfl_base;	/* UDP: the socket's drops, now and at the last END */
 	uint64_t ctl[BATCH][(CMSG_SPACE(sizeof(uint32_t)) + 7) / 8];
 	uint8_t rx[BATCH][RX_SNAP];
 	struct sockaddr_in from[BATCH];
@@ -262,7 +262,8 @@ static void serve(struct peer *p)
 			} else {
 				overflow(p, &m[i].msg_hdr);
 				n = len < RX_SNAP ? len : RX_SNAP;
-				cmd = n >= 4 && !memcmp(p->rx[i], "VNB ", 4) ? (char *)p->rx[i] : NULL;
+				cmd = n >= 4 && !memcmp(p->rx[i], "VNB ", 4) ? (char *)p->rx[i] :
+									       NULL;
 				len += HDRS;
 			}
 			if (cmd) {

@@ -10,11 +10,13 @@
  * TCP frames segmented by the host (HOST_TSO4, the GSO request in the
  * virtio_net_hdr) where the device offers it. RX: the guest asks the peer
  * (a "VNB RX" datagram) to flood it with frames of one size for the test's
- * time, and counts what arrives from the first frame to the last. After each TX test a "VNB END" datagram tells the
- * peer to report what it got. Prints, for bench/blk-sample.py and the tests:
+ * time, and counts what arrives from the first frame to the last. After
+ * each TX test a "VNB END" datagram tells the peer to report what it got;
+ * the peer acknowledges each command ("VNB ACK"), which is sent again until
+ * it does. Prints, for bench/blk-sample.py and the tests:
  *   BENCH-BEGIN <test>
  *   BENCH <test> ops=PACKETS bytes=N usec=N kicks=N
- *   NETBENCH <test> frame=N packets=N bytes=N usec=N pps=N gbps=N.NNN kicks=N
+ *   NETBENCH <test> frame=N packets=N bytes=N usec=N pps=N gbps=N.NNN kicks=N errors=N
  * (bytes: whole Ethernet frames, without the virtio_net_hdr; kicks: the
  * notifications the device did not suppress, each a VM exit).
  *

@@ -68,7 +68,7 @@ struct user_net {
 	struct frame_queue rxq, txq;
 	int tx_room;			/* eventfd: the tx queue has room again */
 	bool rx_held;			/* slirp thread: rx queue full, sockets not read */
-	uint64_t poll_due;		/* when poll_timer fires (CLOCK_MONOTONIC ns), 0: not armed */
+	uint64_t poll_due;		/* poll_timer's expiry (CLOCK_MONOTONIC ns), 0: none */
 	uint64_t rx_lost;		/* frames for the guest the full queue refused */
 	struct event_watch *tx_watch;
 	struct event_timer *poll_timer;	/* libslirp's own TCP timers (fill's timeout) */
