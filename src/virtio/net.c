@@ -14,6 +14,7 @@
 #define VIRTIO_ID_NET		1
 #define PCI_CLASS_NETWORK	0x0200
 #define NET_STATUS_LINK_UP	1
+#define NET_STATUS_ANNOUNCE	2	/* VIRTIO_NET_S_ANNOUNCE */
 
 /* struct virtio_net_config offsets (5.1.4). */
 #define CFG_MAC			0
@@ -77,6 +78,11 @@ static uint8_t ctrl_apply(struct virtio_net *n, const struct net_ctrl_state *s)
 		return VIRTIO_NET_ERR;
 	if (memcmp(s->mac, n->ctrl.mac, NET_MAC_LEN))
 		memcpy(n->config + CFG_MAC, s->mac, NET_MAC_LEN);
+	if (s->announce != n->ctrl.announce) {
+		uint16_t status = NET_STATUS_LINK_UP | (s->announce ? NET_STATUS_ANNOUNCE : 0);
+
+		memcpy(n->config + CFG_STATUS, &status, 2);
+	}
 	n->ctrl = *s;
 	return VIRTIO_NET_OK;
 }
@@ -300,7 +306,7 @@ static uint64_t build_config(struct virtio_net *n)
 	return (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
 	       (1ull << VIRTIO_NET_F_MTU) | (1ull << VIRTIO_NET_F_MRG_RXBUF) |
 	       (1ull << VIRTIO_NET_F_CTRL_VQ) | (1ull << VIRTIO_NET_F_CTRL_RX) |
-	       (1ull << VIRTIO_NET_F_CTRL_MAC_ADDR) |
+	       (1ull << VIRTIO_NET_F_CTRL_MAC_ADDR) | (1ull << VIRTIO_NET_F_GUEST_ANNOUNCE) |
 	       (n->nr_pairs > 1 ? 1ull << VIRTIO_NET_F_MQ : 0) |
 	       (n->be->vnet_hdr ? net_hdr_features(n->be->offloads) : 0);
 }
