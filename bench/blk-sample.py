@@ -1,6 +1,8 @@
-"""Run one VMM for the virtio-blk benchmarks and sample its CPU time around each pattern.
+"""Run one VMM for the built-in guest's benchmarks and sample its CPU time around each pattern.
 
-usage: blk-sample.py NAME COMMAND...   prints JSON: pattern -> MiB/s, IOPS, CPU per request
+usage: blk-sample.py [--patterns=N] NAME COMMAND...
+prints JSON: pattern -> MiB/s, IOPS, CPU per request (N patterns must finish, 4 by
+default: blkbench's; bench/net-guest's netbench counts packets as requests)
 The VMM runs in a cgroup of its own, whose CPU counter (nanoseconds) covers every
 thread it ever had, io_uring's short-lived workers included; the vCPU threads'
 share comes from their scheduler statistics (nanoseconds). vCPU threads are told
@@ -87,7 +89,10 @@ def sample(pid, cg):
 
 
 def main():
-    name, cmd = sys.argv[1], sys.argv[2:]
+    args, patterns = sys.argv[1:], 4
+    if args and args[0].startswith("--patterns="):
+        patterns = int(args.pop(0).split("=", 1)[1])
+    name, cmd = args[0], args[1:]
     cg = Cgroup(f"vessel-blk-sample-{os.getpid()}")
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, errors="replace",
@@ -111,6 +116,8 @@ def main():
                     "iops": ops / (usec / 1e6),
                     "cpu_us": (end[0] - begin[0]) * 1e6 / max(ops, 1),
                     "vmm_us": ((end[0] - end[1]) - (begin[0] - begin[1])) * 1e6 / max(ops, 1),
+                    "vmm_s": (end[0] - end[1]) - (begin[0] - begin[1]),
+                    "usec": usec,
                 }
                 if m.group(5) is not None:
                     results[mode]["kicks"] = int(m.group(5)) / max(ops, 1)
@@ -125,7 +132,7 @@ def main():
             proc.kill()
             proc.wait()
         cg.remove()
-    if len([k for k in results if k != "iotlb"]) != 4:
+    if len([k for k in results if k != "iotlb"]) != patterns:
         sys.exit(f"{name}: only {sorted(results)} finished (exit {proc.returncode})")
     json.dump(results, sys.stdout)
 

@@ -159,34 +159,6 @@ static void bench_loop(void *arg)
 	j->elapsed = rdtsc() - start;
 }
 
-static void settle_until(uint64_t tsc)
-{
-	while (rdtsc() < tsc)
-		cpu_relax();
-}
-
-/* Spin until the RTC's seconds register changes; 0 if it did not before @limit. */
-static int next_second(uint64_t limit)
-{
-	uint8_t s = cmos(0x00);
-
-	while (cmos(0x00) == s)
-		if (rdtsc() > limit)
-			return 0;
-	return 1;
-}
-
-/* TSC ticks in one second of the RTC (between two updates of its seconds). */
-static uint64_t tsc_hz(void)
-{
-	uint64_t limit = rdtsc() + 50ull * 1000 * 1000 * 1000, t0;
-
-	if (!next_second(limit))
-		return 0;
-	t0 = rdtsc();
-	return next_second(limit) ? rdtsc() - t0 : 0;
-}
-
 static int run_pattern(struct vdev *d, const struct pattern *p, uint64_t capacity,
 		       uint64_t hz, unsigned seconds, uint64_t dma_offset)
 {

@@ -57,6 +57,11 @@ int memcmp(const void *a, const void *b, size_t n);
 /* One CMOS (RTC) register. */
 uint8_t cmos(uint8_t reg);
 
+/* TSC ticks in one second of the RTC; 0 if the RTC does not tick. */
+uint64_t tsc_hz(void);
+/* Spin until the TSC reaches @tsc. */
+void settle_until(uint64_t tsc);
+
 /* Serial console (COM1, polled). */
 void con_putc(char c);
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -5,6 +5,7 @@
  */
 #include "guest.h"
 #include "input.h"
+#include "net.h"
 
 #define COM1		0x3f8
 #define COM1_GSI	4
@@ -381,6 +382,39 @@ static void run_blkbench(const char *cmdline)
 	guest_panic("vessel.test=blkbench: no virtio-blk disk on the PCI bus");
 }
 
+/*
+ * vessel.test=netbench [vessel.benchtime=SECONDS] [vessel.netaddr=IP]
+ * [vessel.netpeer=IP] [vessel.echoport=PORT]: the network benchmark on the
+ * first virtio-net NIC (netbench.c); the peer's UDP port defaults to 9.
+ */
+static void run_netbench(const char *cmdline)
+{
+	struct netbench_opts o = { .seconds = number(cmdline, "vessel.benchtime="),
+				   .port = (uint16_t)number(cmdline, "vessel.echoport=") };
+	struct pci_dev devs[32];
+	unsigned n, i;
+
+	memset(o.peer, 0, sizeof(o.peer));
+	if (net_parse_ip(net_addr[0] ? net_addr : "10.0.2.15", o.addr) ||
+	    (net_peer[0] && net_parse_ip(net_peer, o.peer)))
+		guest_panic("vessel.test=netbench: vessel.netaddr= and vessel.netpeer= need "
+			    "IPv4 addresses");
+	if (!o.seconds)
+		o.seconds = 5;
+	if (!o.port)
+		o.port = 9;
+	n = acpi.ecam_base ? pci_scan(&acpi, devs, 32) : 0;
+	for (i = 0; i < n; i++) {
+		if (devs[i].vendor != 0x1af4 || devs[i].device != 0x1041)
+			continue;
+		if (net_bench(&acpi, devs[i].slot, &o))
+			guest_panic("the network benchmark failed");
+		con_printf("vessel-guest: netbench: done, powering off\n");
+		acpi_poweroff(&acpi);
+	}
+	guest_panic("vessel.test=netbench: no virtio-net NIC on the PCI bus");
+}
+
 void guest_main(uint32_t start_info);
 
 void guest_main(uint32_t start_info)
@@ -424,6 +458,8 @@ void guest_main(uint32_t start_info)
 		run_counter(&acpi, number(cmdline, "vessel.counterperiod="));
 	if (streq(mode, "blkbench"))
 		run_blkbench(cmdline);
+	if (streq(mode, "netbench"))
+		run_netbench(cmdline);
 	check_uart();
 	check_rtc();
 	check_i8042();

@@ -39,4 +39,19 @@ int net_recv(struct net *n, uint8_t *buf, unsigned size, uint64_t cycles);
 /* vessel.test=net-user (net_user.c), on a started NIC. */
 int net_user_run(struct net *n, const struct net_user_opts *o);
 
+/*
+ * Start the NIC at @slot, resolve @peer by ARP from @addr (which also tells a
+ * user-mode network our MAC), and reset it: the NIC's MAC and the peer's.
+ */
+int virtio_net_resolve(unsigned slot, const uint8_t addr[4], const uint8_t peer[4],
+		       uint8_t mac[6], uint8_t peer_mac[6]);
+
+/* vessel.test=netbench (netbench.c) on the NIC at @slot; see there. */
+struct netbench_opts {
+	unsigned seconds;
+	uint8_t addr[4], peer[4];	/* peer 0.0.0.0: a tap's sink, no ARP */
+	uint16_t port;			/* the peer's UDP port */
+};
+int net_bench(const struct acpi_info *acpi, unsigned slot, const struct netbench_opts *o);
+
 #endif

@@ -109,12 +109,41 @@ static void msix_setup(struct vdev *d, unsigned vector)
 	pci_write16(d->slot, d->msix_cap + 2, (uint16_t)((ctrl >> 16) | MSIX_ENABLE));
 }
 
-int vdev_start(struct vdev *d, struct vring **rings, unsigned nq, int vector)
+int vdev_queue(struct vdev *d, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
+	       uint64_t used, int vector)
 {
 	volatile struct virtio_common *c = d->common;
+
+	if (q >= VDEV_MAX_QUEUES || q >= c->numq)
+		return -1;
+	c->q_select = (uint16_t)q;
+	if (c->q_size < size)
+		return -1;
+	c->q_size = size;
+	c->q_desc = desc + d->ring_dma_offset;
+	c->q_avail = avail + d->ring_dma_offset;
+	c->q_used = used + d->ring_dma_offset;
+	c->q_msix = vector >= 0 ? 0 : 0xffff;
+	if (vector >= 0 && c->q_msix != 0)
+		return -1;	/* the device refused the vector */
+	d->q_notify_off[q] = c->q_notify_off;
+	c->q_enable = 1;
+	return 0;
+}
+
+int vdev_driver_ok(struct vdev *d)
+{
+	volatile struct virtio_common *c = d->common;
+
+	c->status = STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK;
+	return c->status & STATUS_NEEDS_RESET ? -1 : 0;
+}
+
+int vdev_start(struct vdev *d, struct vring **rings, unsigned nq, int vector)
+{
 	unsigned q;
 
-	if (nq > VDEV_MAX_QUEUES || nq > c->numq)
+	if (nq > VDEV_MAX_QUEUES || nq > d->common->numq)
 		return -1;
 	if (vector >= 0) {
 		if (!d->msix_table)
@@ -127,21 +156,11 @@ int vdev_start(struct vdev *d, struct vring **rings, unsigned nq, int vector)
 
 		memset(ring, 0, sizeof(*ring));
 		d->rings[q] = ring;
-		c->q_select = (uint16_t)q;
-		if (c->q_size < VQ_SIZE)
+		if (vdev_queue(d, q, VQ_SIZE, (uint64_t)ring->desc, (uint64_t)&ring->avail,
+			       (uint64_t)&ring->used, vector))
 			return -1;
-		c->q_size = VQ_SIZE;
-		c->q_desc = (uint64_t)ring->desc + d->ring_dma_offset;
-		c->q_avail = (uint64_t)&ring->avail + d->ring_dma_offset;
-		c->q_used = (uint64_t)&ring->used + d->ring_dma_offset;
-		c->q_msix = vector >= 0 ? 0 : 0xffff;
-		if (vector >= 0 && c->q_msix != 0)
-			return -1;	/* the device refused the vector */
-		d->q_notify_off[q] = c->q_notify_off;
-		c->q_enable = 1;
 	}
-	c->status = STATUS_ACK | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK;
-	return c->status & STATUS_NEEDS_RESET ? -1 : 0;
+	return vdev_driver_ok(d);
 }
 
 volatile uint16_t *vdev_notify_reg(const struct vdev *d, unsigned q)

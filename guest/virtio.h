@@ -61,6 +61,13 @@ int vdev_init(struct vdev *d, unsigned slot, uint32_t features, uint32_t *offere
  * table entry 0 as @vector on this CPU, otherwise the driver polls. Then DRIVER_OK.
  */
 int vdev_start(struct vdev *d, struct vring **rings, unsigned nq, int vector);
+/*
+ * Queue @q on a ring of @size entries at these addresses (virtio 1.2, 4.1.5.1.3),
+ * for drivers with rings of their own; then vdev_driver_ok().
+ */
+int vdev_queue(struct vdev *d, unsigned q, uint16_t size, uint64_t desc, uint64_t avail,
+	       uint64_t used, int vector);
+int vdev_driver_ok(struct vdev *d);
 /* Where the driver writes to notify queue @q (virtio 1.2, 4.1.4.4). */
 volatile uint16_t *vdev_notify_reg(const struct vdev *d, unsigned q);
 /* Post one chain of @n buffers on queue @q and kick (one chain in flight per queue). */

@@ -620,3 +620,28 @@ int virtio_net_user_check(const struct acpi_info *acpi, unsigned slot,
 	vdev_reset(&n.d);
 	return r;
 }
+
+int virtio_net_resolve(unsigned slot, const uint8_t addr[4], const uint8_t peer[4],
+		       uint8_t mac[6], uint8_t peer_mac[6])
+{
+	static const uint8_t zero[6];
+	struct net n;
+	uint32_t offered;
+	int r = -1;
+
+	memset(&n, 0, sizeof(n));
+	/* MRG_RXBUF: QEMU sets num_buffers only with it, which net_wait_for checks. */
+	if (vdev_init(&n.d, slot, NET_F_MAC | NET_F_MRG_RXBUF, &offered) || !(offered & NET_F_MAC))
+		return -1;
+	memcpy(n.mac, (const void *)n.d.device_cfg, 6);
+	memcpy(n.addr, addr, 4);
+	memcpy(n.peer, peer, 4);
+	if (!vdev_start(&n.d, rings, 2, -1) && !net_post_rx(&n, BUF_LEN) &&
+	    !net_send_arp(&n, 1, zero, n.peer) && net_wait_for(&n, WANT_ARP, 0) == 1) {
+		memcpy(mac, n.mac, 6);
+		memcpy(peer_mac, n.peer_mac, 6);
+		r = 0;
+	}
+	vdev_reset(&n.d);
+	return r;
+}

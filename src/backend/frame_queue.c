@@ -52,8 +52,10 @@ static void drain(int fd)
 static void add(struct frame_queue *q, struct frame *f)
 {
 	q->f[(q->head + q->count++) % FRAME_QUEUE_LEN] = f;
-	if (q->count == 1)
+	if (q->count == 1 && !q->kicked) {
 		kick(q->fd);
+		q->kicked = true;
+	}
 }
 
 int frame_queue_push(struct frame_queue *q, struct frame *f)
@@ -86,6 +88,18 @@ int frame_queue_try_push(struct frame_queue *q, struct frame *f)
 	return full ? -1 : 0;
 }
 
+bool frame_queue_full(struct frame_queue *q)
+{
+	bool full;
+
+	pthread_mutex_lock(&q->lock);
+	full = q->count == FRAME_QUEUE_LEN;
+	if (full)
+		q->stalled = true;
+	pthread_mutex_unlock(&q->lock);
+	return full;
+}
+
 struct frame *frame_queue_pop(struct frame_queue *q, bool *resume)
 {
 	struct frame *f = NULL;
@@ -100,8 +114,9 @@ struct frame *frame_queue_pop(struct frame_queue *q, bool *resume)
 			q->stalled = false;
 			go = true;
 		}
-	} else {
+	} else if (q->kicked) {
 		drain(q->fd);
+		q->kicked = false;
 	}
 	pthread_mutex_unlock(&q->lock);
 	if (resume)

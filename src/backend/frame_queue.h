@@ -2,7 +2,8 @@
  * A bounded queue of whole frames between two threads (a NIC's queue thread
  * and a network stack's own), with an eventfd that is readable while frames
  * wait. The fd is kicked only when the queue goes from empty to not empty,
- * and drained when the consumer finds it empty: one wakeup per batch.
+ * and drained when the consumer finds it empty: one wakeup per batch. A
+ * consumer that polls an empty queue makes no system call.
  */
 #ifndef VESSEL_BACKEND_FRAME_QUEUE_H
 #define VESSEL_BACKEND_FRAME_QUEUE_H
@@ -26,6 +27,7 @@ struct frame_queue {
 	struct frame *f[FRAME_QUEUE_LEN];
 	unsigned head, count;
 	int fd;			/* eventfd: readable while frames wait */
+	bool kicked;		/* fd written since it was last drained */
 	bool stalled;		/* a producer waits for room (frame_queue_try_push) */
 	uint64_t dropped;	/* frames frame_queue_push found no room for */
 };
@@ -42,6 +44,11 @@ int frame_queue_push(struct frame_queue *q, struct frame *f);
  * queue is then marked stalled, and the pop that makes room says so.
  */
 int frame_queue_try_push(struct frame_queue *q, struct frame *f);
+/*
+ * Whether the queue is full; if it is, it is marked stalled as by
+ * frame_queue_try_push, so a producer can wait for room before it has a frame.
+ */
+bool frame_queue_full(struct frame_queue *q);
 /*
  * The oldest frame, or NULL when none waits. *@resume (if not NULL) is set
  * when a stalled producer may push again (the queue is half empty).

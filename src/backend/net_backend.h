@@ -94,6 +94,12 @@ struct net_backend;
 struct net_backend_ops {
 	/* Send one frame on queue @q (behind a vnet header if it has one): bytes, or -errno. */
 	ssize_t (*tx)(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n);
+	/*
+	 * NULL, or whether tx on queue @q would find no room now: the device then
+	 * leaves the driver's frames in the ring (backpressure, as a NIC whose
+	 * transmit ring is full) until tx_fd[q] says there is room again.
+	 */
+	bool (*tx_full)(struct net_backend *be, unsigned q);
 	/* Take one frame waiting on queue @q: its length, -EAGAIN when none waits, or -errno. */
 	ssize_t (*rx)(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n);
 	/* The offloads the guest accepts (NET_OFF_*, within offloads): what rx may hand over. */
@@ -107,6 +113,7 @@ struct net_backend {
 	const struct net_backend_ops *ops;
 	unsigned nr_queues;
 	int rx_fd[NET_MAX_QUEUES];	/* readable (edge) when that queue may have a frame */
+	int tx_fd[NET_MAX_QUEUES];	/* with tx_full: readable (edge) when tx has room again */
 	bool vnet_hdr;			/* frames carry a struct virtio_net_hdr_v1 */
 	unsigned offloads;		/* NET_OFF_*: only with vnet_hdr */
 	char name[IFNAMSIZ];		/* for messages and the default MAC */

@@ -11,8 +11,14 @@
  * and the watches are brought in line; an event becomes slirp_pollfds_poll
  * with that fd's revents. Frames cross between that thread and the NIC's
  * queue thread through two bounded frame queues: to the guest (rx, the
- * device's rx_fd) and from it (tx, woken on the slirp thread). A queue that
- * is full drops the frame and counts it, as a NIC would.
+ * device's rx_fd) and from it (tx, woken on the slirp thread). A full queue
+ * to the guest drops the frame and counts it, as a NIC would, and libslirp's
+ * sockets are not read until the guest has taken half of it, so the host's
+ * data waits in their buffers rather than being read to be thrown away; from the guest,
+ * the device leaves frames in the driver's ring while the queue is full
+ * (tx_full), and the slirp thread says when it has room again (tx_fd), so
+ * the guest is slowed to what libslirp takes instead of copying frames that
+ * are thrown away.
  */
 #include "backend/frame_queue.h"
 #include "backend/net_backend.h"
@@ -28,7 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 /* An fd libslirp polls, and its watch on the loop. */
 struct fd_watch {
@@ -59,6 +67,10 @@ struct user_net {
 	Slirp *slirp;
 	struct event_loop *loop;	/* NULL once its thread is gone */
 	struct frame_queue rxq, txq;
+	int tx_room;			/* eventfd: the tx queue has room again */
+	bool rx_held;			/* slirp thread: rx queue full, sockets not read */
+	uint64_t poll_due;		/* poll_timer's expiry (CLOCK_MONOTONIC ns), 0: none */
+	uint64_t rx_lost;		/* frames for the guest the full queue refused */
 	struct event_watch *tx_watch;
 	struct event_timer *poll_timer;	/* libslirp's own TCP timers (fill's timeout) */
 	struct fd_watch *watches;
@@ -111,6 +123,8 @@ static int get_revents(int idx, void *opaque)
 }
 
 static void sync_watches(struct user_net *u);
+static int64_t clock_get_ns(void *opaque);
+static void arm_poll(struct user_net *u, uint64_t delay_ns);
 
 /* Let libslirp act on what fired (and on its timers), then ask it again what to watch. */
 static void slirp_step(struct user_net *u)
@@ -185,29 +199,52 @@ static void sync_watches(struct user_net *u)
 	for (fw = u->watches; fw; fw = fw->next)
 		fw->wanted = false;
 	for (i = 0; i < u->nr_polls; i++)
-		want_fd(u, u->polls[i].fd, to_epoll(u->polls[i].events));
+		want_fd(u, u->polls[i].fd, to_epoll(u->polls[i].events) &
+			~(u->rx_held ? (uint32_t)EPOLLIN : 0u));
 	for (pp = &u->watches; *pp;) {
 		if ((*pp)->wanted)
 			pp = &(*pp)->next;
 		else
 			remove_watch(pp);
 	}
-	event_timer_arm(u->poll_timer, (timeout ? timeout : 1) * 1000000ull, 0);
+	arm_poll(u, (timeout ? timeout : 1) * 1000000ull);
+}
+
+/*
+ * The timer for libslirp's next deadline, @delay_ns from now. One that fires
+ * sooner is left as it is (an early step does no harm), so a step per frame
+ * does not cost a timerfd_settime each.
+ */
+static void arm_poll(struct user_net *u, uint64_t delay_ns)
+{
+	uint64_t now = (uint64_t)clock_get_ns(NULL), due = now + delay_ns;
+
+	if (u->poll_due > now && u->poll_due <= due)
+		return;
+	if (!event_timer_arm(u->poll_timer, delay_ns, 0))
+		u->poll_due = due;
 }
 
 static void poll_timeout(void *arg)
 {
-	slirp_step(arg);
+	struct user_net *u = arg;
+
+	u->poll_due = 0;
+	slirp_step(u);
 }
 
 /* Frames from the guest, queued by the NIC's thread. */
 static void tx_ready(void *arg, uint32_t events)
 {
 	struct user_net *u = arg;
+	uint64_t one = 1;
 	struct frame *f;
+	bool resume;
 
 	(void)events;
-	while ((f = frame_queue_pop(&u->txq, NULL))) {
+	while ((f = frame_queue_pop(&u->txq, &resume))) {
+		if (resume && write(u->tx_room, &one, sizeof(one)) < 0)
+			pr_debug("user: eventfd: %s", strerror(errno));
 		slirp_input(u->slirp, f->data, (int)f->len);
 		free(f);
 	}
@@ -225,7 +262,11 @@ static ssize_t send_packet(const void *buf, size_t len, void *opaque)
 	if (!f)
 		return -1;
 	memcpy(f->data, buf, len);
-	frame_queue_push(&u->rxq, f);
+	if (frame_queue_try_push(&u->rxq, f)) {
+		free(f);
+		u->rx_lost++;
+		u->rx_held = true;	/* sync_watches, after this step, stops reading */
+	}
 	return (ssize_t)len;
 }
 
@@ -339,12 +380,31 @@ static ssize_t user_tx(struct net_backend *be, unsigned q, const struct iovec *i
 	return frame_queue_push(&to_user(be)->txq, f) ? -ENOBUFS : (ssize_t)len;
 }
 
+/* On the slirp thread: the guest took half the rx queue; read the sockets again. */
+static void rx_release(void *arg)
+{
+	struct user_net *u = arg;
+
+	u->rx_held = false;
+	sync_watches(u);
+}
+
+static bool user_tx_full(struct net_backend *be, unsigned q)
+{
+	(void)q;
+	return frame_queue_full(&to_user(be)->txq);
+}
+
 static ssize_t user_rx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
-	struct frame *f = frame_queue_pop(&to_user(be)->rxq, NULL);
+	struct user_net *u = to_user(be);
+	bool resume;
+	struct frame *f = frame_queue_pop(&u->rxq, &resume);
 	ssize_t r;
 
 	(void)q;
+	if (resume)
+		event_loop_defer(u->loop, rx_release, u);
 	if (!f)
 		return -EAGAIN;
 	r = frame_to_iov(f, iov, n);
@@ -370,11 +430,14 @@ static void user_free(struct user_net *u)
 		u->watches = fw->next;
 		free(fw);
 	}
-	if (u->rxq.dropped || u->txq.dropped)
+	if (u->rxq.dropped || u->rx_lost || u->txq.dropped)
 		pr_debug("user: %llu frames to the guest and %llu from it dropped (queue full)",
-			 (unsigned long long)u->rxq.dropped, (unsigned long long)u->txq.dropped);
+			 (unsigned long long)(u->rxq.dropped + u->rx_lost),
+			 (unsigned long long)u->txq.dropped);
 	frame_queue_destroy(&u->rxq);
 	frame_queue_destroy(&u->txq);
+	if (u->tx_room >= 0)
+		close(u->tx_room);
 	free(u->polls);
 	free(u);
 }
@@ -386,6 +449,7 @@ static void user_close(struct net_backend *be)
 
 static const struct net_backend_ops user_ops = {
 	.tx = user_tx,
+	.tx_full = user_tx_full,
 	.rx = user_rx,
 	.set_offload = user_set_offload,
 	.close = user_close,
@@ -452,13 +516,19 @@ struct net_backend *user_open(const struct net_options *o, struct error *err)
 		error_set(err, ENOMEM, "--net user: out of memory");
 		return NULL;
 	}
-	u->rxq.fd = u->txq.fd = -1;
+	u->rxq.fd = u->txq.fd = u->tx_room = -1;
 	u->be.ops = &user_ops;
 	u->be.nr_queues = 1;
 	snprintf(u->be.name, sizeof(u->be.name), "user");
 	if (open_queue(&u->rxq, err) || open_queue(&u->txq, err))
 		goto err_free;
 	u->be.rx_fd[0] = u->rxq.fd;
+	u->tx_room = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (u->tx_room < 0) {
+		error_set(err, errno, "--net user: eventfd: %s", strerror(errno));
+		goto err_free;
+	}
+	u->be.tx_fd[0] = u->tx_room;
 	u->loop = event_loop_create();
 	if (!u->loop) {
 		error_set(err, errno, "--net user: cannot create its event loop");

@@ -14,6 +14,7 @@
 #define VIRTIO_ID_NET		1
 #define PCI_CLASS_NETWORK	0x0200
 #define NET_STATUS_LINK_UP	1
+#define NET_STATUS_ANNOUNCE	2	/* VIRTIO_NET_S_ANNOUNCE */
 
 /* struct virtio_net_config offsets (5.1.4). */
 #define CFG_MAC			0
@@ -77,6 +78,11 @@ static uint8_t ctrl_apply(struct virtio_net *n, const struct net_ctrl_state *s)
 		return VIRTIO_NET_ERR;
 	if (memcmp(s->mac, n->ctrl.mac, NET_MAC_LEN))
 		memcpy(n->config + CFG_MAC, s->mac, NET_MAC_LEN);
+	if (s->announce != n->ctrl.announce) {
+		uint16_t status = NET_STATUS_LINK_UP | (s->announce ? NET_STATUS_ANNOUNCE : 0);
+
+		memcpy(n->config + CFG_STATUS, &status, 2);
+	}
 	n->ctrl = *s;
 	return VIRTIO_NET_OK;
 }
@@ -166,6 +172,15 @@ static void backend_ready(void *opaque, uint32_t events)
 	serve_queue(p, 2 * p->index);
 }
 
+/* The backend has room for frames again: what waits in the transmit ring. */
+static void backend_tx_room(void *opaque, uint32_t events)
+{
+	struct net_queue_pair *p = opaque;
+
+	(void)events;
+	serve_queue(p, 2 * p->index + 1);
+}
+
 /* Polling: the pair's transmit queue, and the backend for frames (a read that may find none). */
 static bool net_poll(void *opaque)
 {
@@ -196,7 +211,8 @@ static bool net_set_quiet(void *opaque, bool quiet)
 			       vq_enable_notify(&vd->queues[q].vq);
 	}
 	if (!quiet && !err)
-		raced = (virtio_queue_live(vd, tx) && vq_has_avail(&vd->queues[tx].vq)) ||
+		raced = (virtio_queue_live(vd, tx) && vq_has_avail(&vd->queues[tx].vq) &&
+			 !net_queue_tx_full(&p->q)) ||
 			(virtio_queue_live(vd, rx) && p->q.frame_len &&
 			 vq_has_avail(&vd->queues[rx].vq));
 	pthread_mutex_unlock(&vd->lock);
@@ -392,7 +408,7 @@ static uint64_t build_config(struct virtio_net *n)
 	return (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_NET_F_STATUS) |
 	       (1ull << VIRTIO_NET_F_MTU) | (1ull << VIRTIO_NET_F_MRG_RXBUF) |
 	       (1ull << VIRTIO_NET_F_CTRL_VQ) | (1ull << VIRTIO_NET_F_CTRL_RX) |
-	       (1ull << VIRTIO_NET_F_CTRL_MAC_ADDR) |
+	       (1ull << VIRTIO_NET_F_CTRL_MAC_ADDR) | (1ull << VIRTIO_NET_F_GUEST_ANNOUNCE) |
 	       (n->nr_pairs > 1 ? 1ull << VIRTIO_NET_F_MQ : 0) |
 	       (n->be->vnet_hdr ? net_hdr_features(n->be->offloads) : 0);
 }
@@ -412,6 +428,11 @@ static int start_queue_pair(struct virtio_net *n, unsigned i, unsigned poll_us)
 	 * again and again; the driver's kick brings it back when buffers come.
 	 */
 	if (event_loop_add_fd(p->worker.loop, n->be->rx_fd[i], EPOLLIN | EPOLLET, backend_ready,
+			      p) == NULL)
+		return -1;
+	/* Each write to it is an edge: it needs no draining (a counter that never fills). */
+	if (n->be->ops->tx_full &&
+	    event_loop_add_fd(p->worker.loop, n->be->tx_fd[i], EPOLLIN | EPOLLET, backend_tx_room,
 			      p) == NULL)
 		return -1;
 	worker_set_poll(&p->worker, (uint64_t)poll_us * 1000, net_poll, net_set_quiet, p);

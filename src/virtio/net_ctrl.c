@@ -7,6 +7,7 @@
 #define CTRL_RX_ALLMULTI		1
 #define CTRL_MAC_TABLE_SET		0
 #define CTRL_MAC_ADDR_SET		1
+#define CTRL_ANNOUNCE_ACK		0
 #define CTRL_MQ_VQ_PAIRS_SET		0
 
 /*
@@ -75,6 +76,15 @@ static uint8_t mq(struct net_ctrl_state *s, uint8_t cmd, const uint8_t *d, size_
 	return VIRTIO_NET_OK;
 }
 
+/* The driver announced itself (5.1.6.5.4): the device's request is done. */
+static uint8_t announce(struct net_ctrl_state *s, uint8_t cmd, size_t len)
+{
+	if (cmd != CTRL_ANNOUNCE_ACK || len != 0)
+		return VIRTIO_NET_ERR;
+	s->announce = false;
+	return VIRTIO_NET_OK;
+}
+
 uint8_t net_ctrl_command(struct net_ctrl_state *s, const uint8_t *cmd, size_t len)
 {
 	if (len < 2)
@@ -84,6 +94,8 @@ uint8_t net_ctrl_command(struct net_ctrl_state *s, const uint8_t *cmd, size_t le
 		return rx_mode(s, cmd[1], cmd + 2, len - 2);
 	case VIRTIO_NET_CTRL_MAC:
 		return mac(s, cmd[1], cmd + 2, len - 2);
+	case VIRTIO_NET_CTRL_ANNOUNCE:
+		return announce(s, cmd[1], len - 2);
 	case VIRTIO_NET_CTRL_MQ:
 		return mq(s, cmd[1], cmd + 2, len - 2);
 	default:

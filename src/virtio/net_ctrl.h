@@ -12,6 +12,7 @@
 
 #define VIRTIO_NET_F_CTRL_VQ		17
 #define VIRTIO_NET_F_CTRL_RX		18
+#define VIRTIO_NET_F_GUEST_ANNOUNCE	21
 #define VIRTIO_NET_F_MQ			22
 #define VIRTIO_NET_F_CTRL_MAC_ADDR	23
 
@@ -20,6 +21,7 @@
 
 #define VIRTIO_NET_CTRL_RX		0
 #define VIRTIO_NET_CTRL_MAC		1
+#define VIRTIO_NET_CTRL_ANNOUNCE	3
 #define VIRTIO_NET_CTRL_MQ		4
 
 #define NET_CTRL_MAX_CMD		1024	/* a MAC table of up to 80 entries a list */
@@ -28,6 +30,7 @@ struct net_ctrl_state {
 	unsigned max_pairs;		/* what the device has */
 	unsigned pairs;			/* what the driver uses */
 	bool promisc, allmulti;
+	bool announce;			/* VIRTIO_NET_S_ANNOUNCE: the driver should announce */
 	uint8_t mac[6];
 };
 

@@ -132,14 +132,23 @@ static int tx_one(struct net_queue *p, struct virtqueue *vq)
 	return vq_push(vq, p->chain.head, 0);
 }
 
+bool net_queue_tx_full(struct net_queue *p)
+{
+	return p->be->ops->tx_full && p->be->ops->tx_full(p->be, p->index);
+}
+
 int net_queue_tx(struct net_queue *p, struct virtqueue *vq)
 {
 	unsigned i;
 	int used = 0;
 
 	for (i = 0; i < NET_BATCH; i++) {
-		enum vq_pop_result pr = vq_pop(vq, &p->chain);
+		enum vq_pop_result pr;
 
+		/* The frames wait in the ring until the backend has room (it says when). */
+		if (net_queue_tx_full(p))
+			return used;
+		pr = vq_pop(vq, &p->chain);
 		if (pr == VQ_EMPTY)
 			return used;
 		if (pr == VQ_BROKEN || tx_one(p, vq))

@@ -60,6 +60,8 @@ void net_queue_destroy(struct net_queue *p);
  * broke the ring. p->more says a batch ended before the work did.
  */
 int net_queue_tx(struct net_queue *p, struct virtqueue *vq);
+/* Whether the backend has no room for a frame now (its tx_fd says when it has). */
+bool net_queue_tx_full(struct net_queue *p);
 int net_queue_rx(struct net_queue *p, struct virtqueue *vq);
 
 #endif

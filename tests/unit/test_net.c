@@ -317,7 +317,8 @@ static void test_ctrl(void **state)
 			     table_long[] = { 1, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0 },
 			     table_tail[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9 },
 			     table_huge[] = { 1, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0 },
-			     announce[] = { 3, 0 }, nothing[] = { 4 };
+			     announce[] = { 3, 0 }, announce_bad[] = { 3, 1 },
+			     announce_data[] = { 3, 0, 0 }, nothing[] = { 4 };
 
 	(void)state;
 	assert_int_equal(command(&s, pairs4, sizeof(pairs4)), VIRTIO_NET_OK);
@@ -339,7 +340,13 @@ static void test_ctrl(void **state)
 	assert_int_equal(command(&s, table_long, sizeof(table_long)), VIRTIO_NET_ERR);
 	assert_int_equal(command(&s, table_tail, sizeof(table_tail)), VIRTIO_NET_ERR);
 	assert_int_equal(command(&s, table_huge, sizeof(table_huge)), VIRTIO_NET_ERR);
-	assert_int_equal(command(&s, announce, sizeof(announce)), VIRTIO_NET_ERR);
+	/* GUEST_ANNOUNCE: the driver's ACK clears the device's request (5.1.6.5.4). */
+	s.announce = true;
+	assert_int_equal(command(&s, announce_bad, sizeof(announce_bad)), VIRTIO_NET_ERR);
+	assert_int_equal(command(&s, announce_data, sizeof(announce_data)), VIRTIO_NET_ERR);
+	assert_true(s.announce);
+	assert_int_equal(command(&s, announce, sizeof(announce)), VIRTIO_NET_OK);
+	assert_false(s.announce);
 	assert_int_equal(command(&s, nothing, sizeof(nothing)), VIRTIO_NET_ERR);
 }
 
