@@ -1,7 +1,7 @@
 /*
  * libFuzzer target: device records are snapshot-file input. Every kind of
  * device with a record (the UART, the i8042, the RTC, the PCI host bridge,
- * the IOAPIC, the VT-d unit, virtio rng, console, blk and net) is built once
+ * the IOAPIC, the VT-d unit, virtio rng, console, blk, net and input) is built once
  * and driven a little so that its record is not all zeroes; the input picks
  * a device (its first byte) and is XORed over that device's record, so that
  * all zeroes is a valid record and every mutation a near one, truncations
@@ -22,6 +22,7 @@
 #include "iommu/vtd.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
+#include "virtio/input.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
 
@@ -39,7 +40,7 @@ struct target {
 };
 
 enum { T_UART, T_I8042, T_RTC, T_PCI_HOST, T_IOAPIC, T_VTD, T_RNG, T_CONSOLE, T_BLK, T_NET,
-       NR_TARGETS };
+       T_INPUT, NR_TARGETS };
 
 static struct {
 	struct io_bus pio, mmio;
@@ -51,6 +52,7 @@ static struct {
 	struct virtio_console console;
 	struct virtio_blk blk;
 	struct virtio_net net;
+	struct virtio_input input;
 	struct target t[NR_TARGETS];
 } m;
 
@@ -155,18 +157,21 @@ static void virtio_devices(void)
 
 	if (virtio_rng_init(&m.rng, &env) || virtio_console_init(&m.console, &env, &out, 80, 25) ||
 	    virtio_blk_init(&m.blk, &bo, &env) || net_options_parse(&no, "user", &err) ||
-	    virtio_net_init(&m.net, &no, 0, &env, &err))
+	    virtio_net_init(&m.net, &no, 0, &env, &err) ||
+	    virtio_input_init(&m.input, VIRTIO_INPUT_KEYBOARD, 0, &env))
 		abort();
 	unlink(bo.path);
 	plug(&m.rng.vd, &intx);
 	plug(&m.console.vd, &intx);
 	plug(&m.blk.vd, &intx);
 	plug(&m.net.vd, &intx);
+	plug(&m.input.vd, &intx);
 	virtio_console_receive(&m.console, (const uint8_t *)"hello", 5);
 	add(T_RNG, &virtio_rng_device_ops, &m.rng);
 	add(T_CONSOLE, &virtio_console_device_ops, &m.console);
 	add(T_BLK, &virtio_blk_device_ops, &m.blk);
 	add(T_NET, &virtio_net_device_ops, &m.net);
+	add(T_INPUT, &virtio_input_device_ops, &m.input);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
