@@ -390,7 +390,8 @@ static void run_display_mode(const char *cmdline)
 	n = acpi.ecam_base ? pci_scan(&acpi, devs, 32) : 0;
 	for (i = 0; i < n; i++)
 		if (devs[i].vendor == 0x1234 && devs[i].device == 0x1111)
-			run_display(devs[i].slot, number(cmdline, "vessel.redraw="));
+			run_display(&acpi, devs[i].slot, number(cmdline, "vessel.redraw="),
+				    number(cmdline, "vessel.quitkey=") ?: GUEST_KEY_ESC);
 	guest_panic("vessel.test=display: no bochs-display on the PCI bus (--display)");
 }
 

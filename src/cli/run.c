@@ -103,7 +103,7 @@ void run_usage(FILE *f)
 		"                    the DMA and interrupts of every PCI device\n"
 		"  --api-socket PATH serve the control API (HTTP/1.1, JSON; docs/api.yaml) on a\n"
 		"                    unix socket, mode 0600; 'vessel ctl' is its client\n"
-		"  --display[=WxH]   add a bochs-display (PCI 1234:1111) whose preferred mode\n"
+		"  --display [WxH]   add a bochs-display (PCI 1234:1111) whose preferred mode\n"
 		"                    (EDID) is WxH, %ux%u to %ux%u (default %ux%u)\n"
 		"  --vnc ADDR:PORT|unix:PATH[,password-file=F][,fps=N]  serve the display over\n"
 		"                    VNC (RFB 3.8) and to a browser (http://ADDR:PORT/, noVNC)\n"
@@ -367,6 +367,9 @@ int run_parse_front(int argc, char **argv, struct machine_config *cfg, struct ru
 			f->api_socket = optarg;
 			break;
 		case OPT_DISPLAY:
+			/* "--display 1280x720" as well as "--display=1280x720". */
+			if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+				optarg = argv[optind++];
 			if ((r = parse_display(optarg, cfg)))
 				return r;
 			break;
