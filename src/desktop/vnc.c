@@ -35,6 +35,7 @@
 #define TCP_GRACE_NS		1000000000ull
 #define UNIX_GRACE_NS		100000000ull	/* no browser on a unix socket */
 #define STOP_RETRY_NS		10000000
+#define IDLE_TICK_NS		250000000ull	/* a still screen is looked at 4 times a second */
 
 struct vnc_server {
 	struct vnc_options opts;
@@ -46,13 +47,16 @@ struct vnc_server {
 	struct bochs_display *disp;
 	unsigned pref_width, pref_height;
 	rfbScreenInfoPtr screen;
-	uint8_t *shadow;	/* the screen's pixels: R, G, B, X bytes (libvncserver's format) */
+	uint8_t *shadow;	/* the screen's pixels, in the guest's format */
 	struct display_scanout mode;
 	struct dirty_log log;
 	bool log_open;
 	unsigned long *bitmap;
 	struct vnc_input input;
 	struct vnc_conns conns;
+	uint64_t period, tick;		/* ns: the fps's frame time; the tick now */
+	bool changed;			/* the last frame found something to send */
+	unsigned still_frames;		/* frames in a row that found nothing */
 	pthread_t thread;
 	bool thread_started;
 	int stop;
@@ -80,12 +84,54 @@ static void rfb_log(const char *fmt, ...)
 	pr_debug("vnc: %s", line);
 }
 
-/* The guest's pixel (0x00RRGGBB in its byte order) as libvncserver's R, G, B, X. */
-static inline uint32_t convert(uint32_t g, bool big_endian)
+#define BLOCK_PIXELS	16	/* compared at once, with memcmp */
+
+/*
+ * Pixels [x, x + n) of one row copied into the shadow where they differ;
+ * the span that changed in *first, *last. The guest may be writing them: a
+ * torn frame is redrawn at the next tick, as its pages are dirty again.
+ */
+static void refresh_span(const uint32_t *src, uint32_t *dst, unsigned x, unsigned n,
+			 unsigned *first, unsigned *last)
 {
-	if (big_endian)
-		g = __builtin_bswap32(g);
-	return ((g >> 16) & 0xff) | (g & 0xff00) | ((g & 0xff) << 16);
+	unsigned i, k, len;
+
+	if (!memcmp(src + x, dst + x, (size_t)n * 4))
+		return;
+	for (i = x; i < x + n; i += len) {
+		len = x + n - i < BLOCK_PIXELS ? x + n - i : BLOCK_PIXELS;
+		if (!memcmp(src + i, dst + i, len * 4))
+			continue;
+		for (k = 0; k < len; k++) {
+			if (src[i + k] == dst[i + k])
+				continue;
+			if (*first == UINT32_MAX)
+				*first = i + k;
+			*last = i + k;
+		}
+		memcpy(dst + i, src + i, len * 4);
+	}
+}
+
+/*
+ * The shadow holds the guest's pixels as they are (0x00RRGGBB, in the
+ * guest's byte order): libvncserver translates for each viewer anyway.
+ * rfbNewFramebuffer sets its default format, so this follows every call.
+ */
+static void set_format(struct vnc_server *s, bool big_endian)
+{
+	rfbPixelFormat *f = &s->screen->serverFormat;
+	rfbClientIteratorPtr it;
+	rfbClientPtr cl;
+
+	f->redShift = 16;
+	f->greenShift = 8;
+	f->blueShift = 0;
+	f->bigEndian = big_endian;
+	it = rfbGetClientIterator(s->screen);
+	while ((cl = rfbClientIteratorNext(it)))
+		s->screen->setTranslateFunction(cl);
+	rfbReleaseClientIterator(it);
 }
 
 /*
@@ -96,7 +142,7 @@ static inline uint32_t convert(uint32_t g, bool big_endian)
 static void refresh(struct vnc_server *s, const struct fb_rect *r)
 {
 	const uint8_t *fb = bochs_display_fb(s->disp);
-	unsigned x0 = UINT32_MAX, x1 = 0, y0 = UINT32_MAX, y1 = 0, x, y;
+	unsigned x0 = UINT32_MAX, x1 = 0, y0 = UINT32_MAX, y1 = 0, y;
 	const struct display_scanout *m = &s->mode;
 
 	for (y = r->y; y < r->y + r->h; y++) {
@@ -104,17 +150,7 @@ static void refresh(struct vnc_server *s, const struct fb_rect *r)
 		uint32_t *dst = (uint32_t *)(s->shadow + (size_t)y * m->width * 4);
 		unsigned first = UINT32_MAX, last = 0;
 
-		for (x = r->x; x < r->x + r->w; x++) {
-			uint32_t v = convert(__atomic_load_n(&src[x], __ATOMIC_RELAXED),
-					     m->big_endian);
-
-			if (v == dst[x])
-				continue;
-			dst[x] = v;
-			if (first == UINT32_MAX)
-				first = x;
-			last = x;
-		}
+		refresh_span(src, dst, r->x, r->w, &first, &last);
 		if (first == UINT32_MAX)
 			continue;
 		x0 = first < x0 ? first : x0;
@@ -122,8 +158,10 @@ static void refresh(struct vnc_server *s, const struct fb_rect *r)
 		y0 = y < y0 ? y : y0;
 		y1 = y + 1;
 	}
-	if (y0 != UINT32_MAX)
-		rfbMarkRectAsModified(s->screen, (int)x0, (int)y0, (int)x1, (int)y1);
+	if (y0 == UINT32_MAX)
+		return;
+	rfbMarkRectAsModified(s->screen, (int)x0, (int)y0, (int)x1, (int)y1);
+	s->changed = true;
 }
 
 static void refresh_all(struct vnc_server *s)
@@ -140,8 +178,9 @@ static int set_mode(struct vnc_server *s, const struct display_scanout *now)
 	unsigned w = now->enabled ? now->width : s->pref_width;
 	unsigned h = now->enabled ? now->height : s->pref_height;
 	uint8_t *old = s->shadow, *buf;
+	bool resized = w != (unsigned)s->screen->width || h != (unsigned)s->screen->height;
 
-	if (w != (unsigned)s->screen->width || h != (unsigned)s->screen->height) {
+	if (resized) {
 		buf = calloc((size_t)w * h, 4);
 		if (!buf)
 			return -1;
@@ -152,6 +191,11 @@ static int set_mode(struct vnc_server *s, const struct display_scanout *now)
 		memset(s->shadow, 0, (size_t)w * h * 4);
 		rfbMarkRectAsModified(s->screen, 0, 0, (int)w, (int)h);
 	}
+	if (resized || now->big_endian != (bool)s->screen->serverFormat.bigEndian) {
+		set_format(s, now->big_endian);
+		rfbMarkRectAsModified(s->screen, 0, 0, (int)w, (int)h);
+	}
+	s->changed = true;
 	s->mode = *now;
 	s->mode.width = w;
 	s->mode.height = h;
@@ -183,14 +227,23 @@ static struct vnc_server *server_of(rfbClientPtr cl)
 	return cl->screen->screenData;
 }
 
+/* A viewer's input: the guest is likely to answer on its screen, ticks at full rate. */
 static void on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
 {
-	vnc_input_key(&server_of(cl)->input, down, keysym);
+	struct vnc_server *s = server_of(cl);
+
+	s->tick = s->period;
+	s->still_frames = 0;
+	vnc_input_key(&s->input, down, keysym);
 }
 
 static void on_pointer(int buttons, int x, int y, rfbClientPtr cl)
 {
-	vnc_input_pointer(&server_of(cl)->input, buttons, x, y);
+	struct vnc_server *s = server_of(cl);
+
+	s->tick = s->period;
+	s->still_frames = 0;
+	vnc_input_pointer(&s->input, buttons, x, y);
 	rfbDefaultPtrAddEvent(buttons, x, y, cl);	/* where a drawn cursor goes */
 }
 
@@ -247,11 +300,18 @@ static void serve_connection(void *opaque, int fd, enum vnc_conn_kind kind)
 		close(fd);
 		return;
 	case VNC_CONN_HTTP_FILE:
-		/* libvncserver's httpd serves noVNC's files from httpDir, one request at a time. */
+		/*
+		 * libvncserver's httpd serves noVNC's files from httpDir: the whole
+		 * request is in, so it answers in this one call. Outside it httpDir
+		 * is unset, which spares every rfbProcessEvents the httpd's select.
+		 */
+		s->screen->httpSock = fd;
+		s->screen->httpDir = VNC_NOVNC_DIR;
+		rfbHttpCheckFds(s->screen);
+		s->screen->httpDir = NULL;
 		if (s->screen->httpSock != RFB_INVALID_SOCKET)
 			close(s->screen->httpSock);
-		s->screen->httpSock = fd;
-		rfbHttpCheckFds(s->screen);
+		s->screen->httpSock = RFB_INVALID_SOCKET;
 		return;
 	default:
 		close(fd);
@@ -288,10 +348,28 @@ static void wait_idle(struct vnc_server *s)
 	poll(p, s->conns.nr + 1, wait == UINT64_MAX ? -1 : (int)(wait / 1000000 + 1));
 }
 
+/*
+ * The next tick: the fps's frame time while the screen changes; after a
+ * second without a change, twice the last one each frame, up to
+ * IDLE_TICK_NS (a still screen costs a dirty-log sync a few times a second,
+ * its first change is seen at most that late).
+ */
+static uint64_t next_tick(struct vnc_server *s)
+{
+	if (s->changed) {
+		s->still_frames = 0;
+		s->tick = s->period;
+	} else if (++s->still_frames > s->opts.fps && s->tick < IDLE_TICK_NS) {
+		s->tick = s->tick * 2 < IDLE_TICK_NS ? s->tick * 2 : IDLE_TICK_NS;
+	}
+	s->changed = false;
+	return s->tick;
+}
+
 static void *server_thread(void *arg)
 {
 	struct vnc_server *s = arg;
-	uint64_t period = NS_PER_SEC / s->opts.fps, next = now_ns(), t;
+	uint64_t next = now_ns(), t;
 	sigset_t set;
 
 	pthread_setname_np(pthread_self(), "vnc");
@@ -308,16 +386,15 @@ static void *server_thread(void *arg)
 			wait_idle(s);
 			serve_connections(s);
 			next = now_ns();
+			s->tick = s->period;
 			continue;
 		}
 		t = now_ns();
 		if (t >= next) {
 			frame(s);
-			next += period;
-			if (next <= t)
-				next = t + period;
+			next = t + next_tick(s);
 		}
-		wait = next - t > period ? period : next - t;
+		wait = next > t ? next - t : 0;
 		if (vnc_conns_wait_ns(&s->conns, t) < wait)
 			wait = vnc_conns_wait_ns(&s->conns, t);
 		rfbProcessEvents(s->screen, (long)(wait / 1000));
@@ -412,6 +489,7 @@ static int setup_screen(struct vnc_server *s, struct error *err)
 		return error_set(err, ENOMEM, "vnc: out of memory");
 	sc->frameBuffer = (char *)s->shadow;
 	sc->screenData = s;
+	set_format(s, false);
 	sc->desktopName = "vessel";
 	sc->alwaysShared = TRUE;	/* a viewer joining never disconnects another */
 	sc->deferUpdateTime = 0;	/* the frame tick paces updates */
@@ -430,7 +508,6 @@ static int setup_screen(struct vnc_server *s, struct error *err)
 	sc->port = sc->ipv6port = 0;
 	sc->socketState = RFB_SOCKET_READY;
 	sc->httpInitDone = TRUE;
-	sc->httpDir = VNC_NOVNC_DIR;
 	/*
 	 * libvncserver's httpd serves only the connections handed to it in
 	 * httpSock: its listening sockets are an eventfd that never fires
@@ -467,6 +544,7 @@ int vnc_server_start(struct vnc_server *s, struct machine *m, struct error *err)
 	if (setup_screen(s, err))
 		return -1;
 	s->mode.generation = ~0u;	/* the first frame takes the guest's mode */
+	s->period = s->tick = NS_PER_SEC / s->opts.fps;
 	r = pthread_create(&s->thread, NULL, server_thread, s);
 	if (r)
 		return error_set(err, r, "vnc: cannot start its thread: %s", strerror(r));

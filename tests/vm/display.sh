@@ -59,6 +59,7 @@ start_vm 'pattern drawn' --display 1280x720 --vnc "127.0.0.1:$PORT" --cmdline ve
 client "127.0.0.1:$PORT" pattern | grep -q 'pattern: 1280x720 ok' || fail "not the 1280x720 pattern"
 stop_vm
 grep -q 'EDID preferred mode 1280x720' "$WORK/out" || fail "the EDID did not say 1280x720"
+grep -q 'a width of 4096 was refused' "$WORK/out" || fail "the device took a width past its maximum"
 
 echo "VNC authentication, over a unix socket"
 printf 'sesame\n' >"$WORK/pw"
