@@ -1,16 +1,12 @@
 /*
- * The VNC server of one machine. libvncserver owns the protocol (RFB 3.8,
- * its encodings, VNC authentication, WebSockets); this file owns the
- * frame: the screen libvncserver encodes from is a copy of what the guest
- * shows, brought up to date only where the dirty log says the guest wrote,
- * and only where those pages' pixels changed. Everything runs on the
- * server's thread, so the copy and the encoders never race.
+ * The VNC server of one machine: its screen, its thread, its connections
+ * and the viewers' events. libvncserver owns the protocol (RFB 3.8, its
+ * encodings, VNC authentication, WebSockets); vnc_frame.c keeps the screen
+ * up to date. Everything runs on the server's thread.
  */
 #include "desktop/vnc.h"
-#include "core/dirty_log.h"
 #include "core/log.h"
-#include "desktop/dirty_rects.h"
-#include "desktop/vnc_conn.h"
+#include "desktop/vnc_internal.h"
 #include "desktop/vnc_input.h"
 #include "desktop/vnc_listen.h"
 #include "desktop/vnc_password.h"
@@ -30,37 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NS_PER_SEC		1000000000ull
 /* How long a new TCP connection may stay silent before it is taken for a viewer. */
 #define TCP_GRACE_NS		1000000000ull
 #define UNIX_GRACE_NS		100000000ull	/* no browser on a unix socket */
 #define STOP_RETRY_NS		10000000
-#define IDLE_TICK_NS		250000000ull	/* a still screen is looked at 4 times a second */
 
-struct vnc_server {
-	struct vnc_options opts;
-	char password[VNC_PASSWORD_MAX + 1];
-	char *passwords[2];
-	int listen_fd;
-	int http_idle_fd;	/* libvncserver's httpd "listens" here: never readable */
-	struct machine *m;
-	struct bochs_display *disp;
-	unsigned pref_width, pref_height;
-	rfbScreenInfoPtr screen;
-	uint8_t *shadow;	/* the screen's pixels, in the guest's format */
-	struct display_scanout mode;
-	struct dirty_log log;
-	bool log_open;
-	unsigned long *bitmap;
-	struct vnc_input input;
-	struct vnc_conns conns;
-	uint64_t period, tick;		/* ns: the fps's frame time; the tick now */
-	bool changed;			/* the last frame found something to send */
-	unsigned still_frames;		/* frames in a row that found nothing */
-	pthread_t thread;
-	bool thread_started;
-	int stop;
-};
 
 static uint64_t now_ns(void)
 {
@@ -82,144 +52,6 @@ static void rfb_log(const char *fmt, ...)
 	va_end(ap);
 	line[strcspn(line, "\n")] = '\0';
 	pr_debug("vnc: %s", line);
-}
-
-#define BLOCK_PIXELS	16	/* compared at once, with memcmp */
-
-/*
- * Pixels [x, x + n) of one row copied into the shadow where they differ;
- * the span that changed in *first, *last. The guest may be writing them: a
- * torn frame is redrawn at the next tick, as its pages are dirty again.
- */
-static void refresh_span(const uint32_t *src, uint32_t *dst, unsigned x, unsigned n,
-			 unsigned *first, unsigned *last)
-{
-	unsigned i, k, len;
-
-	if (!memcmp(src + x, dst + x, (size_t)n * 4))
-		return;
-	for (i = x; i < x + n; i += len) {
-		len = x + n - i < BLOCK_PIXELS ? x + n - i : BLOCK_PIXELS;
-		if (!memcmp(src + i, dst + i, len * 4))
-			continue;
-		for (k = 0; k < len; k++) {
-			if (src[i + k] == dst[i + k])
-				continue;
-			if (*first == UINT32_MAX)
-				*first = i + k;
-			*last = i + k;
-		}
-		memcpy(dst + i, src + i, len * 4);
-	}
-}
-
-/*
- * The shadow holds the guest's pixels as they are (0x00RRGGBB, in the
- * guest's byte order): libvncserver translates for each viewer anyway.
- * rfbNewFramebuffer sets its default format, so this follows every call.
- */
-static void set_format(struct vnc_server *s, bool big_endian)
-{
-	rfbPixelFormat *f = &s->screen->serverFormat;
-	rfbClientIteratorPtr it;
-	rfbClientPtr cl;
-
-	f->redShift = 16;
-	f->greenShift = 8;
-	f->blueShift = 0;
-	f->bigEndian = big_endian;
-	it = rfbGetClientIterator(s->screen);
-	while ((cl = rfbClientIteratorNext(it)))
-		s->screen->setTranslateFunction(cl);
-	rfbReleaseClientIterator(it);
-}
-
-/*
- * Copy @r of the guest's screen into the shadow and tell libvncserver the
- * part that changed: a dirty page whose pixels are what they were costs
- * the viewers nothing.
- */
-static void refresh(struct vnc_server *s, const struct fb_rect *r)
-{
-	const uint8_t *fb = bochs_display_fb(s->disp);
-	unsigned x0 = UINT32_MAX, x1 = 0, y0 = UINT32_MAX, y1 = 0, y;
-	const struct display_scanout *m = &s->mode;
-
-	for (y = r->y; y < r->y + r->h; y++) {
-		const uint32_t *src = (const uint32_t *)(fb + m->offset + (uint64_t)y * m->stride);
-		uint32_t *dst = (uint32_t *)(s->shadow + (size_t)y * m->width * 4);
-		unsigned first = UINT32_MAX, last = 0;
-
-		refresh_span(src, dst, r->x, r->w, &first, &last);
-		if (first == UINT32_MAX)
-			continue;
-		x0 = first < x0 ? first : x0;
-		x1 = last + 1 > x1 ? last + 1 : x1;
-		y0 = y < y0 ? y : y0;
-		y1 = y + 1;
-	}
-	if (y0 == UINT32_MAX)
-		return;
-	rfbMarkRectAsModified(s->screen, (int)x0, (int)y0, (int)x1, (int)y1);
-	s->changed = true;
-}
-
-static void refresh_all(struct vnc_server *s)
-{
-	struct fb_rect all = { 0, 0, s->mode.width, s->mode.height };
-
-	if (s->mode.enabled)
-		refresh(s, &all);
-}
-
-/* A new mode (or the first): the screen takes its size, every viewer is told. */
-static int set_mode(struct vnc_server *s, const struct display_scanout *now)
-{
-	unsigned w = now->enabled ? now->width : s->pref_width;
-	unsigned h = now->enabled ? now->height : s->pref_height;
-	uint8_t *old = s->shadow, *buf;
-	bool resized = w != (unsigned)s->screen->width || h != (unsigned)s->screen->height;
-
-	if (resized) {
-		buf = calloc((size_t)w * h, 4);
-		if (!buf)
-			return -1;
-		rfbNewFramebuffer(s->screen, (char *)buf, (int)w, (int)h, 8, 3, 4);
-		s->shadow = buf;
-		free(old);
-	} else if (!now->enabled) {
-		memset(s->shadow, 0, (size_t)w * h * 4);
-		rfbMarkRectAsModified(s->screen, 0, 0, (int)w, (int)h);
-	}
-	if (resized || now->big_endian != (bool)s->screen->serverFormat.bigEndian) {
-		set_format(s, now->big_endian);
-		rfbMarkRectAsModified(s->screen, 0, 0, (int)w, (int)h);
-	}
-	s->changed = true;
-	s->mode = *now;
-	s->mode.width = w;
-	s->mode.height = h;
-	vnc_input_set_size(&s->input, w, h);
-	refresh_all(s);
-	return 0;
-}
-
-static void frame(struct vnc_server *s)
-{
-	struct fb_rect rects[DIRTY_RECTS_MAX];
-	struct display_scanout now;
-	unsigned n, i;
-
-	bochs_display_scanout(s->disp, &now);
-	if (dirty_log_sync(&s->log, s->bitmap, NULL))
-		return;
-	if (now.generation != s->mode.generation) {
-		set_mode(s, &now);
-		return;
-	}
-	n = dirty_rects(s->bitmap, dirty_log_words(&s->log), &s->mode, rects, DIRTY_RECTS_MAX);
-	for (i = 0; i < n; i++)
-		refresh(s, &rects[i]);
 }
 
 static struct vnc_server *server_of(rfbClientPtr cl)
@@ -259,17 +91,9 @@ static int on_desktop_size(int w, int h, int screens, struct rfbExtDesktopScreen
 	return vnc_input_desktop_size(&server_of(cl)->input, w, h, screens);
 }
 
-/* A new viewer gets the screen as it is now: the shadow is brought up to date first. */
 static enum rfbNewClientAction on_new_client(rfbClientPtr cl)
 {
-	struct vnc_server *s = server_of(cl);
-	struct display_scanout now;
-
-	bochs_display_scanout(s->disp, &now);
-	if (dirty_log_sync(&s->log, s->bitmap, NULL) == 0 && now.generation == s->mode.generation)
-		refresh_all(s);
-	else
-		set_mode(s, &now);
+	vnc_frame_new_viewer(server_of(cl));
 	return RFB_CLIENT_ACCEPT;
 }
 
@@ -348,24 +172,6 @@ static void wait_idle(struct vnc_server *s)
 	poll(p, s->conns.nr + 1, wait == UINT64_MAX ? -1 : (int)(wait / 1000000 + 1));
 }
 
-/*
- * The next tick: the fps's frame time while the screen changes; after a
- * second without a change, twice the last one each frame, up to
- * IDLE_TICK_NS (a still screen costs a dirty-log sync a few times a second,
- * its first change is seen at most that late).
- */
-static uint64_t next_tick(struct vnc_server *s)
-{
-	if (s->changed) {
-		s->still_frames = 0;
-		s->tick = s->period;
-	} else if (++s->still_frames > s->opts.fps && s->tick < IDLE_TICK_NS) {
-		s->tick = s->tick * 2 < IDLE_TICK_NS ? s->tick * 2 : IDLE_TICK_NS;
-	}
-	s->changed = false;
-	return s->tick;
-}
-
 static void *server_thread(void *arg)
 {
 	struct vnc_server *s = arg;
@@ -391,8 +197,8 @@ static void *server_thread(void *arg)
 		}
 		t = now_ns();
 		if (t >= next) {
-			frame(s);
-			next = t + next_tick(s);
+			vnc_frame(s);
+			next = t + vnc_next_tick(s);
 		}
 		wait = next > t ? next - t : 0;
 		if (vnc_conns_wait_ns(&s->conns, t) < wait)
@@ -489,7 +295,7 @@ static int setup_screen(struct vnc_server *s, struct error *err)
 		return error_set(err, ENOMEM, "vnc: out of memory");
 	sc->frameBuffer = (char *)s->shadow;
 	sc->screenData = s;
-	set_format(s, false);
+	vnc_frame_set_format(s, false);
 	sc->desktopName = "vessel";
 	sc->alwaysShared = TRUE;	/* a viewer joining never disconnects another */
 	sc->deferUpdateTime = 0;	/* the frame tick paces updates */
