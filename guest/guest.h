@@ -153,6 +153,14 @@ struct net_user_opts {
 int virtio_net_user_check(const struct acpi_info *acpi, unsigned slot,
 			  const struct net_user_opts *o);
 
+/*
+ * vessel.test=display: program the bochs-display at @slot, draw the test
+ * pattern; with @redraw_hz, redraw the small square that many times a
+ * second, else report viewer input until @quit_key, then power off.
+ */
+void run_display(const struct acpi_info *acpi, unsigned slot, unsigned redraw_hz,
+		 unsigned quit_key) __attribute__((noreturn));
+
 /* Secondary CPUs. */
 unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);
 void ap_main(unsigned cpu);

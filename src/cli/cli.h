@@ -2,17 +2,20 @@
 #ifndef VESSEL_CLI_CLI_H
 #define VESSEL_CLI_CLI_H
 
+#include "desktop/vnc_options.h"
 #include "machine/machine.h"
 
 #include <stdio.h>
 
 /* Parse `vessel run` arguments (argv[0] is "run"). Returns 0, or EXIT_USAGE after a message. */
 int run_parse(int argc, char **argv, struct machine_config *cfg);
-/* What vessel run takes besides the machine's configuration. */
+/* What vessel run takes besides the machine's configuration: its front ends. */
 struct run_args {
 	const char *api_socket;		/* NULL: no control API */
 	const char *restore;		/* --restore DIR, or NULL */
 	bool paused;			/* --paused: the restored VM waits for the API's resume */
+	bool vnc;			/* --vnc given: vnc_opts says how */
+	struct vnc_options vnc_opts;
 };
 
 /* The same, and the rest of the arguments. */

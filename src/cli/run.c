@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 #include "api/api.h"
+#include "desktop/vnc.h"
+#include "display/bochs_regs.h"
 #include "core/log.h"
 #include "core/size.h"
 #include "core/layout.h"
@@ -31,6 +33,8 @@ enum {
 	OPT_API_SOCKET,
 	OPT_RESTORE,
 	OPT_PAUSED,
+	OPT_DISPLAY,
+	OPT_VNC,
 	OPT_HELP,
 };
 
@@ -53,6 +57,8 @@ static const struct option run_options[] = {
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "display", optional_argument, NULL, OPT_DISPLAY },
+	{ "vnc", required_argument, NULL, OPT_VNC },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -100,7 +106,8 @@ void run_usage(FILE *f)
 		"                    console=hvc0); the guest's output on either reaches stdout\n"
 		"  --input virtio|ps2  the viewer's keyboard and pointer: a virtio-input\n"
 		"                    keyboard and tablet (absolute pointer) beside the i8042,\n"
-		"                    or the i8042's PS/2 keyboard and mouse alone (default)\n"
+		"                    or the i8042's PS/2 keyboard and mouse alone (the default\n"
+		"                    without --display)\n"
 		"  --iommu[=caching-mode]  an emulated Intel VT-d IOMMU (ACPI DMAR) remapping\n"
 		"                    the DMA and interrupts of every PCI device\n"
 		"  --api-socket PATH serve the control API (HTTP/1.1, JSON; docs/api.yaml) on a\n"
@@ -109,13 +116,23 @@ void run_usage(FILE *f)
 		"                    configuration it holds: no other machine options\n"
 		"  --paused          with --restore and --api-socket: stay paused until the\n"
 		"                    API's PUT /vm/resume\n"
+		"  --display [WxH]   add a bochs-display (PCI 1234:1111) whose preferred mode\n"
+		"                    (EDID) is WxH, %ux%u to %ux%u (default %ux%u), and\n"
+		"                    virtio-input unless --input says otherwise\n"
+		"  --vnc ADDR:PORT|unix:PATH[,password-file=F][,fps=N]  serve the display over\n"
+		"                    VNC (RFB 3.8) and to a browser (http://ADDR:PORT/, noVNC)\n"
+		"                    on ADDR (default 127.0.0.1); VNC authentication with the\n"
+		"                    first line of F (mode 0600, at most 8 characters); at most\n"
+		"                    N updates a second (1-%d, default %d); adds --display\n"
 		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
 		"  --verbose         debug messages on stderr\n\n"
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
 		"4 guest crash (triple fault or panic), 128+N stopped by signal N\n"
 		"console: stdin goes to the guest's console; in a terminal, Ctrl-A x quits\n",
 		MACHINE_MAX_CPUS, VIRTIO_BLK_MAX_QUEUES, VIRTIO_BLK_MAX_POLL_US, VIRTIO_BLK_POLL_US,
-		MACHINE_MAX_NICS, NET_MAX_QUEUES, NET_MAX_POLL_US, NET_POLL_US);
+		MACHINE_MAX_NICS, NET_MAX_QUEUES, NET_MAX_POLL_US, NET_POLL_US,
+		DISPLAY_MIN_WIDTH, DISPLAY_MIN_HEIGHT, BOCHS_MAX_WIDTH, BOCHS_MAX_HEIGHT,
+		DISPLAY_DEFAULT_WIDTH, DISPLAY_DEFAULT_HEIGHT, VNC_MAX_FPS, VNC_DEFAULT_FPS);
 }
 
 static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
@@ -251,6 +268,33 @@ static int parse_net(const char *arg, struct machine_config *cfg)
 	return 0;
 }
 
+/* --display[=WxH] */
+static int parse_display(const char *arg, struct machine_config *cfg)
+{
+	unsigned w = DISPLAY_DEFAULT_WIDTH, h = DISPLAY_DEFAULT_HEIGHT;
+	char tail;
+
+	if (arg && sscanf(arg, "%ux%u%c", &w, &h, &tail) != 2)
+		return usage_error("--display=%s: not WIDTHxHEIGHT (example: 1280x720)", arg);
+	if (w < DISPLAY_MIN_WIDTH || h < DISPLAY_MIN_HEIGHT || w > BOCHS_MAX_WIDTH ||
+	    h > BOCHS_MAX_HEIGHT)
+		return usage_error("--display=%s: from %ux%u to %ux%u", arg, DISPLAY_MIN_WIDTH,
+				   DISPLAY_MIN_HEIGHT, BOCHS_MAX_WIDTH, BOCHS_MAX_HEIGHT);
+	cfg->display_width = w;
+	cfg->display_height = h;
+	return 0;
+}
+
+static int parse_vnc(const char *arg, struct run_args *args)
+{
+	struct error err;
+
+	if (vnc_options_parse(arg, &args->vnc_opts, &err))
+		return usage_error("%s", err.msg);
+	args->vnc = true;
+	return 0;
+}
+
 int run_parse(int argc, char **argv, struct machine_config *cfg)
 {
 	struct run_args args;
@@ -275,6 +319,7 @@ static int check_restore(const struct run_args *args, unsigned machine_opts)
 int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_args *args)
 {
 	unsigned machine_opts = 0;
+	bool input_given = false;
 	int opt, r;
 
 	memset(args, 0, sizeof(*args));
@@ -324,6 +369,7 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_
 				return usage_error("--console '%s': 'serial' or 'virtio'", optarg);
 			break;
 		case OPT_INPUT:
+			input_given = true;
 			if (!strcmp(optarg, "virtio"))
 				cfg->input = INPUT_VIRTIO;
 			else if (!strcmp(optarg, "ps2"))
@@ -361,6 +407,17 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_
 		case OPT_PAUSED:
 			args->paused = true;
 			break;
+		case OPT_DISPLAY:
+			/* "--display 1280x720" as well as "--display=1280x720". */
+			if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+				optarg = argv[optind++];
+			if ((r = parse_display(optarg, cfg)))
+				return r;
+			break;
+		case OPT_VNC:
+			if ((r = parse_vnc(optarg, args)))
+				return r;
+			break;
 		case OPT_HELP:
 			run_usage(stdout);
 			return -1;
@@ -377,6 +434,13 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_
 				   "which cannot remap interrupts");
 	if (cfg->initrd_path && !cfg->kernel_path)
 		return usage_error("%s needs --kernel: the built-in guest takes no initrd", "--initrd");
+	if (args->vnc && !cfg->display_width) {
+		cfg->display_width = DISPLAY_DEFAULT_WIDTH;
+		cfg->display_height = DISPLAY_DEFAULT_HEIGHT;
+	}
+	/* A screen wants a tablet: the guest's pointer is where the viewer's is, no drift. */
+	if (cfg->display_width && !input_given)
+		cfg->input = INPUT_VIRTIO;
 	return 0;
 }
 
@@ -392,5 +456,7 @@ int cmd_run(int argc, char **argv)
 		return r;
 	if (args.restore)
 		return api_restore_run(args.restore, args.paused, args.api_socket);
+	if (args.vnc)
+		return vnc_machine_run(&cfg, &args.vnc_opts, args.api_socket);
 	return args.api_socket ? api_machine_run(&cfg, args.api_socket) : machine_run(&cfg);
 }
