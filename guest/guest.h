@@ -79,6 +79,8 @@ struct acpi_info {
 	uint64_t dmar_base;	/* the VT-d unit's registers from DMAR, 0 if none */
 	unsigned nr_devices;	/* Device() objects in the DSDT */
 	char device_ids[16][9];
+	uint16_t ged_port;	/* the Generic Event Device's event register, 0 if none */
+	uint32_t ged_gsi;	/* and its interrupt */
 };
 
 int acpi_parse(uint64_t rsdp, struct acpi_info *info);
@@ -87,6 +89,7 @@ void acpi_poweroff(const struct acpi_info *info) __attribute__((noreturn));
 /* Lifecycle test modes (lifecycle.c). */
 void run_ticker(void) __attribute__((noreturn));
 void run_dirty(const struct acpi_info *acpi) __attribute__((noreturn));
+void run_power_button(const struct acpi_info *acpi) __attribute__((noreturn));
 
 /* Interrupts: IDT, local APIC and IOAPIC. */
 struct isr_frame {

@@ -411,6 +411,8 @@ void guest_main(uint32_t start_info)
 	if (streq(mode, "dirty"))
 		run_dirty(&acpi);
 	irq_init(&acpi);
+	if (streq(mode, "power-button"))
+		run_power_button(&acpi);
 	if (streq(mode, "blkbench"))
 		run_blkbench(cmdline);
 	check_uart();
