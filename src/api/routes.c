@@ -2,17 +2,9 @@
 #include "api/vm_json.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef void (*route_fn)(struct machine *m, struct api_reply *r);
-
-struct route {
-	const char *path;
-	enum api_method method;
-	route_fn fn;		/* NULL: the event stream */
-	const char *allow;
-};
 
 static void get_vm(struct machine *m, struct api_reply *r)
 {
@@ -81,44 +73,6 @@ static void put_stop(struct machine *m, struct api_reply *r)
 	api_reply_json(r, 202, json_pack("{s:s}", "state", "stopping"));
 }
 
-static const struct route routes[] = {
-	{ "/vm", API_GET, get_vm, "GET" },
-	{ "/vm/metrics", API_GET, get_metrics, "GET" },
-	{ "/vm/events", API_GET, NULL, "GET" },
-	{ "/vm/pause", API_PUT, put_pause, "PUT" },
-	{ "/vm/resume", API_PUT, put_resume, "PUT" },
-	{ "/vm/stop", API_PUT, put_stop, "PUT" },
-};
-
-/* These endpoints take no parameters: a body, if any, must be an empty JSON object. */
-static int check_body(const struct api_request *req, struct api_reply *r)
-{
-	json_error_t jerr;
-	const char *key;
-	json_t *j, *v;
-
-	if (!req->len)
-		return 0;
-	j = json_loadb(req->body, req->len, 0, &jerr);
-	if (!j) {
-		api_reply_error(r, 400, "body", "malformed JSON at byte %d: %s", jerr.position,
-				jerr.text);
-		return -1;
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
-		api_reply_error(r, 400, "body", "the body must be a JSON object");
-		return -1;
-	}
-	json_object_foreach(j, key, v) {
-		api_reply_error(r, 400, key, "unknown field '%s': this request takes none", key);
-		json_decref(j);
-		return -1;
-	}
-	json_decref(j);
-	return 0;
-}
-
 static void start_stream(struct machine *m, struct api_events *ev, struct api_reply *r,
 			 uint64_t *seq)
 {
@@ -139,24 +93,69 @@ static void start_stream(struct machine *m, struct api_events *ev, struct api_re
 	r->stream = true;
 }
 
+static void put_power_button(struct machine *m, struct api_reply *r)
+{
+	struct error err = { 0 };
+
+	if (require_state(m, r, MACHINE_RUNNING))
+		return;
+	if (machine_power_button(m, &err))
+		return change_failed(r, &err);
+	api_reply_json(r, 202, json_pack("{s:s}", "state", "running"));
+}
+
+static void put_reset(struct machine *m, struct api_reply *r)
+{
+	struct error err = { 0 };
+	enum machine_state s = machine_state(m);
+
+	if (s != MACHINE_RUNNING && s != MACHINE_PAUSED)
+		return api_reply_error(r, 409, NULL, "the VM is %s", api_state_name(s));
+	if (machine_reset(m, &err))
+		return change_failed(r, &err);
+	state_reply(m, r, 200);
+}
+
+static void patch_net(struct machine *m, const struct api_action *a, struct api_reply *r)
+{
+	struct error err = { 0 };
+	enum machine_state s = machine_state(m);
+	char id[API_NET_ID_MAX];
+
+	if (s == MACHINE_STOPPED)
+		return api_reply_error(r, 409, NULL, "the VM is %s", api_state_name(s));
+	if (machine_net_set_link(m, a->nic, a->link_up, &err))
+		return api_reply_error(r, err.code == ENODEV ? 404 : 500, NULL, "%s", err.msg);
+	snprintf(id, sizeof(id), "net%u", a->nic);
+	api_reply_json(r, 200, json_pack("{s:s, s:s}", "id", id, "link",
+					 a->link_up ? "up" : "down"));
+}
+
 void api_route(struct machine *m, struct api_events *ev, const struct api_request *req,
 	       struct api_reply *r, uint64_t *seq)
 {
-	const struct route *rt = NULL;
-	size_t i;
+	struct api_action a;
 
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (!strcmp(routes[i].path, req->path))
-			rt = &routes[i];
-	if (!rt)
-		return api_reply_error(r, 404, NULL, "no endpoint %s (see docs/api.yaml)", req->path);
-	if (rt->method != req->method) {
-		r->allow = rt->allow;
-		return api_reply_error(r, 405, NULL, "%s takes %s only", req->path, rt->allow);
-	}
-	if (check_body(req, r))
+	if (api_parse(req, &a, r))
 		return;
-	if (!rt->fn)
+	switch (a.kind) {
+	case API_GET_VM:
+		return get_vm(m, r);
+	case API_GET_METRICS:
+		return get_metrics(m, r);
+	case API_GET_EVENTS:
 		return start_stream(m, ev, r, seq);
-	rt->fn(m, r);
+	case API_PAUSE:
+		return put_pause(m, r);
+	case API_RESUME:
+		return put_resume(m, r);
+	case API_STOP:
+		return put_stop(m, r);
+	case API_POWER_BUTTON:
+		return put_power_button(m, r);
+	case API_RESET:
+		return put_reset(m, r);
+	case API_NET_LINK:
+		return patch_net(m, &a, r);
+	}
 }

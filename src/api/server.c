@@ -345,6 +345,7 @@ static void observed(void *opaque, enum machine_event ev, int status)
 		[MACHINE_EVENT_RESUMED] = "resumed",
 		[MACHINE_EVENT_PANIC] = "guest-panic",
 		[MACHINE_EVENT_SHUTDOWN] = "shutdown",
+		[MACHINE_EVENT_RESET] = "reset",
 	};
 	struct api_server *s = opaque;
 	json_t *data = ev == MACHINE_EVENT_SHUTDOWN ? json_pack("{s:i}", "exit_status", status)

@@ -9,7 +9,7 @@
 const char *api_state_name(enum machine_state s);
 /* GET /vm: {"state", "uptime_ms", "config"}. */
 json_t *api_vm_json(struct machine *m);
-/* GET /vm/metrics: {"devices": {NAME: {COUNTER: N}}}. */
+/* GET /vm/metrics: {"devices": {NAME: {COUNTER: N}}, "vcpus": [{"id", "exits": {REASON: N}}]}. */
 json_t *api_metrics_json(struct machine *m);
 
 #endif

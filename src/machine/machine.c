@@ -5,6 +5,7 @@
 #include "core/quirks.h"
 #include "hw/uart16550.h"
 #include "virtio/console.h"
+#include "virtio/net.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -222,7 +223,7 @@ static int build_cmdline(struct machine *m, struct error *err)
 	return 0;
 }
 
-static int load_and_boot(struct machine *m)
+static int load_and_boot(struct machine *m, bool ram_fresh)
 {
 	struct boot_setup setup;
 	struct vcpu_regs regs;
@@ -236,7 +237,7 @@ static int load_and_boot(struct machine *m)
 		.layout = &m->layout,
 		.e820 = m->e820,
 		.e820_entries = m->e820_entries,
-		.ram_zeroed = true,	/* mapped anew in setup_memory, nothing written yet above 1 MiB */
+		.ram_zeroed = ram_fresh,	/* mapped anew in setup_memory: nothing written yet */
 	};
 
 	if (boot_load(&m->vm.mem, &bc, &setup))
@@ -253,6 +254,13 @@ static int load_and_boot(struct machine *m)
 	    boot_entry_regs(&m->vm.mem, &setup, &regs))
 		return -1;
 	return vcpu_regs_set(m->vm.vcpus[0].fd, &regs, NULL);
+}
+
+int machine_boot(struct machine *m, bool ram_fresh, struct error *err)
+{
+	if (setup_acpi(m, err))
+		return -1;
+	return load_and_boot(m, ram_fresh) ? error_set(err, EIO, "cannot load the kernel") : 0;
 }
 
 static int build(struct machine *m, struct error *err)
@@ -278,12 +286,13 @@ static int build(struct machine *m, struct error *err)
 		return -1;
 	if (cfg->pit && kvm_create_pit(&m->vm.kvm))
 		return -1;
-	if (vm_create_vcpus(&m->vm, cfg->cpus) || cpuid_setup(&m->vm))
+	if (vm_create_vcpus(&m->vm, cfg->cpus) || cpuid_setup(&m->vm) ||
+	    machine_save_reset_state(m, err))
 		return -1;
-	if (setup_pci(m, err) || machine_realize_devices(m, err) || setup_acpi(m, err) ||
-	    build_cmdline(m, err))
+	if (setup_pci(m, err) || machine_realize_devices(m, err) || build_cmdline(m, err) ||
+	    setup_acpi(m, err))
 		return -1;
-	return load_and_boot(m);
+	return load_and_boot(m, true);
 }
 
 static void vm_exited(void *arg, uint32_t events)
@@ -399,6 +408,7 @@ static void teardown(struct machine *m)
 	if (m->kernel_mapped)
 		munmap((void *)m->kernel, m->kernel_size);
 	free(m->cmdline);
+	free(m->vcpu_reset);
 }
 
 struct machine *machine_create(const struct machine_config *cfg, struct error *err)
@@ -642,6 +652,29 @@ void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *
 	registry_metrics(&m->devices, begin, emit, opaque);
 	if (m->vtd)
 		iommu_metrics(m, begin, emit, opaque);
+}
+
+void machine_vcpu_exits(struct machine *m,
+			void (*fn)(void *opaque, unsigned vcpu, const char *reason, uint64_t n),
+			void *opaque)
+{
+	unsigned i, k;
+
+	for (i = 0; i < m->vm.nr_vcpus; i++)
+		for (k = 0; k < VCPU_EXIT_KINDS; k++)
+			fn(opaque, i, vcpu_exit_names[k],
+			   __atomic_load_n(&m->vm.vcpus[i].exits[k], __ATOMIC_RELAXED));
+}
+
+int machine_net_set_link(struct machine *m, unsigned index, bool up, struct error *err)
+{
+	struct device_entry *e = registry_find(&m->devices, virtio_net_device_ops.kind, index);
+
+	if (!e)
+		return error_set(err, ENODEV, "no NIC net%u (the VM has %u)", index,
+				 m->cfg->nr_nics);
+	virtio_net_set_link(e->dev, up);
+	return 0;
 }
 
 struct event_loop *machine_loop(struct machine *m)

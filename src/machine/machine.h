@@ -87,6 +87,10 @@ int machine_pause(struct machine *m, struct error *err);
 int machine_resume(struct machine *m, struct error *err);
 /* Ask the machine to stop, from any thread (as a host signal does). */
 void machine_stop(struct machine *m);
+/* Reset as the guest's reset request would, running or paused (and it stays so). */
+int machine_reset(struct machine *m, struct error *err);
+/* Press the ACPI power button of a running VM (the guest's OS decides what follows). */
+int machine_power_button(struct machine *m, struct error *err);
 /*
  * Serve the machine's event loop on this thread until the VM stops; then
  * returns one of the exit statuses above. The loop is the place for other
@@ -116,6 +120,7 @@ enum machine_event {
 	MACHINE_EVENT_RESUMED,
 	MACHINE_EVENT_PANIC,	/* the guest reported a kernel panic; a shutdown follows */
 	MACHINE_EVENT_SHUTDOWN,	/* the VM stopped: @status is machine_wait's */
+	MACHINE_EVENT_RESET,	/* reset from the host; the guest boots again */
 };
 
 /*
@@ -137,6 +142,12 @@ void machine_set_observer(struct machine *m, const struct machine_observer *o);
  */
 void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
 		     device_metric_fn emit, void *opaque);
+/* Each vCPU's exits by reason (core/vm.h's vcpu_exit_names), from any thread. */
+void machine_vcpu_exits(struct machine *m,
+			void (*fn)(void *opaque, unsigned vcpu, const char *reason, uint64_t n),
+			void *opaque);
+/* NIC @index's link (--net order): -1 with ENODEV if there is none. */
+int machine_net_set_link(struct machine *m, unsigned index, bool up, struct error *err);
 struct event_loop *machine_loop(struct machine *m);
 
 /* Log the writes to the memory region holding @gpa (RAM or device memory). */

@@ -24,8 +24,14 @@ struct blk_options {
 
 struct blk_queue;
 
+/* Counted as requests finish, read racily by the metrics (never torn). */
+struct blk_stats {
+	uint64_t requests, read_bytes, write_bytes, flushes, errors;
+};
+
 struct virtio_blk {
 	struct virtio_dev vd;
+	struct blk_stats stats;
 	struct disk disk;
 	struct blk_limits lim;
 	char serial[VIRTIO_BLK_ID_BYTES];
