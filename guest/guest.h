@@ -132,7 +132,7 @@ int virtio_console_check(unsigned slot, int echo);
  * @addr, through the IOMMU where there is one.
  */
 int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *addr,
-		     const char *peer);
+		     const char *peer, int link_test);
 int net_parse_ip(const char *s, uint8_t ip[4]);
 /*
  * vessel.test=net-user: on libslirp's network, DHCP, ARP and ping the gateway,
