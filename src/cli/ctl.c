@@ -22,19 +22,31 @@
 #define CTL_TIMEOUT_S	30	/* for a reply; an event stream waits as long as the VM runs */
 #define CTL_HEAD_MAX	8192
 
+/* A command's words after its name fill the path's and the body's %s, in order. */
 struct ctl_command {
 	const char *name;
 	const char *method;
 	const char *path;
+	const char *body;	/* NULL: none */
+	unsigned nr_args;
 };
 
 static const struct ctl_command commands[] = {
-	{ "info", "GET", "/vm" },
-	{ "metrics", "GET", "/vm/metrics" },
-	{ "pause", "PUT", "/vm/pause" },
-	{ "resume", "PUT", "/vm/resume" },
-	{ "stop", "PUT", "/vm/stop" },
-	{ "events", "GET", "/vm/events" },
+	{ "info", "GET", "/vm", NULL, 0 },
+	{ "metrics", "GET", "/vm/metrics", NULL, 0 },
+	{ "pause", "PUT", "/vm/pause", NULL, 0 },
+	{ "resume", "PUT", "/vm/resume", NULL, 0 },
+	{ "stop", "PUT", "/vm/stop", NULL, 0 },
+	{ "power-button", "PUT", "/vm/power-button", NULL, 0 },
+	{ "reset", "PUT", "/vm/reset", NULL, 0 },
+	{ "link", "PATCH", "/vm/net/%s", "{\"link\": %s}", 2 },
+	{ "events", "GET", "/vm/events", NULL, 0 },
+};
+
+struct ctl_request {
+	const char *method;
+	char path[256];
+	char *body;		/* NULL: none */
 };
 
 struct response {
@@ -49,13 +61,16 @@ struct response {
 static void ctl_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vessel ctl --api-socket PATH COMMAND\n"
+		"usage: vessel ctl --api-socket PATH COMMAND [ARGS]\n"
 		"Drive a VM started with 'vessel run --api-socket PATH' (docs/api.yaml).\n\n"
 		"  info      GET /vm: state, configuration, uptime\n"
 		"  metrics   GET /vm/metrics: the devices' counters\n"
 		"  pause     PUT /vm/pause\n"
 		"  resume    PUT /vm/resume\n"
 		"  stop      PUT /vm/stop\n"
+		"  power-button  PUT /vm/power-button: the guest's OS decides (Linux powers off)\n"
+		"  reset     PUT /vm/reset\n"
+		"  link ID up|down  PATCH /vm/net/ID: the NIC's link (ID: net0, net1, ...)\n"
 		"  events    GET /vm/events: one JSON object a line, until the VM shuts down\n\n"
 		"Replies are printed as JSON; an HTTP error's message goes to stderr, exit status 1.\n");
 }
@@ -96,15 +111,54 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int send_request(int fd, const struct ctl_command *c)
+static int send_request(int fd, const struct ctl_request *c)
 {
+	size_t blen = c->body ? strlen(c->body) : 0;
 	char req[512];
 	int n;
 
-	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: vessel\r\nConnection: close\r\n"
-		     "%s\r\n", c->method, c->path,
-		     strcmp(c->method, "GET") ? "Content-Length: 0\r\n" : "");
-	return write_all(fd, req, (size_t)n);
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: vessel\r\nConnection: close\r\n",
+		     c->method, c->path);
+	if (strcmp(c->method, "GET"))
+		n += snprintf(req + n, sizeof(req) - (size_t)n, "%sContent-Length: %zu\r\n",
+			      blen ? "Content-Type: application/json\r\n" : "", blen);
+	n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
+	if (write_all(fd, req, (size_t)n))
+		return -1;
+	return blen ? write_all(fd, c->body, blen) : 0;
+}
+
+/*
+ * The request @c and its words @args make: each word goes where the path or
+ * the body has a %s (the body's as a JSON string), so none reshapes them.
+ */
+static int build_request(const struct ctl_command *c, char **args, struct ctl_request *req)
+{
+	unsigned used = c->nr_args && strstr(c->path, "%s") ? 1 : 0;
+	json_t *word;
+
+	req->method = c->method;
+	req->body = NULL;
+	if (used && strpbrk(args[0], "/?#% "))
+		return fprintf(stderr, "vessel ctl %s: '%s' is not an id\n", c->name, args[0]), -1;
+	if ((size_t)snprintf(req->path, sizeof(req->path), c->path, used ? args[0] : "") >=
+	    sizeof(req->path))
+		return fprintf(stderr, "vessel ctl %s: the id is too long\n", c->name), -1;
+	if (!c->body)
+		return 0;
+	word = json_string(args[used]);
+	req->body = word ? json_dumps(word, JSON_ENCODE_ANY) : NULL;
+	json_decref(word);
+	if (req->body) {
+		char *quoted = req->body;
+
+		if (asprintf(&req->body, c->body, quoted) < 0)
+			req->body = NULL;
+		free(quoted);
+	}
+	if (!req->body)
+		return fprintf(stderr, "vessel ctl %s: '%s' is not text\n", c->name, args[used]), -1;
+	return 0;
 }
 
 /* A header's value in @head (lines ending at '\n'), or NULL. */
@@ -225,7 +279,7 @@ static int report(struct response *r, const char *body, size_t len)
 	return 1;
 }
 
-static int run_command(const char *path, const struct ctl_command *c)
+static int run_command(const char *path, const struct ctl_request *c)
 {
 	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
 	struct response *r = calloc(1, sizeof(*r));
@@ -261,6 +315,24 @@ out_free:
 	return status;
 }
 
+static int run_with_args(const char *path, const struct ctl_command *c, int nr, char **args)
+{
+	struct ctl_request req;
+	int status;
+
+	if (nr != (int)c->nr_args) {
+		fprintf(stderr, "vessel ctl %s: %u argument%s expected\n", c->name, c->nr_args,
+			c->nr_args == 1 ? "" : "s");
+		ctl_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (build_request(c, args, &req))
+		return EXIT_USAGE;
+	status = run_command(path, &req);
+	free(req.body);
+	return status;
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -282,14 +354,14 @@ int cmd_ctl(int argc, char **argv)
 				       argv[optind - 1]), ctl_usage(stderr), EXIT_USAGE;
 		path = optarg;
 	}
-	if (!path || optind != argc - 1) {
-		fprintf(stderr, "vessel ctl: %s\n", path ? "one command expected" : "--api-socket PATH is needed");
+	if (!path || optind >= argc) {
+		fprintf(stderr, "vessel ctl: %s\n", path ? "a command is expected" : "--api-socket PATH is needed");
 		ctl_usage(stderr);
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[optind], commands[i].name))
-			return run_command(path, &commands[i]);
+			return run_with_args(path, &commands[i], argc - optind - 1, argv + optind + 1);
 	fprintf(stderr, "vessel ctl: unknown command '%s'\n", argv[optind]);
 	ctl_usage(stderr);
 	return EXIT_USAGE;
