@@ -90,6 +90,7 @@ void acpi_poweroff(const struct acpi_info *info) __attribute__((noreturn));
 void run_ticker(void) __attribute__((noreturn));
 void run_dirty(const struct acpi_info *acpi) __attribute__((noreturn));
 void run_power_button(const struct acpi_info *acpi) __attribute__((noreturn));
+void run_counter(const struct acpi_info *acpi) __attribute__((noreturn));
 
 /* Interrupts: IDT, local APIC and IOAPIC. */
 struct isr_frame {

@@ -417,6 +417,8 @@ void guest_main(uint32_t start_info)
 	irq_init(&acpi);
 	if (streq(mode, "power-button"))
 		run_power_button(&acpi);
+	if (streq(mode, "counter"))
+		run_counter(&acpi);
 	if (streq(mode, "blkbench"))
 		run_blkbench(cmdline);
 	check_uart();

@@ -84,6 +84,7 @@ struct blk_hdr {
 };
 
 int blk_start(struct vdev *d, unsigned slot, uint32_t *offered, uint64_t *capacity);
+int blk_start_polled(struct vdev *d, unsigned slot, uint32_t *offered, uint64_t *capacity);
 /* The disk's size in 512-byte sectors, from the device configuration. */
 uint64_t blk_capacity(const struct vdev *d);
 int blk_request(struct vdev *d, uint32_t type, uint64_t sector, void *buf, uint32_t len,

@@ -107,6 +107,15 @@ int blk_start(struct vdev *d, unsigned slot, uint32_t *offered, uint64_t *capaci
 	return vdev_start(d, rings, 1, BLK_VECTOR);
 }
 
+/* No interrupts: the driver polls the used ring (the counter's disk). */
+int blk_start_polled(struct vdev *d, unsigned slot, uint32_t *offered, uint64_t *capacity)
+{
+	if (vdev_init(d, slot, BLK_F_RO | BLK_F_FLUSH, offered))
+		return -1;
+	*capacity = blk_capacity(d);
+	return vdev_start(d, rings, 1, -1);
+}
+
 int virtio_blk_check(unsigned slot, int selftest)
 {
 	struct vdev d;

@@ -9,6 +9,8 @@
 #include "core/error.h"
 #include "machine/machine.h"
 
+#include <stdbool.h>
+
 struct api_server;
 
 /*
@@ -26,5 +28,10 @@ void api_server_destroy(struct api_server *s);
 
 /* vessel run --api-socket @path: create, serve, start, wait, destroy. Prints any error. */
 int api_machine_run(const struct machine_config *cfg, const char *path);
+/*
+ * vessel run --restore @dir [--paused] [--api-socket @path]: the snapshot
+ * checked, its machine built, restored and started (parked with @paused).
+ */
+int api_restore_run(const char *dir, bool paused, const char *path);
 
 #endif

@@ -4,7 +4,8 @@
 
 #include <string.h>
 
-enum body_kind { BODY_NONE, BODY_NET_LINK };
+/* BODY_OBJECT: any JSON object (or none, as {}), handed on to the route. */
+enum body_kind { BODY_NONE, BODY_NET_LINK, BODY_OBJECT };
 
 struct route {
 	const char *path;		/* a prefix for the routes with an id */
@@ -25,6 +26,7 @@ static const struct route routes[] = {
 	{ "/vm/power-button", false, API_PUT, API_POWER_BUTTON, BODY_NONE, "PUT" },
 	{ "/vm/reset", false, API_PUT, API_RESET, BODY_NONE, "PUT" },
 	{ API_NET_PREFIX, true, API_PATCH, API_NET_LINK, BODY_NET_LINK, "PATCH" },
+	{ "/vm/snapshot", false, API_PUT, API_SNAPSHOT, BODY_OBJECT, "PUT" },
 };
 
 /* "net" and a decimal index without leading zeros, below 100. */
@@ -130,7 +132,9 @@ static int parse_body(const struct api_request *req, const struct route *rt,
 	int ret;
 
 	if (!req->len) {
-		if (rt->body == BODY_NONE)
+		if (rt->body == BODY_OBJECT)
+			a->body = json_object();
+		if (rt->body == BODY_NONE || a->body)
 			return 0;
 		api_reply_error(r, 400, "body", "%s takes a JSON body", rt->path);
 		return -1;
@@ -138,6 +142,10 @@ static int parse_body(const struct api_request *req, const struct route *rt,
 	j = load_object(req, r);
 	if (!j)
 		return -1;
+	if (rt->body == BODY_OBJECT) {
+		a->body = j;
+		return 0;
+	}
 	ret = rt->body == BODY_NET_LINK ? net_link_body(j, a, r) : only_fields(j, none, r);
 	json_decref(j);
 	return ret;
@@ -160,4 +168,10 @@ int api_parse(const struct api_request *req, struct api_action *a, struct api_re
 	}
 	a->kind = rt->kind;
 	return parse_body(req, rt, a, r);
+}
+
+void api_action_free(struct api_action *a)
+{
+	json_decref(a->body);
+	a->body = NULL;
 }

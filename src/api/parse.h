@@ -8,6 +8,8 @@
 
 #include "api/reply.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +33,7 @@ enum api_action_kind {
 	API_POWER_BUTTON,
 	API_RESET,
 	API_NET_LINK,
+	API_SNAPSHOT,
 };
 
 #define API_NET_PREFIX	"/vm/net/"
@@ -40,9 +43,11 @@ struct api_action {
 	enum api_action_kind kind;
 	unsigned nic;		/* API_NET_LINK: its index, from "netN" */
 	bool link_up;
+	json_t *body;		/* API_SNAPSHOT: the object, checked by its route */
 };
 
 /* 0 with @a filled, or -1 with the error reply in @r. */
 int api_parse(const struct api_request *req, struct api_action *a, struct api_reply *r);
+void api_action_free(struct api_action *a);
 
 #endif

@@ -131,20 +131,17 @@ static void patch_net(struct machine *m, const struct api_action *a, struct api_
 					 a->link_up ? "up" : "down"));
 }
 
-void api_route(struct machine *m, struct api_events *ev, const struct api_request *req,
-	       struct api_reply *r, uint64_t *seq)
+static void run(struct api_ctx *c, struct api_action *a, struct api_reply *r, uint64_t *seq)
 {
-	struct api_action a;
+	struct machine *m = c->m;
 
-	if (api_parse(req, &a, r))
-		return;
-	switch (a.kind) {
+	switch (a->kind) {
 	case API_GET_VM:
 		return get_vm(m, r);
 	case API_GET_METRICS:
 		return get_metrics(m, r);
 	case API_GET_EVENTS:
-		return start_stream(m, ev, r, seq);
+		return start_stream(m, c->events, r, seq);
 	case API_PAUSE:
 		return put_pause(m, r);
 	case API_RESUME:
@@ -156,6 +153,19 @@ void api_route(struct machine *m, struct api_events *ev, const struct api_reques
 	case API_RESET:
 		return put_reset(m, r);
 	case API_NET_LINK:
-		return patch_net(m, &a, r);
+		return patch_net(m, a, r);
+	case API_SNAPSHOT:
+		return api_put_snapshot(c, a->body, r);
 	}
+}
+
+void api_route(struct api_ctx *c, const struct api_request *req, struct api_reply *r,
+	       uint64_t *seq)
+{
+	struct api_action a;
+
+	if (api_parse(req, &a, r))
+		return;
+	run(c, &a, r, seq);
+	api_action_free(&a);
 }

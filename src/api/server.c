@@ -29,6 +29,8 @@ struct api_server {
 	struct machine *m;
 	struct machine_observer observer;
 	struct api_events events;
+	struct snapshot_tracker snapshots;
+	struct api_ctx routes;
 	pthread_t thread;
 	bool thread_started;
 	bool closing;			/* set by destroy, read by the thread */
@@ -120,7 +122,7 @@ static int dispatch(struct api_server *s, struct lws *wsi, struct api_conn *c)
 	if (c->too_large)
 		api_reply_error(&c->reply, 413, "body", "the body is over %d bytes", API_BODY_MAX);
 	else
-		api_route(s->m, &s->events, &req, &c->reply, &c->seq);
+		api_route(&s->routes, &req, &c->reply, &c->seq);
 	set_busy(s, c, c->reply.stream ? CONN_STREAM : CONN_REPLY);
 	return send_headers(wsi, c);
 }
@@ -320,6 +322,7 @@ struct api_server *api_server_create(const char *path, struct error *err)
 		error_set(err, ENOMEM, "out of memory");
 		return NULL;
 	}
+	snapshot_tracker_init(&s->snapshots);
 	strcpy(s->path, path);
 	api_events_init(&s->events);
 	lws_set_log_level(LLL_ERR, lws_log);
@@ -371,11 +374,19 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+static void wake_streams(void *opaque)
+{
+	struct api_server *s = opaque;
+
+	lws_cancel_service(s->ctx);
+}
+
 int api_server_start(struct api_server *s, struct machine *m, struct error *err)
 {
 	int r;
 
 	s->m = m;
+	s->routes = (struct api_ctx){ m, &s->events, &s->snapshots, wake_streams, s };
 	s->observer = (struct machine_observer){ observed, s };
 	machine_set_observer(m, &s->observer);
 	r = pthread_create(&s->thread, NULL, serve, s);
@@ -398,6 +409,7 @@ void api_server_destroy(struct api_server *s)
 		pthread_join(s->thread, NULL);
 		machine_set_observer(s->m, NULL);
 	}
+	snapshot_tracker_close(&s->snapshots);
 	lws_context_destroy(s->ctx);
 	unlink(s->path);
 	api_events_destroy(&s->events);

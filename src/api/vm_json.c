@@ -29,7 +29,7 @@ static json_t *disk_json(const struct disk_config *d)
 			 "poll_us", (int)o->poll_us, "cache", o->direct ? "none" : "writeback");
 }
 
-static json_t *config_json(const struct machine_config *cfg)
+json_t *api_config_json(const struct machine_config *cfg)
 {
 	json_t *disks = json_array(), *nics = json_array();
 	unsigned i;
@@ -54,7 +54,7 @@ json_t *api_vm_json(struct machine *m)
 {
 	return json_pack("{s:s, s:I, s:o}", "state", api_state_name(machine_state(m)),
 			 "uptime_ms", (json_int_t)(machine_uptime_ns(m) / 1000000),
-			 "config", config_json(machine_config(m)));
+			 "config", api_config_json(machine_config(m)));
 }
 
 struct metrics_walk {

@@ -7,6 +7,8 @@
 #include <jansson.h>
 
 const char *api_state_name(enum machine_state s);
+/* The configuration as GET /vm shows it (a snapshot keeps it too). */
+json_t *api_config_json(const struct machine_config *cfg);
 /* GET /vm: {"state", "uptime_ms", "config"}. */
 json_t *api_vm_json(struct machine *m);
 /* GET /vm/metrics: {"devices": {NAME: {COUNTER: N}}, "vcpus": [{"id", "exits": {REASON: N}}]}. */

@@ -15,6 +15,7 @@
  * A queue that is full drops the frame and counts it, as a NIC would.
  */
 #include "backend/net_backend.h"
+#include "core/clock.h"
 #include "core/event_loop.h"
 #include "core/log.h"
 
@@ -305,11 +306,8 @@ static void guest_error(const char *msg, void *opaque)
 
 static int64_t clock_get_ns(void *opaque)
 {
-	struct timespec ts;
-
 	(void)opaque;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return (int64_t)now_ns();
 }
 
 static void timer_fire(void *arg)

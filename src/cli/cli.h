@@ -8,8 +8,15 @@
 
 /* Parse `vessel run` arguments (argv[0] is "run"). Returns 0, or EXIT_USAGE after a message. */
 int run_parse(int argc, char **argv, struct machine_config *cfg);
-/* The same, and the --api-socket path (NULL without it). */
-int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char **api_socket);
+/* What vessel run takes besides the machine's configuration. */
+struct run_args {
+	const char *api_socket;		/* NULL: no control API */
+	const char *restore;		/* --restore DIR, or NULL */
+	bool paused;			/* --paused: the restored VM waits for the API's resume */
+};
+
+/* The same, and the rest of the arguments. */
+int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_args *args);
 int cmd_run(int argc, char **argv);
 void run_usage(FILE *f);
 /* runc's command line; argv[0] is the program or "oci". */

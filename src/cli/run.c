@@ -28,6 +28,8 @@ enum {
 	OPT_IOMMU,
 	OPT_VERBOSE,
 	OPT_API_SOCKET,
+	OPT_RESTORE,
+	OPT_PAUSED,
 	OPT_HELP,
 };
 
@@ -47,6 +49,8 @@ static const struct option run_options[] = {
 	{ "iommu", optional_argument, NULL, OPT_IOMMU },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
+	{ "restore", required_argument, NULL, OPT_RESTORE },
+	{ "paused", no_argument, NULL, OPT_PAUSED },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -92,6 +96,10 @@ void run_usage(FILE *f)
 		"                    the DMA and interrupts of every PCI device\n"
 		"  --api-socket PATH serve the control API (HTTP/1.1, JSON; docs/api.yaml) on a\n"
 		"                    unix socket, mode 0600; 'vessel ctl' is its client\n"
+		"  --restore DIR     resume the snapshot in DIR (docs/snapshot.md) with the\n"
+		"                    configuration it holds: no other machine options\n"
+		"  --paused          with --restore and --api-socket: stay paused until the\n"
+		"                    API's PUT /vm/resume\n"
 		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
 		"  --verbose         debug messages on stderr\n\n"
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
@@ -236,20 +244,37 @@ static int parse_net(const char *arg, struct machine_config *cfg)
 
 int run_parse(int argc, char **argv, struct machine_config *cfg)
 {
-	const char *api_socket;
+	struct run_args args;
 
-	return run_parse_api(argc, argv, cfg, &api_socket);
+	return run_parse_api(argc, argv, cfg, &args);
 }
 
-int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char **api_socket)
+/* A snapshot brings its own configuration: options that would change it are refused. */
+static int check_restore(const struct run_args *args, unsigned machine_opts)
 {
+	if (!args->restore)
+		return args->paused ? usage_error("--paused goes with --restore") : 0;
+	if (machine_opts)
+		return usage_error("--restore %s: the snapshot holds the machine's configuration; "
+				   "only --api-socket, --paused and --verbose go with it",
+				   args->restore);
+	if (args->paused && !args->api_socket)
+		return usage_error("--paused needs --api-socket: nothing else could resume the VM");
+	return 0;
+}
+
+int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_args *args)
+{
+	unsigned machine_opts = 0;
 	int opt, r;
 
-	*api_socket = NULL;
+	memset(args, 0, sizeof(*args));
 	machine_config_defaults(cfg);
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+", run_options, NULL)) != -1) {
+		machine_opts += opt != OPT_VERBOSE && opt != OPT_API_SOCKET && opt != OPT_RESTORE &&
+				opt != OPT_PAUSED && opt != OPT_HELP;
 		switch (opt) {
 		case OPT_KERNEL:
 			cfg->kernel_path = optarg;
@@ -309,7 +334,15 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char 
 		case OPT_API_SOCKET:
 			if (!optarg[0])
 				return usage_error("--api-socket: no path given");
-			*api_socket = optarg;
+			args->api_socket = optarg;
+			break;
+		case OPT_RESTORE:
+			if (!optarg[0])
+				return usage_error("--restore: no directory given");
+			args->restore = optarg;
+			break;
+		case OPT_PAUSED:
+			args->paused = true;
 			break;
 		case OPT_HELP:
 			run_usage(stdout);
@@ -320,6 +353,8 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char 
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if ((r = check_restore(args, machine_opts)))
+		return r;
 	if (cfg->iommu && cfg->pit)
 		return usage_error("--pit and --iommu: KVM's PIT needs its in-kernel IOAPIC, "
 				   "which cannot remap interrupts");
@@ -331,12 +366,14 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char 
 int cmd_run(int argc, char **argv)
 {
 	struct machine_config cfg;
-	const char *api_socket;
-	int r = run_parse_api(argc, argv, &cfg, &api_socket);
+	struct run_args args;
+	int r = run_parse_api(argc, argv, &cfg, &args);
 
 	if (r < 0)
 		return 0;	/* --help */
 	if (r)
 		return r;
-	return api_socket ? api_machine_run(&cfg, api_socket) : machine_run(&cfg);
+	if (args.restore)
+		return api_restore_run(args.restore, args.paused, args.api_socket);
+	return args.api_socket ? api_machine_run(&cfg, args.api_socket) : machine_run(&cfg);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -93,9 +94,36 @@ static void *map_hugetlbfs(const char *dir, size_t size)
 	return p;
 }
 
+/*
+ * MAP_PRIVATE: the guest's writes go to its own copies of the pages, the
+ * file stays as it is, and clones of one snapshot share its page cache.
+ */
+static void *map_file(const char *path, size_t size)
+{
+	struct stat st;
+	void *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		pr_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
+		pr_err("%s: not a memory file of %zu bytes (the guest's RAM)", path, size);
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		pr_err("%s: cannot map it: %s", path, strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
 int guest_mem_init(struct guest_mem *gm, const struct guest_mem_range *ranges,
-		   unsigned n, enum guest_mem_backing backing,
-		   const char *hugetlbfs)
+		   unsigned n, enum guest_mem_backing backing, const char *path)
 {
 	size_t total = 0, off = 0;
 	unsigned i;
@@ -113,11 +141,13 @@ int guest_mem_init(struct guest_mem *gm, const struct guest_mem_range *ranges,
 		return -1;
 	}
 	if (backing == GUEST_MEM_HUGETLBFS)
-		gm->map = map_hugetlbfs(hugetlbfs, total);
+		gm->map = map_hugetlbfs(path, total);
+	else if (backing == GUEST_MEM_FILE)
+		gm->map = map_file(path, total);
 	else
 		gm->map = map_anon(total, backing == GUEST_MEM_THP);
 	if (!gm->map) {
-		if (backing != GUEST_MEM_HUGETLBFS)
+		if (backing != GUEST_MEM_HUGETLBFS && backing != GUEST_MEM_FILE)
 			pr_err("cannot reserve %zu MiB of guest memory: %s",
 			       total >> 20, strerror(errno));
 		return -1;

@@ -40,6 +40,7 @@ enum guest_mem_backing {
 	GUEST_MEM_ANON,
 	GUEST_MEM_THP,		/* anonymous memory with MADV_HUGEPAGE */
 	GUEST_MEM_HUGETLBFS,	/* a file on a hugetlbfs mount */
+	GUEST_MEM_FILE,		/* a snapshot's memory file, mapped copy-on-write */
 };
 
 struct guest_mem {
@@ -57,13 +58,13 @@ struct guest_mem_range {
 };
 
 /*
- * Map @n regions of guest RAM, in KVM slots 0 to n-1. @hugetlbfs is the mount
- * point to use with GUEST_MEM_HUGETLBFS, else NULL. Returns 0, or -1 after
+ * Map @n regions of guest RAM, in KVM slots 0 to n-1. @path is the mount
+ * point with GUEST_MEM_HUGETLBFS, the memory file with GUEST_MEM_FILE (its
+ * size must be the regions' total), else NULL. Returns 0, or -1 after
  * printing why.
  */
 int guest_mem_init(struct guest_mem *gm, const struct guest_mem_range *ranges,
-		   unsigned n, enum guest_mem_backing backing,
-		   const char *hugetlbfs);
+		   unsigned n, enum guest_mem_backing backing, const char *path);
 void guest_mem_destroy(struct guest_mem *gm);
 
 /*

@@ -1,6 +1,8 @@
 #include "core/state.h"
 
 #include <endian.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,6 +75,8 @@ void state_reader_init(struct state_reader *r, const void *buf, size_t len)
 int state_get(struct state_reader *r, void *p, size_t n)
 {
 	if (r->failed || n > r->len - r->off) {
+		if (!r->failed)
+			state_invalid(r, "truncated after %zu bytes", r->off);
 		r->failed = true;
 		memset(p, 0, n);
 		return -1;
@@ -119,12 +123,24 @@ bool state_get_bool(struct state_reader *r)
 	uint8_t v = state_get_u8(r);
 
 	if (v > 1)
-		r->failed = true;
+		state_invalid(r, "a boolean of %u at byte %zu", v, r->off - 1);
 	return v == 1;
 }
 
 void state_reject(struct state_reader *r)
 {
+	r->failed = true;
+}
+
+void state_invalid(struct state_reader *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->reason[0]) {
+		va_start(ap, fmt);
+		vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+		va_end(ap);
+	}
 	r->failed = true;
 }
 

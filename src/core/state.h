@@ -16,10 +16,13 @@ struct state_writer {
 	bool failed;		/* out of memory: the whole record is lost */
 };
 
+#define STATE_REASON_MAX 120
+
 struct state_reader {
 	const uint8_t *buf;
 	size_t len, off;
 	bool failed;		/* read past the end, or a value out of range */
+	char reason[STATE_REASON_MAX];	/* the first value found invalid, or empty */
 };
 
 void state_writer_init(struct state_writer *w);
@@ -41,6 +44,9 @@ uint64_t state_get_u64(struct state_reader *r);
 bool state_get_bool(struct state_reader *r);
 /* A value the reader's owner found invalid: the record is rejected. */
 void state_reject(struct state_reader *r);
+/* The same, saying which value and why (the first reason given is kept). */
+void state_invalid(struct state_reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* 0 if every byte was read and nothing failed. */
 int state_reader_done(const struct state_reader *r);
 

@@ -161,6 +161,7 @@ void ioapic_init(struct ioapic *io, uint8_t id, const struct ioapic_msi_sink *si
 	memset(io, 0, sizeof(*io));
 	pthread_mutex_init(&io->lock, NULL);
 	io->id = id;
+	io->reset_id = id;
 	io->sink = *sink;
 	for (pin = 0; pin < IOAPIC_PINS; pin++)
 		io->rte[pin] = RTE_MASKED;
@@ -200,3 +201,85 @@ void ioapic_refresh_routes(struct ioapic *io)
 		route(io, pin);
 	pthread_mutex_unlock(&io->lock);
 }
+
+static void ioapic_reset(void *dev)
+{
+	struct ioapic *io = dev;
+	unsigned pin;
+
+	pthread_mutex_lock(&io->lock);
+	io->id = io->reset_id;
+	io->regsel = 0;
+	for (pin = 0; pin < IOAPIC_PINS; pin++) {
+		io->rte[pin] = RTE_MASKED;
+		route(io, pin);
+	}
+	pthread_mutex_unlock(&io->lock);
+}
+
+static int ioapic_save(void *dev, struct state_writer *w)
+{
+	struct ioapic *io = dev;
+	uint32_t lines = 0;
+	unsigned pin;
+
+	pthread_mutex_lock(&io->lock);
+	state_put_u8(w, io->id);
+	state_put_u8(w, (uint8_t)io->regsel);
+	for (pin = 0; pin < IOAPIC_PINS; pin++) {
+		state_put_u64(w, io->rte[pin]);
+		lines |= (uint32_t)io->line[pin] << pin;
+	}
+	state_put_u32(w, lines);
+	pthread_mutex_unlock(&io->lock);
+	return 0;
+}
+
+/* Bits the guest cannot set: delivery status (never busy here), remote IRR on an edge pin. */
+static bool rte_reachable(uint64_t rte)
+{
+	return !(rte & RTE_DELIVERY_STATUS) && (!(rte & RTE_REMOTE_IRR) || (rte & RTE_LEVEL));
+}
+
+static int ioapic_restore(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct ioapic *io = dev;
+	uint64_t rte[IOAPIC_PINS];
+	uint8_t id = state_get_u8(r), regsel = state_get_u8(r);
+	uint32_t lines;
+	unsigned pin;
+
+	(void)version;
+	for (pin = 0; pin < IOAPIC_PINS; pin++) {
+		rte[pin] = state_get_u64(r);
+		if (!r->failed && !rte_reachable(rte[pin])) {
+			state_invalid(r, "IOAPIC pin %u: entry 0x%llx", pin,
+				      (unsigned long long)rte[pin]);
+			return -1;
+		}
+	}
+	lines = state_get_u32(r);
+	if (!r->failed && (id > 0xf || lines >> IOAPIC_PINS))
+		state_invalid(r, "IOAPIC id %u, pin levels 0x%x", id, lines);
+	if (state_reader_done(r))
+		return -1;
+	pthread_mutex_lock(&io->lock);
+	io->id = id;
+	io->regsel = regsel;
+	/* The messages are KVM's to watch for EOIs: each route set anew, nothing delivered. */
+	for (pin = 0; pin < IOAPIC_PINS; pin++) {
+		io->rte[pin] = rte[pin];
+		io->line[pin] = lines >> pin & 1;
+		route(io, pin);
+	}
+	pthread_mutex_unlock(&io->lock);
+	return 0;
+}
+
+const struct device_ops ioapic_device_ops = {
+	.kind = "ioapic",
+	.state_version = 1,
+	.reset = ioapic_reset,
+	.save = ioapic_save,
+	.restore = ioapic_restore,
+};

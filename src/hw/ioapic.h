@@ -7,6 +7,7 @@
 #ifndef VESSEL_HW_IOAPIC_H
 #define VESSEL_HW_IOAPIC_H
 
+#include "core/device.h"
 #include "core/io_bus.h"
 
 #include <pthread.h>
@@ -27,6 +28,7 @@ struct ioapic_msi_sink {
 struct ioapic {
 	pthread_mutex_t lock;
 	uint8_t id;
+	uint8_t reset_id;		/* the id the machine gave it */
 	uint32_t regsel;
 	uint64_t rte[IOAPIC_PINS];
 	bool line[IOAPIC_PINS];
@@ -42,5 +44,12 @@ void ioapic_set_irq(struct ioapic *io, unsigned pin, bool level);
 void ioapic_eoi(struct ioapic *io, uint8_t vector);
 /* Recompute every pin's message, after an interrupt-remapping change. */
 void ioapic_refresh_routes(struct ioapic *io);
+
+/*
+ * Its registry hooks (the device is the struct ioapic, the machine's to
+ * free): reset, and a record (version 1) of the id, IOREGSEL, every
+ * redirection entry and the pins' levels.
+ */
+extern const struct device_ops ioapic_device_ops;
 
 #endif

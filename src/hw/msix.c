@@ -172,3 +172,110 @@ bool msix_enabled(struct msix *m)
 	pthread_mutex_unlock(&m->lock);
 	return on;
 }
+
+static unsigned pba_words(const struct msix *m)
+{
+	return (m->nr + 63) / 64;
+}
+
+void msix_save(struct msix *m, struct state_writer *w)
+{
+	unsigned v;
+
+	pthread_mutex_lock(&m->lock);
+	state_put_u16(w, (uint16_t)m->nr);
+	for (v = 0; v < m->nr; v++) {
+		state_put_u32(w, m->table[v].addr_lo);
+		state_put_u32(w, m->table[v].addr_hi);
+		state_put_u32(w, m->table[v].data);
+		state_put_u32(w, m->table[v].ctrl);
+	}
+	for (v = 0; v < pba_words(m); v++)
+		state_put_u64(w, m->pba[v]);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void msix_saved_free(struct msix_saved *s)
+{
+	free(s->table);
+	free(s->pba);
+	s->table = NULL;
+	s->pba = NULL;
+}
+
+static int load_entries(struct msix *m, struct state_reader *r, struct msix_saved *s)
+{
+	unsigned v, last = m->nr % 64;
+
+	for (v = 0; v < m->nr; v++) {
+		struct msix_entry *e = &s->table[v];
+
+		e->addr_lo = state_get_u32(r);
+		e->addr_hi = state_get_u32(r);
+		e->data = state_get_u32(r);
+		e->ctrl = state_get_u32(r);
+		if (e->ctrl & ~MSIX_VECTOR_MASKED) {
+			state_invalid(r, "MSI-X vector %u: reserved control bits 0x%x", v, e->ctrl);
+			return -1;
+		}
+	}
+	for (v = 0; v < pba_words(m); v++)
+		s->pba[v] = state_get_u64(r);
+	if (last && (s->pba[pba_words(m) - 1] >> last)) {
+		state_invalid(r, "MSI-X: pending bits past the last of %u vectors", m->nr);
+		return -1;
+	}
+	return r->failed ? -1 : 0;
+}
+
+int msix_load(struct msix *m, struct state_reader *r, struct msix_saved *s)
+{
+	unsigned nr = state_get_u16(r);
+
+	s->table = NULL;
+	s->pba = NULL;
+	if (r->failed)
+		return -1;
+	if (nr != m->nr) {
+		state_invalid(r, "MSI-X: %u vectors saved, this function has %u", nr, m->nr);
+		return -1;
+	}
+	s->table = calloc(m->nr, sizeof(*s->table));
+	s->pba = calloc(pba_words(m), sizeof(*s->pba));
+	if (!s->table || !s->pba) {
+		state_invalid(r, "MSI-X: out of memory");
+		msix_saved_free(s);
+		return -1;
+	}
+	if (load_entries(m, r, s)) {
+		msix_saved_free(s);
+		return -1;
+	}
+	return 0;
+}
+
+void msix_apply(struct msix *m, struct msix_saved *s)
+{
+	struct msix_entry *old_table = m->table;
+	uint64_t *old_pba = m->pba;
+	uint16_t ctrl;
+	unsigned v;
+
+	pthread_mutex_lock(&m->lock);
+	m->table = s->table;
+	m->pba = s->pba;
+	memcpy(&ctrl, m->dev->cfg + m->cap + MSIX_CTRL_OFF, 2);
+	m->enabled = ctrl & MSIX_FLAG_ENABLE;
+	m->function_mask = ctrl & MSIX_FLAG_MASKALL;
+	/* The routes behind the vectors are the machine's: program each one again. */
+	for (v = 0; v < m->nr; v++)
+		m->sink.route(m->sink.opaque, v,
+			      (uint64_t)m->table[v].addr_hi << 32 | m->table[v].addr_lo,
+			      m->table[v].data);
+	flush_pending(m);
+	pthread_mutex_unlock(&m->lock);
+	s->table = NULL;
+	s->pba = NULL;
+	free(old_table);
+	free(old_pba);
+}

@@ -7,6 +7,7 @@
 #define VESSEL_HW_MSIX_H
 
 #include "core/io_bus.h"
+#include "core/state.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -61,5 +62,22 @@ void msix_pba_read(struct msix *m, uint64_t off, void *data, unsigned len);
 bool msix_notify(struct msix *m, unsigned v);
 
 bool msix_enabled(struct msix *m);
+
+/*
+ * The vector table and the PBA in a saved record (version 1: each entry's
+ * address, data and control words, then the pending bits). Load checks the
+ * record against this function's vector count and reserved bits, apply
+ * installs it (the enable and mask bits come from config space, applied
+ * first) and routes every vector anew. A load that fails frees what it took.
+ */
+struct msix_saved {
+	struct msix_entry *table;
+	uint64_t *pba;
+};
+
+void msix_save(struct msix *m, struct state_writer *w);
+int msix_load(struct msix *m, struct state_reader *r, struct msix_saved *s);
+void msix_apply(struct msix *m, struct msix_saved *s);
+void msix_saved_free(struct msix_saved *s);
 
 #endif

@@ -96,18 +96,24 @@ unsigned pci_device_add_cap(struct pci_device *d, uint8_t id, unsigned len)
 	return off;
 }
 
+/* Where BAR @b (number @n) is programmed in the config bytes @cfg. */
+static uint64_t bar_address_in(const uint8_t *cfg, const struct pci_bar *b, unsigned n)
+{
+	unsigned off = PCI_BASE_ADDRESS_0 + 4 * n;
+	uint32_t lo, hi;
+
+	memcpy(&lo, cfg + off, 4);
+	memcpy(&hi, cfg + off + 4, 4);
+	if (b->kind == PCI_BAR_IO)
+		return lo & ~3ull;
+	if (b->kind == PCI_BAR_MEM64)
+		return (lo & ~15ull) | (uint64_t)hi << 32;
+	return lo & ~15ull;
+}
+
 static uint64_t bar_address(const struct pci_device *d, unsigned n)
 {
-	const struct pci_bar *b = &d->bars[n];
-	unsigned off = PCI_BASE_ADDRESS_0 + 4 * n;
-	uint64_t addr = cfg_read32(d, off);
-
-	if (b->kind == PCI_BAR_IO)
-		return addr & ~3ull;
-	addr &= ~15ull;
-	if (b->kind == PCI_BAR_MEM64)
-		addr |= (uint64_t)cfg_read32(d, off + 4) << 32;
-	return addr;
+	return bar_address_in(d->cfg, &d->bars[n], n);
 }
 
 static bool bar_decoded(const struct pci_device *d, const struct pci_bar *b)
@@ -312,6 +318,72 @@ int pci_bus_add(struct pci_bus *bus, struct pci_device *d, const struct irq_line
 	bus->devs[slot] = d;
 	pthread_mutex_unlock(&bus->lock);
 	return (int)slot;
+}
+
+void pci_device_save(struct pci_device *d, struct state_writer *w)
+{
+	pthread_mutex_lock(&d->bus->lock);
+	state_put(w, d->cfg, PCI_SAVED_CFG);
+	pthread_mutex_unlock(&d->bus->lock);
+}
+
+static bool in_window(uint64_t addr, uint64_t size, uint64_t start, uint64_t end)
+{
+	return addr >= start && addr <= end && size <= end - addr;
+}
+
+/* A programmed BAR lies inside a window the bridge decodes (its _CRS); 0 is unassigned. */
+static bool bar_allowed(const struct pci_bus *bus, const struct pci_bar *b, uint64_t addr)
+{
+	if (!addr)
+		return true;
+	if (b->kind == PCI_BAR_IO)
+		return in_window(addr, b->size, PCI_IO_START, PCI_IO_END);
+	if (in_window(addr, b->size, PCI_MMIO32_START, PCI_MMIO32_END))
+		return true;
+	return b->kind == PCI_BAR_MEM64 &&
+	       in_window(addr, b->size, bus->mmio64_start, bus->mmio64_start + PCI_MMIO64_SIZE);
+}
+
+int pci_device_load(struct pci_device *d, struct state_reader *r, struct pci_saved *s)
+{
+	unsigned i, n;
+
+	if (state_get(r, s->cfg, PCI_SAVED_CFG))
+		return -1;
+	for (i = 0; i < PCI_SAVED_CFG; i++)
+		if ((s->cfg[i] ^ d->cfg[i]) & ~d->wmask[i]) {
+			state_invalid(r, "PCI config byte 0x%02x: read-only bits 0x%02x, this device "
+				      "has 0x%02x", i, s->cfg[i] & ~d->wmask[i] & 0xff,
+				      d->cfg[i] & ~d->wmask[i] & 0xff);
+			return -1;
+		}
+	for (n = 0; n < PCI_NR_BARS; n++) {
+		uint64_t addr;
+
+		if (d->bars[n].kind == PCI_BAR_NONE)
+			continue;
+		addr = bar_address_in(s->cfg, &d->bars[n], n);
+		if (!bar_allowed(d->bus, &d->bars[n], addr)) {
+			state_invalid(r, "BAR %u at 0x%llx (0x%llx bytes) is outside the bridge's "
+				      "windows", n, (unsigned long long)addr,
+				      (unsigned long long)d->bars[n].size);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void pci_device_apply(struct pci_device *d, const struct pci_saved *s)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&d->bus->lock);
+	for (i = 0; i < PCI_SAVED_CFG; i++)
+		d->cfg[i] = (uint8_t)((d->cfg[i] & ~d->wmask[i]) | (s->cfg[i] & d->wmask[i]));
+	update_bars(d);
+	command_written(d);
+	pthread_mutex_unlock(&d->bus->lock);
 }
 
 static void cf8_read(void *opaque, uint64_t off, void *data, unsigned len)

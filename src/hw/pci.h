@@ -136,6 +136,23 @@ void pci_config_write(struct pci_bus *bus, unsigned devfn, unsigned off, unsigne
 
 int pci_bus_attach_ports(struct pci_bus *bus, uint64_t ecam_base);
 
+/*
+ * A device's configuration space in a saved record (version 1: the 256
+ * bytes of the header and capabilities, as the guest programmed them). Load
+ * checks every read-only bit against this device and each BAR against the
+ * bridge's windows; apply writes the guest-writable bits back and puts the
+ * BARs on the bus where they were, as a guest's own writes would.
+ */
+#define PCI_SAVED_CFG		256
+
+struct pci_saved {
+	uint8_t cfg[PCI_SAVED_CFG];
+};
+
+void pci_device_save(struct pci_device *d, struct state_writer *w);
+int pci_device_load(struct pci_device *d, struct state_reader *r, struct pci_saved *s);
+void pci_device_apply(struct pci_device *d, const struct pci_saved *s);
+
 /* The host bridge's registry hooks (the device is the struct pci_bus): PCI0 in the DSDT. */
 extern const struct device_ops pci_host_device_ops;
 

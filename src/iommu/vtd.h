@@ -8,6 +8,7 @@
 #ifndef VESSEL_IOMMU_VTD_H
 #define VESSEL_IOMMU_VTD_H
 
+#include "core/device.h"
 #include "core/dma.h"
 #include "core/guest_mem.h"
 #include "core/io_bus.h"
@@ -104,5 +105,14 @@ int vtd_remap_msi(struct vtd *v, uint16_t sid, uint64_t addr, uint32_t data,
 
 /* Called, outside the unit's lock, when remapped interrupts must be looked up again. */
 void vtd_set_ir_listener(struct vtd *v, void (*changed)(void *opaque), void *opaque);
+
+/*
+ * Its registry hooks (vtd_state.c; the unit is the machine's to free):
+ * reset, its counters, and a record (version 1) of the registers: global
+ * status, root and interrupt remapping table addresses, fault status,
+ * records and event registers, the invalidation queue's address, head and
+ * tail, the invalidation completion status and event registers.
+ */
+extern const struct device_ops vtd_device_ops;
 
 #endif

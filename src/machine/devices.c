@@ -139,6 +139,14 @@ static int realize_pvpanic(struct machine *m, struct error *err)
 	return 0;
 }
 
+/* With KVM's split irqchip the IOAPIC is vessel's, and its state the registry's to keep. */
+static int realize_ioapic(struct machine *m, struct error *err)
+{
+	if (!m->intc.ioapic)
+		return 0;
+	return registry_add(&m->devices, &ioapic_device_ops, m->intc.ioapic, err);
+}
+
 static int realize_pci_host(struct machine *m, struct error *err)
 {
 	return registry_add(&m->devices, &pci_host_device_ops, &m->pci, err);
@@ -298,6 +306,7 @@ static int realize_virtio_net(struct machine *m, struct error *err)
 }
 
 static const struct device_kind device_kinds[] = {
+	{ "ioapic", realize_ioapic },
 	{ "pci-host", realize_pci_host },
 	{ "uart16550", realize_uart },
 	{ "i8042", realize_i8042 },

@@ -1,5 +1,6 @@
 #include "machine/machine_internal.h"
 #include "acpi/acpi.h"
+#include "core/clock.h"
 #include "core/cpuid.h"
 #include "core/log.h"
 #include "core/quirks.h"
@@ -15,7 +16,6 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_LINUX_CMDLINE "console=ttyS0 panic=-1"
@@ -107,7 +107,9 @@ static int setup_memory(struct machine *m, struct error *err)
 	ranges[n++] = (struct guest_mem_range){ 0, m->layout.low_ram_end };
 	if (m->layout.high_ram_size)
 		ranges[n++] = (struct guest_mem_range){ HIGH_RAM_START, m->layout.high_ram_size };
-	if (guest_mem_init(&m->vm.mem, ranges, n, m->cfg->backing, m->cfg->hugetlbfs))
+	if (m->cfg->restore ?
+	    guest_mem_init(&m->vm.mem, ranges, n, GUEST_MEM_FILE, m->cfg->restore) :
+	    guest_mem_init(&m->vm.mem, ranges, n, m->cfg->backing, m->cfg->hugetlbfs))
 		return -1;
 	for (i = 0; i < m->vm.mem.nr_regions; i++) {
 		const struct guest_mem_region *r = &m->vm.mem.regions[i];
@@ -150,6 +152,9 @@ static int setup_iommu(struct machine *m, struct error *err)
 		return error_set(err, EBUSY, "the IOMMU's registers overlap another device");
 	vtd_translator(m->vtd, &m->vtd_xlate);
 	vtd_set_ir_listener(m->vtd, remapping_changed, m);
+	/* First in the registry: reset before the devices behind it, and "vtd.0" in metrics. */
+	if (registry_add(&m->devices, &vtd_device_ops, m->vtd, err))
+		return -1;
 	dmar_build(m->dmar, VTD_BASE_ADDR, (uint8_t)m->cfg->cpus, true);
 	return 0;
 }
@@ -258,6 +263,9 @@ static int load_and_boot(struct machine *m, bool ram_fresh)
 
 int machine_boot(struct machine *m, bool ram_fresh, struct error *err)
 {
+	/* A restored machine never booted: it has no command line yet. */
+	if (!m->cmdline && build_cmdline(m, err))
+		return -1;
 	if (setup_acpi(m, err))
 		return -1;
 	return load_and_boot(m, ram_fresh) ? error_set(err, EIO, "cannot load the kernel") : 0;
@@ -267,10 +275,13 @@ static int build(struct machine *m, struct error *err)
 {
 	const struct machine_config *cfg = m->cfg;
 
-	if (load_kernel_file(m, err) || check_initrd(cfg->initrd_path, err) || check_disks(cfg))
+	if (!cfg->restore &&
+	    (load_kernel_file(m, err) || check_initrd(cfg->initrd_path, err)))
+		return -1;
+	if (check_disks(cfg))
 		return -1;
 	/* Check the image before touching KVM, so a bad file fails fast. */
-	if (boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN)
+	if (!cfg->restore && boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN)
 		return error_set(err, ENOEXEC, "%s: not a kernel vessel can boot (neither an ELF "
 				 "with a PVH entry nor a Linux bzImage)", cfg->kernel_path);
 	if (kvm_open(&m->vm.kvm, cfg->kvm_path))
@@ -289,8 +300,12 @@ static int build(struct machine *m, struct error *err)
 	if (vm_create_vcpus(&m->vm, cfg->cpus) || cpuid_setup(&m->vm) ||
 	    machine_save_reset_state(m, err))
 		return -1;
-	if (setup_pci(m, err) || machine_realize_devices(m, err) || build_cmdline(m, err) ||
-	    setup_acpi(m, err))
+	if (setup_pci(m, err) || machine_realize_devices(m, err))
+		return -1;
+	/* A restored guest's memory holds its tables and kernel, maybe reused since. */
+	if (cfg->restore)
+		return 0;
+	if (setup_acpi(m, err) || build_cmdline(m, err))
 		return -1;
 	return load_and_boot(m, true);
 }
@@ -440,12 +455,20 @@ struct machine *machine_create(const struct machine_config *cfg, struct error *e
 	return m;
 }
 
-static uint64_t now_ns(void)
+static int pause_locked(struct machine *m, struct error *err)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (m->state == MACHINE_PAUSED)
+		return 0;
+	if (m->state != MACHINE_RUNNING)
+		return error_set(err, EBUSY, "the VM is not running");
+	if (vm_pause(&m->vm)) {
+		vm_resume(&m->vm);
+		return error_set(err, ESRCH, "the VM stopped while pausing");
+	}
+	registry_pause(&m->devices);
+	m->state = MACHINE_PAUSED;
+	machine_notify(m, MACHINE_EVENT_PAUSED, 0);
+	return 0;
 }
 
 int machine_start(struct machine *m, struct error *err)
@@ -463,12 +486,19 @@ int machine_start(struct machine *m, struct error *err)
 	}
 	pthread_mutex_lock(&m->lock);
 	m->started_ns = now_ns();
+	/* Parked before their first KVM_RUN: the pause below waits for them. */
+	if (m->cfg->start_paused)
+		m->vm.pause = true;
 	if (vm_start(&m->vm)) {
 		m->state = MACHINE_STOPPED;
 		pthread_mutex_unlock(&m->lock);
 		return error_set(err, EAGAIN, "cannot start the vCPU threads");
 	}
 	m->state = MACHINE_RUNNING;
+	if (m->cfg->start_paused && pause_locked(m, err)) {
+		pthread_mutex_unlock(&m->lock);
+		return -1;
+	}
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }
@@ -482,22 +512,6 @@ void machine_notify(struct machine *m, enum machine_event ev, int status)
 void machine_set_observer(struct machine *m, const struct machine_observer *o)
 {
 	m->observer = o;
-}
-
-static int pause_locked(struct machine *m, struct error *err)
-{
-	if (m->state == MACHINE_PAUSED)
-		return 0;
-	if (m->state != MACHINE_RUNNING)
-		return error_set(err, EBUSY, "the VM is not running");
-	if (vm_pause(&m->vm)) {
-		vm_resume(&m->vm);
-		return error_set(err, ESRCH, "the VM stopped while pausing");
-	}
-	registry_pause(&m->devices);
-	m->state = MACHINE_PAUSED;
-	machine_notify(m, MACHINE_EVENT_PAUSED, 0);
-	return 0;
 }
 
 int machine_pause(struct machine *m, struct error *err)
@@ -634,24 +648,10 @@ const struct machine_config *machine_config(struct machine *m)
 	return m->cfg;
 }
 
-static void iommu_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
-			  device_metric_fn emit, void *opaque)
-{
-	struct vtd_stats st;
-
-	vtd_stats(m->vtd, &st);
-	begin(opaque, "vtd.0");
-	emit(opaque, "iotlb_hits", st.iotlb_hits);
-	emit(opaque, "iotlb_misses", st.iotlb_misses);
-	emit(opaque, "faults", st.faults);
-}
-
 void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
 		     device_metric_fn emit, void *opaque)
 {
 	registry_metrics(&m->devices, begin, emit, opaque);
-	if (m->vtd)
-		iommu_metrics(m, begin, emit, opaque);
 }
 
 void machine_vcpu_exits(struct machine *m,

@@ -66,6 +66,14 @@ struct machine_config {
 	const char *kvm_path;		/* NULL: /dev/kvm */
 	struct machine_output output;
 	bool host_console;		/* stdin, the terminal and SIGINT/SIGTERM drive the VM */
+	/*
+	 * A machine to restore into: guest RAM is this memory file, mapped
+	 * copy-on-write (MAP_PRIVATE: nothing is read until the guest touches
+	 * it), no kernel is loaded and no ACPI table written, and the vCPUs
+	 * start from machine_state_load's state.
+	 */
+	const char *restore;
+	bool start_paused;		/* machine_start parks the vCPUs before they run */
 };
 
 void machine_config_defaults(struct machine_config *cfg);
@@ -137,8 +145,8 @@ void machine_set_observer(struct machine *m, const struct machine_observer *o);
 
 /*
  * Every counter the machine keeps, from any thread while it exists: each
- * device with counters (then the IOMMU's, as "vtd.0") is named by @begin,
- * then its counters go to @emit.
+ * device with counters (the IOMMU's among them, as "vtd.0") is named by
+ * @begin, then its counters go to @emit.
  */
 void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
 		     device_metric_fn emit, void *opaque);

@@ -192,7 +192,8 @@ static int restore_one(struct registry *reg, struct state_reader *r, bool *seen,
 	state_reader_init(&body, r->buf + r->off, len);
 	r->off += len;
 	if (e->ops->restore(e->dev, &body, version) || state_reader_done(&body))
-		return error_set(err, EINVAL, "%s: its saved state is invalid", e->name);
+		return error_set(err, EINVAL, "%s: its saved state is invalid%s%s", e->name,
+				 body.reason[0] ? ": " : "", body.reason);
 	return 0;
 }
 

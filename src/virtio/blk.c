@@ -290,11 +290,84 @@ static void blk_config_read(struct virtio_dev *vd, uint64_t off, void *data, uns
 		memcpy(data, b->config + off, len);
 }
 
+#define BLK_DRAIN_POLL_US 100
+
+/* Stop taking requests and finish those in flight, so that guest memory stays still. */
+static void blk_pause(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = vd->opaque;
+	unsigned i;
+
+	for (i = 0; i < b->nr_started; i++) {
+		struct blk_queue *bq = &b->queues[i];
+
+		worker_stop(&bq->worker);
+		for (;;) {
+			disk_io_reap(&bq->io);
+			if (bq->nr_free == BLK_QUEUE_SIZE)
+				break;
+			usleep(BLK_DRAIN_POLL_US);
+		}
+		notify_driver(bq);
+	}
+}
+
+static int blk_resume(struct virtio_dev *vd)
+{
+	struct virtio_blk *b = vd->opaque;
+	unsigned i;
+
+	for (i = 0; i < b->nr_started; i++)
+		if (worker_start(&b->queues[i].worker))
+			return -1;
+	return 0;
+}
+
+/*
+ * Version 1: what the driver read from the static configuration, so that a
+ * restore onto another image (another size, serial, mode) is refused.
+ */
+static void blk_save(struct virtio_dev *vd, struct state_writer *w)
+{
+	struct virtio_blk *b = vd->opaque;
+
+	state_put_u64(w, b->lim.capacity);
+	state_put_bool(w, b->lim.readonly);
+	state_put(w, b->serial, sizeof(b->serial));
+}
+
+static int blk_restore(struct virtio_dev *vd, struct state_reader *r, bool apply)
+{
+	struct virtio_blk *b = vd->opaque;
+	uint64_t capacity = state_get_u64(r);
+	bool readonly = state_get_bool(r);
+	char serial[VIRTIO_BLK_ID_BYTES];
+
+	(void)apply;
+	if (state_get(r, serial, sizeof(serial)))
+		return -1;
+	if (capacity != b->lim.capacity) {
+		state_invalid(r, "--disk %s has %llu sectors, the saved disk had %llu", b->disk.path,
+			      (unsigned long long)b->lim.capacity, (unsigned long long)capacity);
+		return -1;
+	}
+	if (readonly != b->lim.readonly || memcmp(serial, b->serial, sizeof(serial))) {
+		state_invalid(r, "--disk %s: its serial or read-only mode differs from the saved "
+			      "disk's", b->disk.path);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.reset = blk_reset,
 	.notify = blk_notify,
 	.queue_fd = blk_queue_fd,
 	.config_read = blk_config_read,
+	.pause = blk_pause,
+	.resume = blk_resume,
+	.save = blk_save,
+	.restore = blk_restore,
 };
 
 static void put32(uint8_t *cfg, unsigned off, uint32_t v)
@@ -423,46 +496,6 @@ void virtio_blk_destroy(struct virtio_blk *b)
 	disk_close(&b->disk);
 }
 
-static void blk_dev_reset(void *dev)
-{
-	struct virtio_blk *b = dev;
-
-	virtio_pci_reset(&b->vd);
-}
-
-#define BLK_DRAIN_POLL_US 100
-
-/* Stop taking requests and finish those in flight, so that guest memory stays still. */
-static void blk_pause(void *dev)
-{
-	struct virtio_blk *b = dev;
-	unsigned i;
-
-	for (i = 0; i < b->nr_started; i++) {
-		struct blk_queue *bq = &b->queues[i];
-
-		worker_stop(&bq->worker);
-		for (;;) {
-			disk_io_reap(&bq->io);
-			if (bq->nr_free == BLK_QUEUE_SIZE)
-				break;
-			usleep(BLK_DRAIN_POLL_US);
-		}
-		notify_driver(bq);
-	}
-}
-
-static int blk_resume(void *dev)
-{
-	struct virtio_blk *b = dev;
-	unsigned i;
-
-	for (i = 0; i < b->nr_started; i++)
-		if (worker_start(&b->queues[i].worker))
-			return -1;
-	return 0;
-}
-
 static void blk_dev_destroy(void *dev)
 {
 	virtio_blk_destroy(dev);
@@ -480,11 +513,16 @@ static void blk_metrics(void *dev, device_metric_fn emit, void *opaque)
 	emit(opaque, "errors", __atomic_load_n(&st->errors, __ATOMIC_RELAXED));
 }
 
+_Static_assert(offsetof(struct virtio_blk, vd) == 0, "the registry's hooks take a virtio_dev");
+
 const struct device_ops virtio_blk_device_ops = {
 	.kind = "virtio-blk",
 	.metrics = blk_metrics,
-	.reset = blk_dev_reset,
-	.pause = blk_pause,
-	.resume = blk_resume,
+	.state_version = VIRTIO_STATE_VERSION,
+	.reset = virtio_device_reset,
+	.pause = virtio_device_pause,
+	.resume = virtio_device_resume,
+	.save = virtio_device_save,
+	.restore = virtio_device_restore,
 	.destroy = blk_dev_destroy,
 };

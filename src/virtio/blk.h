@@ -46,7 +46,10 @@ int virtio_blk_init(struct virtio_blk *b, const struct blk_options *o,
 		    const struct virtio_pci_env *env);
 void virtio_blk_destroy(struct virtio_blk *b);
 
-/* Its registry hooks: reset, pause (in-flight requests finished)/resume, destroy (and free). */
+/*
+ * Its registry hooks: the transport's (virtio_device_*; pause finishes the
+ * requests in flight), destroy (and free).
+ */
 extern const struct device_ops virtio_blk_device_ops;
 
 #endif

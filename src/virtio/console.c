@@ -2,6 +2,7 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -165,11 +166,45 @@ static void console_config_write(struct virtio_dev *vd, uint64_t off, const void
 		c->out.write(c->out.opaque, data, 1);
 }
 
+/* Version 1: the host input that waits for the driver's receive buffers. */
+static void console_save(struct virtio_dev *vd, struct state_writer *w)
+{
+	struct virtio_console *c = vd->opaque;
+
+	pthread_mutex_lock(&c->rx_lock);
+	state_put_u16(w, (uint16_t)c->rx_len);
+	state_put(w, c->rx, c->rx_len);
+	pthread_mutex_unlock(&c->rx_lock);
+}
+
+static int console_restore(struct virtio_dev *vd, struct state_reader *r, bool apply)
+{
+	struct virtio_console *c = vd->opaque;
+	uint8_t rx[VIRTIO_CONSOLE_RX_BUF];
+	unsigned len = state_get_u16(r);
+
+	if (len > sizeof(rx)) {
+		state_invalid(r, "%u bytes of input waiting, the buffer holds %zu", len, sizeof(rx));
+		return -1;
+	}
+	if (state_get(r, rx, len))
+		return -1;
+	if (!apply)
+		return 0;
+	pthread_mutex_lock(&c->rx_lock);
+	memcpy(c->rx, rx, len);
+	c->rx_len = len;
+	pthread_mutex_unlock(&c->rx_lock);
+	return 0;
+}
+
 static const struct virtio_dev_ops console_ops = {
 	.notify = console_notify,
 	.queue_fd = console_queue_fd,
 	.config_read = console_config_read,
 	.config_write = console_config_write,
+	.save = console_save,
+	.restore = console_restore,
 };
 
 int virtio_console_init(struct virtio_console *c, const struct virtio_pci_env *env,
@@ -194,6 +229,7 @@ int virtio_console_init(struct virtio_console *c, const struct virtio_pci_env *e
 	if (virtio_pci_init(&c->vd, VIRTIO_ID_CONSOLE, PCI_CLASS_COMMUNICATION_OTHER, 2,
 			    CONSOLE_QUEUE_SIZE, features, sizeof(c->config), &console_ops, c, env))
 		return -1;
+	c->vd.worker = &c->worker;
 	return worker_start(&c->worker);
 }
 
@@ -205,37 +241,22 @@ void virtio_console_destroy(struct virtio_console *c)
 		close(c->room_efd);
 }
 
-static void console_dev_reset(void *dev)
-{
-	struct virtio_console *c = dev;
-
-	virtio_pci_reset(&c->vd);
-}
-
-static void console_pause(void *dev)
-{
-	struct virtio_console *c = dev;
-
-	worker_stop(&c->worker);
-}
-
-static int console_resume(void *dev)
-{
-	struct virtio_console *c = dev;
-
-	return worker_start(&c->worker);
-}
-
 static void console_dev_destroy(void *dev)
 {
 	virtio_console_destroy(dev);
 	free(dev);
 }
 
+_Static_assert(offsetof(struct virtio_console, vd) == 0,
+	       "the registry's hooks take a virtio_dev");
+
 const struct device_ops virtio_console_device_ops = {
 	.kind = "virtio-console",
-	.reset = console_dev_reset,
-	.pause = console_pause,
-	.resume = console_resume,
+	.state_version = VIRTIO_STATE_VERSION,
+	.reset = virtio_device_reset,
+	.pause = virtio_device_pause,
+	.resume = virtio_device_resume,
+	.save = virtio_device_save,
+	.restore = virtio_device_restore,
 	.destroy = console_dev_destroy,
 };

@@ -41,7 +41,7 @@ size_t virtio_console_rx_room(struct virtio_console *c);
 /* Readable when the guest has taken input and there is room again. */
 int virtio_console_room_fd(struct virtio_console *c);
 
-/* Its registry hooks: reset, pause/resume (its thread), destroy (and free). */
+/* Its registry hooks: the transport's (virtio_device_*), destroy (and free). */
 extern const struct device_ops virtio_console_device_ops;
 
 #endif

@@ -270,12 +270,113 @@ static void net_config_read(struct virtio_dev *vd, uint64_t off, void *data, uns
 		memcpy(data, n->config + off, len);
 }
 
+/* Frames are sent and taken whole on the pairs' threads: stopping them leaves none half-done. */
+static void net_pause(struct virtio_dev *vd)
+{
+	struct virtio_net *n = vd->opaque;
+	unsigned i;
+
+	for (i = 0; i < n->nr_started; i++)
+		worker_stop(&n->qp[i].worker);
+}
+
+static int net_resume(struct virtio_dev *vd)
+{
+	struct virtio_net *n = vd->opaque;
+	unsigned i;
+
+	for (i = 0; i < n->nr_started; i++)
+		if (worker_start(&n->qp[i].worker))
+			return -1;
+	return 0;
+}
+
+/*
+ * Version 1: the queue pairs the device has and the driver uses, the MAC the
+ * driver set, the link status and the RX mode. A frame the backend gave that
+ * waits for receive buffers is not saved: it is lost, as on a wire.
+ */
+static void net_save(struct virtio_dev *vd, struct state_writer *w)
+{
+	struct virtio_net *n = vd->opaque;
+	uint16_t status;
+
+	pthread_mutex_lock(&vd->lock);
+	memcpy(&status, n->config + CFG_STATUS, 2);
+	state_put_u16(w, (uint16_t)n->nr_pairs);
+	state_put_u16(w, (uint16_t)n->ctrl.pairs);
+	state_put(w, n->ctrl.mac, NET_MAC_LEN);
+	state_put_u16(w, status);
+	state_put_bool(w, n->ctrl.promisc);
+	state_put_bool(w, n->ctrl.allmulti);
+	pthread_mutex_unlock(&vd->lock);
+}
+
+static int net_check(struct virtio_net *n, struct state_reader *r, unsigned nr_pairs,
+		     const struct net_ctrl_state *s, uint16_t status)
+{
+	if (nr_pairs != n->nr_pairs) {
+		state_invalid(r, "net%u: %u queue pairs saved, this NIC has %u", n->index,
+			      nr_pairs, n->nr_pairs);
+		return -1;
+	}
+	if (s->pairs < 1 || s->pairs > n->nr_pairs) {
+		state_invalid(r, "net%u: %u queue pairs in use of %u", n->index, s->pairs,
+			      n->nr_pairs);
+		return -1;
+	}
+	if (s->mac[0] & 1) {
+		state_invalid(r, "net%u: a multicast MAC address", n->index);
+		return -1;
+	}
+	if (status & ~NET_STATUS_LINK_UP) {
+		state_invalid(r, "net%u: link status 0x%x", n->index, status);
+		return -1;
+	}
+	return 0;
+}
+
+static int net_restore(struct virtio_dev *vd, struct state_reader *r, bool apply)
+{
+	struct virtio_net *n = vd->opaque;
+	struct net_ctrl_state s = { .max_pairs = n->nr_pairs };
+	unsigned nr_pairs = state_get_u16(r);
+	uint16_t status;
+	int err = 0;
+
+	s.pairs = state_get_u16(r);
+	state_get(r, s.mac, NET_MAC_LEN);
+	status = state_get_u16(r);
+	s.promisc = state_get_bool(r);
+	s.allmulti = state_get_bool(r);
+	if (r->failed || net_check(n, r, nr_pairs, &s, status))
+		return -1;
+	if (!apply)
+		return 0;
+	pthread_mutex_lock(&vd->lock);
+	/* Activation (the transport's restore) left the backend at one pair. */
+	if (s.pairs != n->ctrl.pairs && n->be->ops->set_queues &&
+	    n->be->ops->set_queues(n->be, s.pairs))
+		err = -1;
+	memcpy(n->config + CFG_MAC, s.mac, NET_MAC_LEN);
+	memcpy(n->config + CFG_STATUS, &status, 2);
+	n->ctrl = s;
+	pthread_mutex_unlock(&vd->lock);
+	if (err)
+		pr_err("net%u: the backend cannot use %u queue pairs again", n->index, s.pairs);
+	return err;
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.activate = net_activate,
 	.reset = net_reset,
 	.notify = net_notify,
 	.queue_fd = net_queue_fd,
 	.config_read = net_config_read,
+	.pause = net_pause,
+	.resume = net_resume,
+	.save = net_save,
+	.restore = net_restore,
 };
 
 static uint64_t build_config(struct virtio_net *n)
@@ -415,33 +516,6 @@ void virtio_net_destroy(struct virtio_net *n)
 	virtio_pci_destroy(&n->vd);
 }
 
-static void net_dev_reset(void *dev)
-{
-	struct virtio_net *n = dev;
-
-	virtio_pci_reset(&n->vd);
-}
-
-static void net_pause(void *dev)
-{
-	struct virtio_net *n = dev;
-	unsigned i;
-
-	for (i = 0; i < n->nr_started; i++)
-		worker_stop(&n->qp[i].worker);
-}
-
-static int net_resume(void *dev)
-{
-	struct virtio_net *n = dev;
-	unsigned i;
-
-	for (i = 0; i < n->nr_started; i++)
-		if (worker_start(&n->qp[i].worker))
-			return -1;
-	return 0;
-}
-
 static void net_dev_destroy(void *dev)
 {
 	virtio_net_destroy(dev);
@@ -467,11 +541,16 @@ static void net_metrics(void *dev, device_metric_fn emit, void *opaque)
 	emit(opaque, "interrupts", read_count(&s->interrupts));
 }
 
+_Static_assert(offsetof(struct virtio_net, vd) == 0, "the registry's hooks take a virtio_dev");
+
 const struct device_ops virtio_net_device_ops = {
 	.kind = "virtio-net",
+	.state_version = VIRTIO_STATE_VERSION,
 	.metrics = net_metrics,
-	.reset = net_dev_reset,
-	.pause = net_pause,
-	.resume = net_resume,
+	.reset = virtio_device_reset,
+	.pause = virtio_device_pause,
+	.resume = virtio_device_resume,
+	.save = virtio_device_save,
+	.restore = virtio_device_restore,
 	.destroy = net_dev_destroy,
 };

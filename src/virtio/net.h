@@ -40,7 +40,7 @@ void virtio_net_destroy(struct virtio_net *n);
 void virtio_net_set_link(struct virtio_net *n, bool up);
 bool virtio_net_link(struct virtio_net *n);
 
-/* Its registry hooks: reset, pause/resume (the I/O thread), destroy (and free). */
+/* Its registry hooks: the transport's (virtio_device_*), metrics, destroy (and free). */
 extern const struct device_ops virtio_net_device_ops;
 
 #endif

@@ -1,6 +1,7 @@
 #include "virtio/rng.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/random.h>
 
@@ -80,6 +81,7 @@ int virtio_rng_init(struct virtio_rng *r, const struct virtio_pci_env *env)
 		return -1;
 	if (worker_init(&r->worker, 1, rng_handle, r) || worker_start(&r->worker))
 		return -1;
+	r->vd.worker = &r->worker;
 	return 0;
 }
 
@@ -89,37 +91,22 @@ void virtio_rng_destroy(struct virtio_rng *r)
 	virtio_pci_destroy(&r->vd);
 }
 
-static void rng_dev_reset(void *dev)
-{
-	struct virtio_rng *r = dev;
-
-	virtio_pci_reset(&r->vd);
-}
-
-static void rng_pause(void *dev)
-{
-	struct virtio_rng *r = dev;
-
-	worker_stop(&r->worker);
-}
-
-static int rng_resume(void *dev)
-{
-	struct virtio_rng *r = dev;
-
-	return worker_start(&r->worker);
-}
-
 static void rng_dev_destroy(void *dev)
 {
 	virtio_rng_destroy(dev);
 	free(dev);
 }
 
+_Static_assert(offsetof(struct virtio_rng, vd) == 0, "the registry's hooks take a virtio_dev");
+
+/* Its record is the transport's alone: the device keeps nothing of its own. */
 const struct device_ops virtio_rng_device_ops = {
 	.kind = "virtio-rng",
-	.reset = rng_dev_reset,
-	.pause = rng_pause,
-	.resume = rng_resume,
+	.state_version = VIRTIO_STATE_VERSION,
+	.reset = virtio_device_reset,
+	.pause = virtio_device_pause,
+	.resume = virtio_device_resume,
+	.save = virtio_device_save,
+	.restore = virtio_device_restore,
 	.destroy = rng_dev_destroy,
 };

@@ -15,7 +15,7 @@ struct virtio_rng {
 int virtio_rng_init(struct virtio_rng *r, const struct virtio_pci_env *env);
 void virtio_rng_destroy(struct virtio_rng *r);
 
-/* Its registry hooks: reset, pause/resume (its thread), destroy (and free). */
+/* Its registry hooks: the transport's (virtio_device_*), destroy (and free). */
 extern const struct device_ops virtio_rng_device_ops;
 
 #endif

@@ -1,4 +1,5 @@
 #include "virtio/virtio_pci.h"
+#include "virtio/virtio_pci_internal.h"
 
 #include "core/log.h"
 
@@ -47,9 +48,6 @@
 #define CC_Q_AVAIL	40
 #define CC_Q_USED	48
 
-#define ISR_QUEUE	1
-#define ISR_CONFIG	2
-
 static unsigned add_virtio_cap(struct pci_device *d, uint8_t type, uint32_t off, uint32_t len,
 			       unsigned extra)
 {
@@ -76,7 +74,7 @@ bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit)
 	return vd->guest_features & (1ull << bit);
 }
 
-static void reset_locked(struct virtio_dev *vd)
+void virtio_reset_locked(struct virtio_dev *vd)
 {
 	unsigned q;
 
@@ -97,6 +95,20 @@ static void reset_locked(struct virtio_dev *vd)
 	pci_device_set_intx(&vd->pci, false);
 }
 
+const char *virtio_queue_check(const struct virtio_dev *vd, const struct virtio_queue_state *qs)
+{
+	if (!qs->size || (qs->size & (qs->size - 1)) || qs->size > vd->queue_max)
+		return "its size is not a power of two up to the device's maximum";
+	/* Ring alignments (2.7): descriptors 16 bytes, available 2, used 4. */
+	if ((qs->desc & 15) || (qs->driver & 1) || (qs->device & 3))
+		return "a ring is misaligned";
+	if (qs->desc > UINT64_MAX - 16ull * qs->size ||
+	    qs->driver > UINT64_MAX - 6 - 2ull * qs->size ||
+	    qs->device > UINT64_MAX - 6 - 8ull * qs->size)
+		return "a ring wraps around the address space";
+	return NULL;
+}
+
 /* DRIVER_OK: every enabled queue must be usable, or the device needs a reset. */
 static int activate_locked(struct virtio_dev *vd)
 {
@@ -109,8 +121,7 @@ static int activate_locked(struct virtio_dev *vd)
 
 		if (!qs->enabled)
 			continue;
-		if (!qs->size || (qs->size & (qs->size - 1)) || qs->size > vd->queue_max ||
-		    (qs->desc & 15) || (qs->driver & 1) || (qs->device & 3))
+		if (virtio_queue_check(vd, qs))
 			return -1;
 		vq_init(&qs->vq, &vd->dma, qs->size, qs->desc, qs->driver, qs->device,
 			event_idx, indirect);
@@ -128,7 +139,7 @@ static void write_status(struct virtio_dev *vd, uint8_t status)
 {
 	pr_debug("virtio %u: status 0x%x -> 0x%x", vd->device_id, vd->status, status);
 	if (status == 0) {
-		reset_locked(vd);
+		virtio_reset_locked(vd);
 		return;
 	}
 	/* FEATURES_OK sticks only for a subset of what we offer, with VERSION_1 (3.1.1). */
@@ -417,7 +428,7 @@ int virtio_pci_init(struct virtio_dev *vd, uint16_t device_id, uint16_t class_co
 	    msix_init(&vd->msix, d, nr_queues + 1, VIRTIO_BAR, MSIX_TABLE_OFF, MSIX_PBA_OFF,
 		      &env->msix))
 		return -1;
-	reset_locked(vd);
+	virtio_reset_locked(vd);
 	return 0;
 }
 
@@ -467,7 +478,7 @@ void virtio_pci_destroy(struct virtio_dev *vd)
 void virtio_pci_reset(struct virtio_dev *vd)
 {
 	pthread_mutex_lock(&vd->lock);
-	reset_locked(vd);
+	virtio_reset_locked(vd);
 	pthread_mutex_unlock(&vd->lock);
 }
 

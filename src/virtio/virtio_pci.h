@@ -6,6 +6,7 @@
 #ifndef VESSEL_VIRTIO_VIRTIO_PCI_H
 #define VESSEL_VIRTIO_VIRTIO_PCI_H
 
+#include "core/state.h"
 #include "hw/msix.h"
 #include "hw/pci.h"
 #include "virtio/virtqueue.h"
@@ -32,6 +33,7 @@
 #define VIRTIO_F_ACCESS_PLATFORM	33
 
 struct virtio_dev;
+struct virtio_worker;
 
 /*
  * Notify registers wired straight to a queue's eventfd, so a guest's kick
@@ -60,6 +62,19 @@ struct virtio_dev_ops {
 	int (*queue_fd)(struct virtio_dev *vd, unsigned q);
 	void (*config_read)(struct virtio_dev *vd, uint64_t off, void *data, unsigned len);
 	void (*config_write)(struct virtio_dev *vd, uint64_t off, const void *data, unsigned len);
+	/*
+	 * Stop the device's threads, its in-flight requests finished; start them
+	 * again. Without them: the one worker in virtio_dev.worker.
+	 */
+	void (*pause)(struct virtio_dev *vd);
+	int (*resume)(struct virtio_dev *vd);
+	/* The device's own part of its record, after the transport's; optional. */
+	void (*save)(struct virtio_dev *vd, struct state_writer *w);
+	/*
+	 * Read and check that part; with @apply (a second pass over the same
+	 * bytes, once the whole record was found valid) also install it.
+	 */
+	int (*restore)(struct virtio_dev *vd, struct state_reader *r, bool apply);
 };
 
 struct virtio_queue_state {
@@ -93,6 +108,8 @@ struct virtio_dev {
 	struct virtio_doorbell doorbell;
 	uint64_t doorbell_base;		/* notify area the doorbells are bound at, or 0 */
 	unsigned pci_cfg_cap;		/* offset of the VIRTIO_PCI_CAP_PCI_CFG window */
+	bool paused;			/* by the registry: its threads are stopped */
+	struct virtio_worker *worker;	/* a device's only thread, or NULL: ops->pause */
 };
 
 /* Fill the PCI identity, capabilities, BAR and MSI-X of a virtio device. */
@@ -137,6 +154,20 @@ bool virtio_has_feature(const struct virtio_dev *vd, unsigned bit);
 
 /* Whether queue @q may be served: driver ready, queue enabled, no reset pending. */
 bool virtio_queue_live(const struct virtio_dev *vd, unsigned q);
+
+/*
+ * The registry hooks every virtio device shares (virtio_state.c): the
+ * device registered is the one that embeds its struct virtio_dev first.
+ * Its record (version 1): the PCI function's config space, its MSI-X table
+ * and PBA, the transport and every queue, then the device's own part.
+ */
+#define VIRTIO_STATE_VERSION 1
+
+void virtio_device_reset(void *dev);
+void virtio_device_pause(void *dev);
+int virtio_device_resume(void *dev);
+int virtio_device_save(void *dev, struct state_writer *w);
+int virtio_device_restore(void *dev, struct state_reader *r, uint32_t version);
 
 
 #endif

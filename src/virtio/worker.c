@@ -1,11 +1,11 @@
 #include "virtio/worker.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -64,14 +64,6 @@ int worker_queue_fd(const struct virtio_worker *w, unsigned q)
 }
 
 #define POLL_FIRST_NS 4000	/* the first window once waits turn out short */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 void worker_set_poll(struct virtio_worker *w, uint64_t max_ns, bool (*poll)(void *arg),
 		     bool (*set_quiet)(void *arg, bool quiet), void *arg)

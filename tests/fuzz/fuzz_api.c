@@ -34,7 +34,7 @@ static void check_error(const struct api_reply *r)
 
 static void check_action(const struct api_action *a, const struct api_request *req)
 {
-	if (a->kind > API_NET_LINK)
+	if (a->kind > API_SNAPSHOT || (a->kind == API_SNAPSHOT) != (a->body != NULL))
 		abort();
 	if (a->kind == API_NET_LINK) {
 		if (req->method != API_PATCH || strncmp(req->path, API_NET_PREFIX, 8) || a->nic > 99)
@@ -71,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_error(&r);
 	else
 		check_action(&a, &req);
+	api_action_free(&a);
 	api_reply_free(&r);
 	return 0;
 }
