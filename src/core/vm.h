@@ -21,6 +21,7 @@ enum vm_exit {
 	VM_EXIT_CRASH,		/* triple fault or a guest-reported panic */
 	VM_EXIT_ERROR,		/* the VMM could not go on */
 	VM_EXIT_SIGNAL,		/* stopped from the host (SIGINT, SIGTERM) */
+	VM_EXIT_MIGRATED,	/* it runs on elsewhere now: a migration completed */
 };
 
 struct vm;

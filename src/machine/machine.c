@@ -91,7 +91,8 @@ static int check_disks(const struct machine_config *cfg)
 		const struct blk_options *o = &cfg->disks[i].opts;
 		struct disk d;
 
-		if (disk_open(&d, o->path, o->readonly, o->direct))
+		if ((o->lock_later ? disk_open_unlocked : disk_open)(&d, o->path, o->readonly,
+								     o->direct))
 			return -1;
 		disk_close(&d);
 	}
@@ -263,7 +264,9 @@ static int load_and_boot(struct machine *m, bool ram_fresh)
 
 int machine_boot(struct machine *m, bool ram_fresh, struct error *err)
 {
-	/* A restored machine never booted: it has no command line yet. */
+	/* A restored machine never booted: it has no kernel or command line yet. */
+	if (!m->kernel && load_kernel_file(m, err))
+		return -1;
 	if (!m->cmdline && build_cmdline(m, err))
 		return -1;
 	if (setup_acpi(m, err))
@@ -275,13 +278,13 @@ static int build(struct machine *m, struct error *err)
 {
 	const struct machine_config *cfg = m->cfg;
 
-	if (!cfg->restore &&
+	if (!machine_config_restores(cfg) &&
 	    (load_kernel_file(m, err) || check_initrd(cfg->initrd_path, err)))
 		return -1;
 	if (check_disks(cfg))
 		return -1;
 	/* Check the image before touching KVM, so a bad file fails fast. */
-	if (!cfg->restore && boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN)
+	if (!machine_config_restores(cfg) && boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN)
 		return error_set(err, ENOEXEC, "%s: not a kernel vessel can boot (neither an ELF "
 				 "with a PVH entry nor a Linux bzImage)", cfg->kernel_path);
 	if (kvm_open(&m->vm.kvm, cfg->kvm_path))
@@ -303,7 +306,7 @@ static int build(struct machine *m, struct error *err)
 	if (setup_pci(m, err) || machine_realize_devices(m, err))
 		return -1;
 	/* A restored guest's memory holds its tables and kernel, maybe reused since. */
-	if (cfg->restore)
+	if (machine_config_restores(cfg))
 		return 0;
 	if (setup_acpi(m, err) || build_cmdline(m, err))
 		return -1;
@@ -557,9 +560,34 @@ void machine_stop(struct machine *m)
 	vm_request_exit(&m->vm, VM_EXIT_SIGNAL);
 }
 
+void machine_stop_migrated(struct machine *m)
+{
+	vm_request_exit(&m->vm, VM_EXIT_MIGRATED);
+}
+
+int machine_throttle(struct machine *m, unsigned us, struct error *err)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->state != MACHINE_RUNNING) {
+		r = error_set(err, EBUSY, "the VM is not running");
+	} else if (vm_pause(&m->vm)) {
+		r = error_set(err, ESRCH, "the VM stopped");
+	} else {
+		usleep(us);
+	}
+	if (m->state == MACHINE_RUNNING)
+		vm_resume(&m->vm);
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
 static int exit_status(enum vm_exit why, int sig)
 {
 	switch (why) {
+	case VM_EXIT_MIGRATED:
+		return EXIT_MIGRATED;
 	case VM_EXIT_POWEROFF:
 		return EXIT_GUEST_POWEROFF;
 	case VM_EXIT_RESET:
@@ -664,6 +692,27 @@ void machine_vcpu_exits(struct machine *m,
 		for (k = 0; k < VCPU_EXIT_KINDS; k++)
 			fn(opaque, i, vcpu_exit_names[k],
 			   __atomic_load_n(&m->vm.vcpus[i].exits[k], __ATOMIC_RELAXED));
+}
+
+int machine_disks_lock(struct machine *m, struct error *err)
+{
+	struct device_entry *e;
+	unsigned i;
+
+	for (i = 0; (e = registry_find(&m->devices, virtio_blk_device_ops.kind, i)); i++)
+		if (virtio_blk_lock(e->dev))
+			return error_set(err, EBUSY, "--disk %s: another process holds its lock",
+					 m->cfg->disks[i].opts.path);
+	return 0;
+}
+
+void machine_disks_unlock(struct machine *m)
+{
+	struct device_entry *e;
+	unsigned i;
+
+	for (i = 0; (e = registry_find(&m->devices, virtio_blk_device_ops.kind, i)); i++)
+		virtio_blk_unlock(e->dev);
 }
 
 int machine_net_set_link(struct machine *m, unsigned index, bool up, struct error *err)

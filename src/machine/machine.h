@@ -25,6 +25,7 @@
 #define EXIT_GUEST_RESET	3
 #define EXIT_GUEST_CRASH	4
 #define EXIT_SIGNAL_BASE	128	/* + the signal that stopped vessel */
+#define EXIT_MIGRATED		0	/* the VM went to another vessel */
 
 #define MACHINE_MAX_CPUS	254	/* xAPIC ids, the IOAPIC takes the next one */
 #define MACHINE_DEFAULT_MEM	(256ull << 20)
@@ -73,10 +74,18 @@ struct machine_config {
 	 * start from machine_state_load's state.
 	 */
 	const char *restore;
+	/* A machine migrated into: RAM as configured, filled and restored by the stream. */
+	bool incoming;
 	bool start_paused;		/* machine_start parks the vCPUs before they run */
 };
 
 void machine_config_defaults(struct machine_config *cfg);
+
+/* No kernel loaded, no tables written: the state comes from machine_state_load. */
+static inline bool machine_config_restores(const struct machine_config *cfg)
+{
+	return cfg->restore || cfg->incoming;
+}
 
 enum machine_state {
 	MACHINE_CREATED,	/* assembled, no vCPU has run */
@@ -95,6 +104,13 @@ int machine_pause(struct machine *m, struct error *err);
 int machine_resume(struct machine *m, struct error *err);
 /* Ask the machine to stop, from any thread (as a host signal does). */
 void machine_stop(struct machine *m);
+/* The VM runs on at a migration's destination: this one stops (exit status 0). */
+void machine_stop_migrated(struct machine *m);
+/*
+ * Hold a running VM's vCPUs for @us microseconds (devices run on): a
+ * migration slows a guest that dirties memory faster than it can be sent.
+ */
+int machine_throttle(struct machine *m, unsigned us, struct error *err);
 /* Reset as the guest's reset request would, running or paused (and it stays so). */
 int machine_reset(struct machine *m, struct error *err);
 /* Press the ACPI power button of a running VM (the guest's OS decides what follows). */
@@ -154,6 +170,13 @@ void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *
 void machine_vcpu_exits(struct machine *m,
 			void (*fn)(void *opaque, unsigned vcpu, const char *reason, uint64_t n),
 			void *opaque);
+/*
+ * The disk images' locks: let go by a migration's source at the hand-over
+ * (paused), taken by the destination before it runs, or back by the source
+ * if the migration failed (EBUSY: someone else took one meanwhile).
+ */
+int machine_disks_lock(struct machine *m, struct error *err);
+void machine_disks_unlock(struct machine *m);
 /* NIC @index's link (--net order): -1 with ENODEV if there is none. */
 int machine_net_set_link(struct machine *m, unsigned index, bool up, struct error *err);
 struct event_loop *machine_loop(struct machine *m);

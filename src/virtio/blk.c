@@ -444,7 +444,8 @@ int virtio_blk_init(struct virtio_blk *b, const struct blk_options *o,
 		       VIRTIO_BLK_ID_BYTES);
 		return -1;
 	}
-	if (disk_open(&b->disk, o->path, o->readonly, o->direct))
+	if ((o->lock_later ? disk_open_unlocked : disk_open)(&b->disk, o->path, o->readonly,
+							     o->direct))
 		return -1;
 	if (o->serial)
 		memcpy(b->serial, o->serial, strlen(o->serial));
@@ -500,6 +501,16 @@ static void blk_dev_destroy(void *dev)
 {
 	virtio_blk_destroy(dev);
 	free(dev);
+}
+
+int virtio_blk_lock(struct virtio_blk *b)
+{
+	return disk_lock(&b->disk);
+}
+
+void virtio_blk_unlock(struct virtio_blk *b)
+{
+	disk_unlock(&b->disk);
 }
 
 static void blk_metrics(void *dev, device_metric_fn emit, void *opaque)

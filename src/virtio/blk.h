@@ -20,6 +20,7 @@ struct blk_options {
 	bool sync_io;			/* no io_uring, even where it works */
 	bool direct;			/* cache=none: O_DIRECT, past the host page cache */
 	unsigned poll_us;		/* the longest a queue's thread polls before sleeping */
+	bool lock_later;		/* a migration's destination: virtio_blk_lock at hand-over */
 };
 
 struct blk_queue;
@@ -45,6 +46,9 @@ struct virtio_blk {
 int virtio_blk_init(struct virtio_blk *b, const struct blk_options *o,
 		    const struct virtio_pci_env *env);
 void virtio_blk_destroy(struct virtio_blk *b);
+/* The image's lock, let go and taken back around a migration's hand-over. */
+int virtio_blk_lock(struct virtio_blk *b);
+void virtio_blk_unlock(struct virtio_blk *b);
 
 /*
  * Its registry hooks: the transport's (virtio_device_*; pause finishes the
