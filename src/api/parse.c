@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* BODY_OBJECT: any JSON object (or none, as {}), handed on to the route. */
-enum body_kind { BODY_NONE, BODY_NET_LINK, BODY_OBJECT };
+enum body_kind { BODY_NONE, BODY_NET_LINK, BODY_OBJECT, BODY_MIGRATE };
 
 struct route {
 	const char *path;		/* a prefix for the routes with an id */
@@ -27,6 +27,7 @@ static const struct route routes[] = {
 	{ "/vm/reset", false, API_PUT, API_RESET, BODY_NONE, "PUT" },
 	{ API_NET_PREFIX, true, API_PATCH, API_NET_LINK, BODY_NET_LINK, "PATCH" },
 	{ "/vm/snapshot", false, API_PUT, API_SNAPSHOT, BODY_OBJECT, "PUT" },
+	{ "/vm/migrate", false, API_PUT, API_MIGRATE, BODY_MIGRATE, "PUT" },
 };
 
 /* "net" and a decimal index without leading zeros, below 100. */
@@ -124,6 +125,48 @@ static int net_link_body(json_t *j, struct api_action *a, struct api_reply *r)
 	return 0;
 }
 
+/* An optional integer field in [1, @max]; *@v keeps its default if absent. */
+static int opt_count(json_t *j, const char *key, unsigned max, unsigned *v, struct api_reply *r)
+{
+	json_t *x = json_object_get(j, key);
+
+	if (!x)
+		return 0;
+	if (!json_is_integer(x) || json_integer_value(x) < 1 || json_integer_value(x) > max) {
+		api_reply_error(r, 400, key, "'%s' must be an integer from 1 to %u", key, max);
+		return -1;
+	}
+	*v = (unsigned)json_integer_value(x);
+	return 0;
+}
+
+/* {"to": "unix:PATH" | "tcp:HOST:PORT", "downtime_ms": N, "max_rounds": N} */
+static int migrate_body(json_t *j, struct api_action *a, struct api_reply *r)
+{
+	static const char *const known[] = { "to", "downtime_ms", "max_rounds", NULL };
+	struct error err = { 0 };
+	json_t *to;
+
+	if (only_fields(j, known, r))
+		return -1;
+	to = json_object_get(j, "to");
+	if (!to || !json_is_string(to)) {
+		api_reply_error(r, 400, "to", "'to' is required: \"unix:PATH\" or \"tcp:HOST:PORT\"");
+		return -1;
+	}
+	if (json_string_length(to) >= sizeof(a->to) ||
+	    mig_uri_parse(json_string_value(to), &a->uri, &err)) {
+		api_reply_error(r, 400, "to", "%s", err.msg[0] ? err.msg : "'to' is too long");
+		return -1;
+	}
+	strcpy(a->to, json_string_value(to));
+	a->downtime_ms = API_DEFAULT_DOWNTIME_MS;
+	a->max_rounds = API_DEFAULT_ROUNDS;
+	if (opt_count(j, "downtime_ms", API_DOWNTIME_MAX_MS, &a->downtime_ms, r))
+		return -1;
+	return opt_count(j, "max_rounds", API_ROUNDS_MAX, &a->max_rounds, r);
+}
+
 static int parse_body(const struct api_request *req, const struct route *rt,
 		      struct api_action *a, struct api_reply *r)
 {
@@ -146,7 +189,12 @@ static int parse_body(const struct api_request *req, const struct route *rt,
 		a->body = j;
 		return 0;
 	}
-	ret = rt->body == BODY_NET_LINK ? net_link_body(j, a, r) : only_fields(j, none, r);
+	if (rt->body == BODY_NET_LINK)
+		ret = net_link_body(j, a, r);
+	else if (rt->body == BODY_MIGRATE)
+		ret = migrate_body(j, a, r);
+	else
+		ret = only_fields(j, none, r);
 	json_decref(j);
 	return ret;
 }

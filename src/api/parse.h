@@ -6,6 +6,7 @@
 #ifndef VESSEL_API_PARSE_H
 #define VESSEL_API_PARSE_H
 
+#include "api/migrate_uri.h"
 #include "api/reply.h"
 
 #include <jansson.h>
@@ -34,7 +35,13 @@ enum api_action_kind {
 	API_RESET,
 	API_NET_LINK,
 	API_SNAPSHOT,
+	API_MIGRATE,
 };
+
+#define API_DEFAULT_DOWNTIME_MS	300
+#define API_DEFAULT_ROUNDS	30
+#define API_DOWNTIME_MAX_MS	60000
+#define API_ROUNDS_MAX		1000
 
 #define API_NET_PREFIX	"/vm/net/"
 #define API_NET_ID_MAX	8	/* "net" and the index: "net0" .. "net7" */
@@ -44,6 +51,10 @@ struct api_action {
 	unsigned nic;		/* API_NET_LINK: its index, from "netN" */
 	bool link_up;
 	json_t *body;		/* API_SNAPSHOT: the object, checked by its route */
+	/* API_MIGRATE */
+	char to[320];
+	struct mig_uri uri;
+	unsigned downtime_ms, max_rounds;
 };
 
 /* 0 with @a filled, or -1 with the error reply in @r. */

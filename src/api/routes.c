@@ -131,6 +131,21 @@ static void patch_net(struct machine *m, const struct api_action *a, struct api_
 					 a->link_up ? "up" : "down"));
 }
 
+/* 202: the rest is the migration thread's, and its events say how it went. */
+static void put_migrate(struct api_ctx *c, const struct api_action *a, struct api_reply *r)
+{
+	struct error err = { 0 };
+
+	if (require_state(c->m, r, MACHINE_RUNNING))
+		return;
+	if (migration_start(c->migration, a->to, &a->uri, a->downtime_ms, a->max_rounds, &err))
+		return api_reply_error(r, err.code == EBUSY ? 409 : 400,
+				       err.code == EBUSY ? NULL : "to", "%s", err.msg);
+	api_reply_json(r, 202, json_pack("{s:s, s:s, s:i, s:i}", "state", "migrating", "to",
+					 a->to, "downtime_ms", (int)a->downtime_ms,
+					 "max_rounds", (int)a->max_rounds));
+}
+
 static void run(struct api_ctx *c, struct api_action *a, struct api_reply *r, uint64_t *seq)
 {
 	struct machine *m = c->m;
@@ -156,6 +171,8 @@ static void run(struct api_ctx *c, struct api_action *a, struct api_reply *r, ui
 		return patch_net(m, a, r);
 	case API_SNAPSHOT:
 		return api_put_snapshot(c, a->body, r);
+	case API_MIGRATE:
+		return put_migrate(c, a, r);
 	}
 }
 

@@ -3,6 +3,7 @@
 #define VESSEL_API_ROUTES_H
 
 #include "api/events.h"
+#include "api/migrate.h"
 #include "api/parse.h"
 #include "api/reply.h"
 #include "api/snapshot.h"
@@ -16,6 +17,7 @@ struct api_ctx {
 	/* Tell the event streams that an event was logged from a route. */
 	void (*wake)(void *opaque);
 	void *opaque;
+	struct migration *migration;
 };
 
 /* Answer @req; an event stream starts at *@seq (set here). */

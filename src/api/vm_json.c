@@ -1,5 +1,7 @@
 #include "api/vm_json.h"
 
+#include <string.h>
+
 const char *api_state_name(enum machine_state s)
 {
 	switch (s) {
@@ -96,4 +98,17 @@ json_t *api_metrics_json(struct machine *m)
 	machine_metrics(m, metrics_begin, metrics_emit, &w);
 	machine_vcpu_exits(m, exit_count, vcpus);
 	return json_pack("{s:o, s:o}", "devices", w.devices, "vcpus", vcpus);
+}
+
+char *api_config_text(const struct machine_config *cfg, size_t *len)
+{
+	json_t *j = api_config_json(cfg);
+	char *s;
+
+	json_object_set_new(j, "iommu_caching_mode", json_boolean(cfg->iommu_caching_mode));
+	json_object_set_new(j, "host_quirks", json_boolean(cfg->host_quirks));
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	*len = s ? strlen(s) : 0;
+	return s;
 }

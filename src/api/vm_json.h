@@ -14,4 +14,10 @@ json_t *api_vm_json(struct machine *m);
 /* GET /vm/metrics: {"devices": {NAME: {COUNTER: N}}, "vcpus": [{"id", "exits": {REASON: N}}]}. */
 json_t *api_metrics_json(struct machine *m);
 
+/*
+ * The configuration to rebuild the machine from (a snapshot's, a
+ * migration's): GET /vm's, and what it leaves out. Freed with free().
+ */
+char *api_config_text(const struct machine_config *cfg, size_t *len);
+
 #endif

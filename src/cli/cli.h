@@ -13,6 +13,7 @@ struct run_args {
 	const char *api_socket;		/* NULL: no control API */
 	const char *restore;		/* --restore DIR, or NULL */
 	bool paused;			/* --paused: the restored VM waits for the API's resume */
+	const char *incoming;		/* --incoming URI, or NULL */
 };
 
 /* The same, and the rest of the arguments. */

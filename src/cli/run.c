@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 #include "api/api.h"
+#include "api/migrate.h"
 #include "core/log.h"
 #include "core/size.h"
 #include "core/layout.h"
@@ -30,6 +31,7 @@ enum {
 	OPT_API_SOCKET,
 	OPT_RESTORE,
 	OPT_PAUSED,
+	OPT_INCOMING,
 	OPT_HELP,
 };
 
@@ -51,6 +53,7 @@ static const struct option run_options[] = {
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "incoming", required_argument, NULL, OPT_INCOMING },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -100,6 +103,8 @@ void run_usage(FILE *f)
 		"                    configuration it holds: no other machine options\n"
 		"  --paused          with --restore and --api-socket: stay paused until the\n"
 		"                    API's PUT /vm/resume\n"
+		"  --incoming unix:PATH|tcp:ADDR:PORT  wait for a VM migrated from another\n"
+		"                    vessel (docs/migration.md): it brings its configuration\n"
 		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
 		"  --verbose         debug messages on stderr\n\n"
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
@@ -274,7 +279,7 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+", run_options, NULL)) != -1) {
 		machine_opts += opt != OPT_VERBOSE && opt != OPT_API_SOCKET && opt != OPT_RESTORE &&
-				opt != OPT_PAUSED && opt != OPT_HELP;
+				opt != OPT_PAUSED && opt != OPT_INCOMING && opt != OPT_HELP;
 		switch (opt) {
 		case OPT_KERNEL:
 			cfg->kernel_path = optarg;
@@ -344,6 +349,11 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_
 		case OPT_PAUSED:
 			args->paused = true;
 			break;
+		case OPT_INCOMING:
+			if (!optarg[0])
+				return usage_error("--incoming: no address given");
+			args->incoming = optarg;
+			break;
 		case OPT_HELP:
 			run_usage(stdout);
 			return -1;
@@ -355,6 +365,9 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if ((r = check_restore(args, machine_opts)))
 		return r;
+	if (args->incoming && (machine_opts || args->restore || args->paused))
+		return usage_error("--incoming %s: the source sends the machine's configuration; "
+				   "only --api-socket and --verbose go with it", args->incoming);
 	if (cfg->iommu && cfg->pit)
 		return usage_error("--pit and --iommu: KVM's PIT needs its in-kernel IOAPIC, "
 				   "which cannot remap interrupts");
@@ -375,5 +388,7 @@ int cmd_run(int argc, char **argv)
 		return r;
 	if (args.restore)
 		return api_restore_run(args.restore, args.paused, args.api_socket);
+	if (args.incoming)
+		return api_incoming_run(args.incoming, args.api_socket);
 	return args.api_socket ? api_machine_run(&cfg, args.api_socket) : machine_run(&cfg);
 }
