@@ -29,18 +29,20 @@ struct ctl_command {
 	const char *path;
 	const char *body;	/* NULL: none */
 	unsigned nr_args;
+	bool follow;		/* then the events until the migration's end */
 };
 
 static const struct ctl_command commands[] = {
-	{ "info", "GET", "/vm", NULL, 0 },
-	{ "metrics", "GET", "/vm/metrics", NULL, 0 },
-	{ "pause", "PUT", "/vm/pause", NULL, 0 },
-	{ "resume", "PUT", "/vm/resume", NULL, 0 },
-	{ "stop", "PUT", "/vm/stop", NULL, 0 },
-	{ "power-button", "PUT", "/vm/power-button", NULL, 0 },
-	{ "reset", "PUT", "/vm/reset", NULL, 0 },
-	{ "link", "PATCH", "/vm/net/%s", "{\"link\": %s}", 2 },
-	{ "events", "GET", "/vm/events", NULL, 0 },
+	{ "info", "GET", "/vm", NULL, 0, false },
+	{ "metrics", "GET", "/vm/metrics", NULL, 0, false },
+	{ "pause", "PUT", "/vm/pause", NULL, 0, false },
+	{ "resume", "PUT", "/vm/resume", NULL, 0, false },
+	{ "stop", "PUT", "/vm/stop", NULL, 0, false },
+	{ "power-button", "PUT", "/vm/power-button", NULL, 0, false },
+	{ "reset", "PUT", "/vm/reset", NULL, 0, false },
+	{ "link", "PATCH", "/vm/net/%s", "{\"link\": %s}", 2, false },
+	{ "migrate", "PUT", "/vm/migrate", "{\"to\": %s}", 1, true },
+	{ "events", "GET", "/vm/events", NULL, 0, false },
 };
 
 struct ctl_request {
@@ -71,6 +73,10 @@ static void ctl_usage(FILE *f)
 		"  power-button  PUT /vm/power-button: the guest's OS decides (Linux powers off)\n"
 		"  reset     PUT /vm/reset\n"
 		"  link ID up|down  PATCH /vm/net/ID: the NIC's link (ID: net0, net1, ...)\n"
+		"  migrate URI  PUT /vm/migrate to unix:PATH or tcp:HOST:PORT (a vessel run\n"
+		"            --incoming there), then its events until it ends: the last line\n"
+		"            is the \"migrated\" event (total_ms, downtime_ms, rounds), exit 0,\n"
+		"            or \"migration-failed\", exit 1\n"
 		"  events    GET /vm/events: one JSON object a line, until the VM shuts down\n\n"
 		"Replies are printed as JSON; an HTTP error's message goes to stderr, exit status 1.\n");
 }
@@ -234,9 +240,31 @@ static char *read_body(int fd, struct response *r, size_t *len)
 	return body;
 }
 
-/* Each event's data line (the JSON object) on a line of its own, as it arrives. */
-static int print_stream(int fd, struct response *r)
+/* With @follow: 0 once the migration is done, 1 once it failed or the VM stopped; else -1. */
+static int migration_end(const char *data)
 {
+	json_t *j = json_loads(data, 0, NULL);
+	const char *ev = json_string_value(json_object_get(j, "event"));
+	int r = -1;
+
+	if (ev && !strcmp(ev, "migrated"))
+		r = 0;
+	else if (ev && !strcmp(ev, "migration-failed"))
+		r = fprintf(stderr, "vessel ctl: the migration failed: %s\n",
+			    json_string_value(json_object_get(j, "error"))) > 0;
+	else if (ev && !strcmp(ev, "shutdown"))
+		r = fprintf(stderr, "vessel ctl: the VM stopped before the migration ended\n") > 0;
+	json_decref(j);
+	return r;
+}
+
+/*
+ * Each event's data line (the JSON object) on a line of its own, as it
+ * arrives; with @follow only until the migration's end.
+ */
+static int print_stream(int fd, struct response *r, bool follow)
+{
+	int end;
 	char line[4096];
 	size_t used = r->head_len - r->body_start;
 	char *nl;
@@ -249,6 +277,9 @@ static int print_stream(int fd, struct response *r)
 			if (!strncmp(line, "data:", 5))
 				printf("%s\n", line + 5 + (line[5] == ' '));
 			fflush(stdout);
+			if (follow && !strncmp(line, "data:", 5) &&
+			    (end = migration_end(line + 5)) >= 0)
+				return end;
 			used -= (size_t)(nl + 1 - line);
 			memmove(line, nl + 1, used);
 		}
@@ -258,7 +289,7 @@ static int print_stream(int fd, struct response *r)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return 0;
+			return follow ? fprintf(stderr, "vessel ctl: the event stream ended\n") > 0 : 0;
 		used += (size_t)n;
 	}
 }
@@ -302,12 +333,38 @@ static int run_command(const char *path, const struct ctl_request *c)
 	if (r->stream && r->status == 200) {
 		tv.tv_sec = 0;
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		status = print_stream(fd, r);
+		status = print_stream(fd, r, false);
 		goto out_close;
 	}
 	body = read_body(fd, r, &len);
 	status = body ? report(r, body, len) : 1;
 	free(body);
+out_close:
+	close(fd);
+out_free:
+	free(r);
+	return status;
+}
+
+/* The event stream first, so that none of the request's events is missed; then the request. */
+static int run_followed(const char *path, const struct ctl_request *c)
+{
+	struct ctl_request events = { "GET", "/vm/events", NULL };
+	struct response *r = calloc(1, sizeof(*r));
+	int fd, status = 1;
+
+	if (!r)
+		return 1;
+	fd = connect_to(path);
+	if (fd < 0)
+		goto out_free;
+	if (send_request(fd, &events) || read_head(fd, r) || r->status != 200) {
+		fprintf(stderr, "vessel ctl: cannot follow the VM's events\n");
+		goto out_close;
+	}
+	status = run_command(path, c);
+	if (!status)
+		status = print_stream(fd, r, true);
 out_close:
 	close(fd);
 out_free:
@@ -328,7 +385,7 @@ static int run_with_args(const char *path, const struct ctl_command *c, int nr, 
 	}
 	if (build_request(c, args, &req))
 		return EXIT_USAGE;
-	status = run_command(path, &req);
+	status = c->follow ? run_followed(path, &req) : run_command(path, &req);
 	free(req.body);
 	return status;
 }
