@@ -418,7 +418,7 @@ void guest_main(uint32_t start_info)
 	if (streq(mode, "power-button"))
 		run_power_button(&acpi);
 	if (streq(mode, "counter"))
-		run_counter(&acpi);
+		run_counter(&acpi, number(cmdline, "vessel.counterperiod="));
 	if (streq(mode, "blkbench"))
 		run_blkbench(cmdline);
 	check_uart();

@@ -90,7 +90,7 @@ static int take_config(struct receiver *r, struct error *err)
 				 jerr.text);
 	if (api_config_from_json(r->config, 0, &r->cfg, err))
 		return error_prefix(err, "the source's configuration: ");
-	r->cfg.incoming = true;
+	r->cfg.restore = true;	/* anonymous RAM, filled from the stream */
 	for (i = 0; i < r->cfg.nr_disks; i++)
 		r->cfg.disks[i].opts.lock_later = true;
 	return 0;

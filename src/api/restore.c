@@ -209,7 +209,8 @@ static int config_from_json(struct snapshot_restore *s, const struct snapshot_in
 				 jerr.text);
 	if (api_config_from_json(s->config, info->ram_size, &s->cfg, err))
 		return -1;
-	s->cfg.restore = s->memory;
+	s->cfg.restore = true;
+	s->cfg.restore_memory = s->memory;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #define PAGEMAP_PRESENT	(1ull << 63)
 #define PAGEMAP_SWAPPED	(1ull << 62)
+#define PAGEMAP_FILE	(1ull << 61)	/* a file page or shared anonymous memory */
 #define PAGEMAP_BATCH	4096
 
 void snapshot_tracker_init(struct snapshot_tracker *t)
@@ -94,33 +95,96 @@ static bool page_is_zero(const uint8_t *p)
 }
 
 /*
- * Anonymous RAM the guest never touched is neither present nor swapped: zero
- * without reading it. -1: unknown (no pagemap), read the page.
+ * Pages known to be zero without reading them (reading would fault each one
+ * in): /proc/self/pagemap says which pages of the mapping are present, and
+ * which of those are the process's own copies. Anonymous RAM the guest never
+ * touched is neither present nor swapped. RAM mapped from a memory file
+ * (a restored guest) is, where the guest made no copy, the file's page: zero
+ * if the file has a hole there (SEEK_DATA).
  */
-struct pagemap {
-	int fd;
-	uint64_t base;			/* the first entry's page, of the mapping */
-	uint64_t first, nr;		/* the batch in buf */
+struct zero_hints {
+	int pagemap;			/* -1: no hints, read every page */
+	uint64_t base;			/* the mapping's first page, as pagemap counts */
+	uint64_t first, nr;		/* the entries in buf */
 	uint64_t buf[PAGEMAP_BATCH];
+	int file;			/* the memory file, or -1 for anonymous RAM */
+	uint64_t hole_from, data_from, data_to;	/* the file's extent around the last look */
 };
 
-static bool never_touched(struct pagemap *pm, uint64_t page)
+static int hints_open(struct zero_hints *h, const struct guest_mem *gm, const char *file)
 {
-	if (pm->fd < 0)
-		return false;
-	if (page < pm->first || page >= pm->first + pm->nr) {
-		ssize_t got = pread(pm->fd, pm->buf, sizeof(pm->buf),
-				    (off_t)((pm->base + page) * sizeof(uint64_t)));
-
-		if (got < (ssize_t)sizeof(uint64_t)) {
-			close(pm->fd);
-			pm->fd = -1;
-			return false;
-		}
-		pm->first = page;
-		pm->nr = (uint64_t)got / sizeof(uint64_t);
+	memset(h, 0, sizeof(*h));
+	h->file = -1;
+	h->pagemap = -1;
+	if (gm->backing == GUEST_MEM_HUGETLBFS)
+		return 0;
+	if (gm->backing == GUEST_MEM_FILE) {
+		h->file = open(file, O_RDONLY | O_CLOEXEC);
+		if (h->file < 0)
+			return 0;
 	}
-	return !(pm->buf[page - pm->first] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED));
+	h->pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	h->base = (uint64_t)(uintptr_t)gm->map / GUEST_PAGE_SIZE;
+	return 0;
+}
+
+static void hints_close(struct zero_hints *h)
+{
+	if (h->pagemap >= 0)
+		close(h->pagemap);
+	if (h->file >= 0)
+		close(h->file);
+}
+
+/* The pagemap entry of @page, or 0 with *ok false. */
+static uint64_t pagemap_entry(struct zero_hints *h, uint64_t page, bool *ok)
+{
+	*ok = h->pagemap >= 0;
+	if (*ok && (page < h->first || page >= h->first + h->nr)) {
+		ssize_t got = pread(h->pagemap, h->buf, sizeof(h->buf),
+				    (off_t)((h->base + page) * sizeof(uint64_t)));
+
+		*ok = got >= (ssize_t)sizeof(uint64_t);
+		h->first = page;
+		h->nr = *ok ? (uint64_t)got / sizeof(uint64_t) : 0;
+	}
+	return *ok ? h->buf[page - h->first] : 0;
+}
+
+/* Whether offset @off of the memory file is in a hole. */
+static bool file_hole(struct zero_hints *h, uint64_t off)
+{
+	off_t d, e;
+
+	if (off >= h->hole_from && off < h->data_to)
+		return off < h->data_from;
+	d = lseek(h->file, (off_t)off, SEEK_DATA);
+	if (d < 0) {
+		/* ENXIO: no data from here to the end. */
+		h->hole_from = off;
+		h->data_from = h->data_to = errno == ENXIO ? UINT64_MAX : off;
+		return errno == ENXIO;
+	}
+	e = lseek(h->file, d, SEEK_HOLE);
+	h->hole_from = off;
+	h->data_from = (uint64_t)d;
+	h->data_to = e < 0 ? UINT64_MAX : (uint64_t)e;
+	return off < h->data_from;
+}
+
+static bool known_zero(struct zero_hints *h, uint64_t page)
+{
+	bool ok;
+	uint64_t e = pagemap_entry(h, page, &ok);
+
+	if (!ok || (e & PAGEMAP_SWAPPED))
+		return false;
+	if (h->file < 0)
+		return !(e & PAGEMAP_PRESENT);
+	/* The guest's own copy of the page: only its bytes tell. */
+	if ((e & PAGEMAP_PRESENT) && !(e & PAGEMAP_FILE))
+		return false;
+	return file_hole(h, page * GUEST_PAGE_SIZE);
 }
 
 static int write_run(int fd, const uint8_t *map, uint64_t first, uint64_t n)
@@ -144,28 +208,24 @@ static int write_run(int fd, const uint8_t *map, uint64_t first, uint64_t n)
  * Guest RAM into @fd, sized to it first so every page not written is a hole:
  * a full snapshot writes each page that is not zero, a diff each page in
  * @bitmap. Contiguous pages go in one pwrite straight from the mapping.
+ * @file: the memory file the RAM is mapped from (GUEST_MEM_FILE).
  */
-static int write_memory(int fd, const struct guest_mem *gm, const uint8_t *bitmap,
-			uint64_t *written)
+static int write_memory(int fd, const struct guest_mem *gm, const char *file,
+			const uint8_t *bitmap, uint64_t *written)
 {
 	const uint8_t *map = gm->map;
 	uint64_t pages = gm->map_size / GUEST_PAGE_SIZE, p, run = 0, start = 0;
-	struct pagemap *pm = NULL;
+	struct zero_hints *h = calloc(1, sizeof(*h));
+	int r = -1;
 
-	if (ftruncate(fd, (off_t)gm->map_size))
-		return -1;
-	if (!bitmap && gm->backing != GUEST_MEM_FILE && gm->backing != GUEST_MEM_HUGETLBFS) {
-		pm = calloc(1, sizeof(*pm));
-		if (!pm)
-			return -1;
-		pm->fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-		pm->base = (uint64_t)(uintptr_t)map / GUEST_PAGE_SIZE;
-	}
 	*written = 0;
+	if (!h || ftruncate(fd, (off_t)gm->map_size))
+		goto out;
+	hints_open(h, gm, file);
 	for (p = 0; p <= pages; p++) {
 		bool keep = p < pages &&
 			    (bitmap ? snapshot_page_set(bitmap, p) :
-			     !(pm && never_touched(pm, p)) && !page_is_zero(map + p * GUEST_PAGE_SIZE));
+			     !known_zero(h, p) && !page_is_zero(map + p * GUEST_PAGE_SIZE));
 
 		if (keep) {
 			start = run ? start : p;
@@ -173,19 +233,16 @@ static int write_memory(int fd, const struct guest_mem *gm, const uint8_t *bitma
 			continue;
 		}
 		if (run && write_run(fd, map, start, run))
-			goto err;
+			goto out_close;
 		*written += run;
 		run = 0;
 	}
-	if (pm && pm->fd >= 0)
-		close(pm->fd);
-	free(pm);
-	return 0;
-err:
-	if (pm && pm->fd >= 0)
-		close(pm->fd);
-	free(pm);
-	return -1;
+	r = 0;
+out_close:
+	hints_close(h);
+out:
+	free(h);
+	return r;
 }
 
 static int fill_info(struct machine *m, struct snapshot_tracker *t, struct snapshot_info *s,
@@ -281,7 +338,7 @@ static int write_both(struct machine *m, const struct snap_paths *p, const struc
 	fd = open(p->memory_tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return error_set(err, errno, "%s: %s", p->memory_tmp, strerror(errno));
-	r = write_memory(fd, machine_guest_mem(m), s->bitmap, pages);
+	r = write_memory(fd, machine_guest_mem(m), machine_config(m)->restore_memory, s->bitmap, pages);
 	if (close(fd) || r)
 		return error_set(err, errno ? errno : EIO, "%s: cannot write guest memory: %s",
 				 p->memory, strerror(errno ? errno : EIO));
@@ -364,6 +421,8 @@ int snapshot_write(struct machine *m, struct snapshot_tracker *t, const char *di
 	r = snapshot_into(m, t, &p, s, res, err);
 	free(s);
 	if (r) {
+		/* The dirty pages it harvested are gone with it: the next diff needs a full one. */
+		t->last[0] = '\0';
 		undo_dir(&p);
 		return -1;
 	}

@@ -189,11 +189,11 @@ int snapshot_disk_check(const struct snapshot_disk *saved, struct error *err)
 		return error_set(err, ESTALE, "disk %s changed since the snapshot: %llu bytes, "
 				 "the snapshot's image had %llu", saved->path,
 				 (unsigned long long)now.size, (unsigned long long)saved->size);
-	if (now.head_crc != saved->head_crc || now.tail_crc != saved->tail_crc)
-		return error_set(err, ESTALE, "disk %s is not the image the snapshot was taken "
-				 "with (its first or last MiB differs)", saved->path);
 	if (now.mtime_ns != saved->mtime_ns)
 		return error_set(err, ESTALE, "disk %s was written since the snapshot (its "
 				 "modification time changed)", saved->path);
+	if (now.head_crc != saved->head_crc || now.tail_crc != saved->tail_crc)
+		return error_set(err, ESTALE, "disk %s is not the image the snapshot was taken "
+				 "with (its first or last MiB differs)", saved->path);
 	return 0;
 }

@@ -85,12 +85,15 @@ void api_put_snapshot(struct api_ctx *c, json_t *body, struct api_reply *r)
 
 	if (parse(body, &q, r))
 		return;
+	if (q.type == SNAPSHOT_DIFF && !c->snapshots->last[0])
+		return api_reply_error(r, 400, "type", "a diff snapshot needs a snapshot of this VM "
+				       "before it: take a full one first");
 	if (s != MACHINE_PAUSED && !(q.resume && s == MACHINE_RUNNING))
 		return api_reply_error(r, 409, NULL, "the VM is %s: pause it first, or ask for "
 				       "\"resume\": true", api_state_name(s));
 	if (s == MACHINE_RUNNING) {
 		if (machine_pause(c->m, &err))
-			return api_reply_error(r, status_of(&err), NULL, "%s", err.msg);
+			return api_reply_error(r, 409, NULL, "%s", err.msg);
 		paused_here = true;
 	}
 	event(c, json_pack("{s:s, s:s, s:s}", "phase", "start", "dir", q.dir, "type",
@@ -104,7 +107,8 @@ void api_put_snapshot(struct api_ctx *c, json_t *body, struct api_reply *r)
 	if ((q.resume || paused_here) && machine_resume(c->m, failed ? NULL : &err) && !failed)
 		return api_reply_error(r, 500, NULL, "%s", err.msg);
 	if (failed)
-		return api_reply_error(r, status_of(&err), NULL, "%s", err.msg);
+		return api_reply_error(r, status_of(&err), status_of(&err) == 400 ? "dir" : NULL,
+				       "%s", err.msg);
 	api_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:f, s:I, s:I}", "state",
 					 api_state_name(machine_state(c->m)), "dir", q.dir, "type",
 					 q.type == SNAPSHOT_FULL ? "full" : "diff", "ms",

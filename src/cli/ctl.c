@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,6 +373,41 @@ out_free:
 	return status;
 }
 
+/* snapshot DIR [--diff] [--resume]: DIR made absolute, as the VM may run elsewhere. */
+static int snapshot_command(const char *path, int argc, char **argv)
+{
+	struct ctl_request req = { "PUT", "/vm/snapshot", NULL };
+	char cwd[PATH_MAX], *dir = NULL;
+	bool diff = false, resume = false;
+	json_t *j;
+	int i, status;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--diff"))
+			diff = true;
+		else if (!strcmp(argv[i], "--resume"))
+			resume = true;
+		else if (!dir && argv[i][0] != '-')
+			dir = argv[i];
+		else
+			return fprintf(stderr, "vessel ctl: snapshot: unexpected '%s'\n", argv[i]),
+			       EXIT_USAGE;
+	}
+	if (!dir)
+		return fprintf(stderr, "vessel ctl: snapshot DIR: no directory given\n"), EXIT_USAGE;
+	if (dir[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+		return fprintf(stderr, "vessel ctl: %s\n", strerror(errno)), 1;
+	j = json_pack("{s:s++, s:s, s:b}", "dir", dir[0] == '/' ? "" : cwd,
+		      dir[0] == '/' ? "" : "/", dir, "type", diff ? "diff" : "full", "resume", resume);
+	req.body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!req.body)
+		return fprintf(stderr, "vessel ctl: out of memory\n"), 1;
+	status = run_command(path, &req);
+	free(req.body);
+	return status;
+}
+
 static int run_with_args(const char *path, const struct ctl_command *c, int nr, char **args)
 {
 	struct ctl_request req;
@@ -416,6 +452,8 @@ int cmd_ctl(int argc, char **argv)
 		ctl_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[optind], "snapshot"))
+		return snapshot_command(path, argc - optind - 1, argv + optind + 1);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[optind], commands[i].name))
 			return run_with_args(path, &commands[i], argc - optind - 1, argv + optind + 1);

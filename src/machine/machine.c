@@ -108,8 +108,8 @@ static int setup_memory(struct machine *m, struct error *err)
 	ranges[n++] = (struct guest_mem_range){ 0, m->layout.low_ram_end };
 	if (m->layout.high_ram_size)
 		ranges[n++] = (struct guest_mem_range){ HIGH_RAM_START, m->layout.high_ram_size };
-	if (m->cfg->restore ?
-	    guest_mem_init(&m->vm.mem, ranges, n, GUEST_MEM_FILE, m->cfg->restore) :
+	if (m->cfg->restore_memory ?
+	    guest_mem_init(&m->vm.mem, ranges, n, GUEST_MEM_FILE, m->cfg->restore_memory) :
 	    guest_mem_init(&m->vm.mem, ranges, n, m->cfg->backing, m->cfg->hugetlbfs))
 		return -1;
 	for (i = 0; i < m->vm.mem.nr_regions; i++) {
@@ -278,13 +278,13 @@ static int build(struct machine *m, struct error *err)
 {
 	const struct machine_config *cfg = m->cfg;
 
-	if (!machine_config_restores(cfg) &&
+	if (!cfg->restore &&
 	    (load_kernel_file(m, err) || check_initrd(cfg->initrd_path, err)))
 		return -1;
 	if (check_disks(cfg))
 		return -1;
 	/* Check the image before touching KVM, so a bad file fails fast. */
-	if (!machine_config_restores(cfg) && boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN)
+	if (!cfg->restore && boot_detect(m->kernel, m->kernel_size) == BOOT_KIND_UNKNOWN)
 		return error_set(err, ENOEXEC, "%s: not a kernel vessel can boot (neither an ELF "
 				 "with a PVH entry nor a Linux bzImage)", cfg->kernel_path);
 	if (kvm_open(&m->vm.kvm, cfg->kvm_path))
@@ -306,7 +306,7 @@ static int build(struct machine *m, struct error *err)
 	if (setup_pci(m, err) || machine_realize_devices(m, err))
 		return -1;
 	/* A restored guest's memory holds its tables and kernel, maybe reused since. */
-	if (machine_config_restores(cfg))
+	if (cfg->restore)
 		return 0;
 	if (setup_acpi(m, err) || build_cmdline(m, err))
 		return -1;

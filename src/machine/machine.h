@@ -68,24 +68,19 @@ struct machine_config {
 	struct machine_output output;
 	bool host_console;		/* stdin, the terminal and SIGINT/SIGTERM drive the VM */
 	/*
-	 * A machine to restore into: guest RAM is this memory file, mapped
-	 * copy-on-write (MAP_PRIVATE: nothing is read until the guest touches
-	 * it), no kernel is loaded and no ACPI table written, and the vCPUs
-	 * start from machine_state_load's state.
+	 * A machine to restore into (a snapshot, an incoming migration): no
+	 * kernel is loaded and no ACPI table written, the vCPUs start from
+	 * machine_state_load's state. Its RAM is @restore_memory, a memory file
+	 * mapped copy-on-write (MAP_PRIVATE: nothing is read until the guest
+	 * touches a page), or with NULL anonymous memory the caller fills.
 	 */
-	const char *restore;
-	/* A machine migrated into: RAM as configured, filled and restored by the stream. */
-	bool incoming;
+	bool restore;
+	const char *restore_memory;
 	bool start_paused;		/* machine_start parks the vCPUs before they run */
 };
 
 void machine_config_defaults(struct machine_config *cfg);
 
-/* No kernel loaded, no tables written: the state comes from machine_state_load. */
-static inline bool machine_config_restores(const struct machine_config *cfg)
-{
-	return cfg->restore || cfg->incoming;
-}
 
 enum machine_state {
 	MACHINE_CREATED,	/* assembled, no vCPU has run */

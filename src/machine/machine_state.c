@@ -159,7 +159,7 @@ int machine_state_load(struct machine *m, struct state_reader *r, struct error *
 {
 	uint32_t version;
 
-	if (m->state != MACHINE_CREATED || !machine_config_restores(m->cfg))
+	if (m->state != MACHINE_CREATED || !m->cfg->restore)
 		return error_set(err, EBUSY, "the VM was not created to be restored into");
 	version = state_get_u32(r);
 	if (r->failed || version != MACHINE_STATE_VERSION)

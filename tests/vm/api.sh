@@ -89,6 +89,10 @@ v = m["vcpus"]; assert len(v) == 1 and v[0]["id"] == 0, v
 assert v[0]["exits"]["io"] > 0 and v[0]["exits"]["other"] == 0, v' \
 	"$WORK/body" || fail "GET /vm/metrics: no I/O exits counted on vCPU 0"
 
+echo "a snapshot needs a paused VM"
+req PUT /vm/snapshot 409 "{\"dir\": \"$WORK/snap\"}"
+[ ! -e "$WORK/snap" ] || fail "a refused snapshot left its directory"
+
 echo "pause stops the guest's ticks"
 req PUT /vm/pause 200
 [ "$(field state)" = paused ] || fail "PUT /vm/pause: state is not paused"
@@ -99,6 +103,17 @@ after=$(ticks)
 req GET /vm 200
 [ "$(field state)" = paused ] || fail "GET /vm: state is not paused after a pause"
 req PUT /vm/pause 409
+echo "snapshot of the paused VM"
+req PUT /vm/snapshot 400 '{"type": "full"}'
+[ "$(field field)" = dir ] || fail "a snapshot without dir: the error does not name it"
+req PUT /vm/snapshot 400 '{"dir": "x", "type": "half"}'
+[ "$(field field)" = type ] || fail "a bad snapshot type: the error does not name it"
+req PUT /vm/snapshot 200 "{\"dir\": \"$WORK/snap\"}"
+[ -s "$WORK/snap/state" ] && [ -f "$WORK/snap/memory" ] || fail "no state or memory file"
+[ "$(field state)" = paused ] || fail "the VM is not paused after a snapshot"
+req PUT /vm/snapshot 400 "{\"dir\": \"$WORK/snap\"}"
+grep -q 'holds a snapshot already' "$WORK/body" || fail "a second snapshot into DIR: no reason"
+[ "$(ticks)" = "$after" ] || fail "the guest ticked during the snapshot"
 req PUT /vm/resume 200 '{}'
 for _ in $(seq 100); do [ "$(ticks)" -gt "$after" ] && break; sleep 0.1; done
 [ "$(ticks)" -gt "$after" ] || fail "no tick after the resume"
@@ -111,6 +126,7 @@ wait_for 'hello from the built-in guest' 2
 wait_for 'tick 0' 2
 req PUT /vm/pause 200
 req PUT /vm/power-button 409
+req PUT /vm/migrate 409 "{\"to\": \"unix:$WORK/nobody.sock\"}"
 req PUT /vm/reset 200 '{}'
 [ "$(field state)" = paused ] || fail "PUT /vm/reset on a paused VM: it did not stay paused"
 sleep 0.5
@@ -141,11 +157,17 @@ req PUT /vm/stop 400 '{"force": true}'
 req GET /vm/nothing 404
 req GET /vm/metrics/x 404
 for p in /vm /vm/metrics /vm/events; do req POST "$p" 405; done
-for p in /vm/pause /vm/resume /vm/stop /vm/power-button /vm/reset; do req GET "$p" 405; done
+for p in /vm/pause /vm/resume /vm/stop /vm/power-button /vm/reset /vm/snapshot /vm/migrate; do
+	req GET "$p" 405
+done
 grep -qi '^allow: PUT' "$WORK/headers" || fail "a 405 without Allow: PUT"
 req PUT /vm/power-button 400 '{"hold_ms": 4000}'
 [ "$(field field)" = hold_ms ] || fail "an unknown field: the error does not name it"
 req PUT /vm/reset 400 '{"reset": '
+req PUT /vm/migrate 400 '{"to": "ftp:elsewhere"}'
+[ "$(field field)" = to ] || fail "a bad migration address: the error does not name 'to'"
+req PUT /vm/migrate 400 "{\"to\": \"unix:$WORK/nobody.sock\", \"max_rounds\": 0}"
+[ "$(field field)" = max_rounds ] || fail "max_rounds 0: the error does not name it"
 req GET /vm/net 404
 req GET /vm/net/net0/x 404
 req DELETE /vm 405
@@ -192,6 +214,25 @@ before=$(ticks)
 for _ in $(seq 100); do [ "$(ticks)" -gt "$before" ] && break; sleep 0.1; done
 [ "$(ticks)" -gt "$before" ] || fail "the guest stopped ticking beside 100 clients"
 
+echo "a migration to a peer that hangs up fails, and the VM runs on"
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.accept()[0].close()' \
+	"$WORK/peer.sock" &
+peer_pid=$!
+for _ in $(seq 50); do [ -S "$WORK/peer.sock" ] && break; sleep 0.1; done
+status=0
+"$VESSEL" ctl --api-socket "$SOCK" migrate "unix:$WORK/peer.sock" >"$WORK/body.all" \
+	2>"$WORK/ctl.err" || status=$?
+[ "$status" -eq 1 ] && grep -q 'the migration failed: .*closed' "$WORK/ctl.err" ||
+	fail "vessel ctl migrate to a peer that hangs up: $status, $(cat "$WORK/ctl.err")"
+head -n1 "$WORK/body.all" >"$WORK/body"
+check reply PUT /vm/migrate 202 "$WORK/body" || fail "PUT /vm/migrate: reply off the schema"
+echo "PUT /vm/migrate 202" >>"$LOG"
+wait "$peer_pid" || true
+req GET /vm 200
+[ "$(field state)" = running ] || fail "the VM is not running after a failed migration"
+
 echo "stop"
 "$VESSEL" ctl --api-socket "$SOCK" stop >"$WORK/body" || fail "vessel ctl stop failed"
 [ "$(field state)" = stopping ] || fail "vessel ctl stop: not stopping"
@@ -206,8 +247,10 @@ check events "$WORK/events" || fail "an event is off the schema"
 python3 -c 'import json,sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 names = [e["event"] for e in ev]
-assert names == ["state", "paused", "resumed", "reset", "paused", "reset", "resumed",
-		 "paused", "resumed", "shutdown"], names
+assert names == ["state", "paused", "snapshot", "snapshot", "snapshot", "snapshot", "resumed",
+		 "reset", "paused", "reset", "resumed", "paused", "resumed", "migration-failed",
+		 "shutdown"], names
+assert [e["phase"] for e in ev[2:6]] == ["start", "done", "start", "failed"], ev[2:6]
 assert ev[0]["state"] == "running" and ev[-1]["exit_status"] == 143, ev
 seqs = [e["seq"] for e in ev[1:]]
 assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs), seqs' "$WORK/events" ||

@@ -2,10 +2,14 @@
  * The machine as a library, driven as the control API will drive it:
  *   machine_lifecycle pause [CPUS]  the built-in guest's ticks stop while paused, go on after
  *   machine_lifecycle dirty         the dirty log shows exactly the pages the guest wrote
+ *   machine_lifecycle state [CPUS]  the counter guest's state (machine_state_save) and RAM
+ *                                   moved into a second machine (cfg.restore, anonymous
+ *                                   RAM: as a migration does) counts on from there
  * Exit 0 on success, 1 on a failure (with the reason), 77 where /dev/kvm is missing.
  */
 #include "core/dirty_log.h"
 #include "machine/machine.h"
+#include "machine/snapshot.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -249,6 +253,90 @@ static int test_dirty(void)
 	return 0;
 }
 
+/* The guest's "counter: N" lines so far run 1, 2, 3, ...: the last N, or 0 (and fail) if not. */
+static unsigned counts_in_order(void)
+{
+	const char *p;
+	unsigned want = 1;
+
+	pthread_mutex_lock(&out_lock);
+	for (p = strstr(out, "counter: "); p; p = strstr(p + 1, "counter: ")) {
+		char *end;
+		unsigned long n = strtoul(p + 9, &end, 10);
+
+		if (*end != '\r' && *end != '\n')
+			continue;
+		if (n != want) {
+			pthread_mutex_unlock(&out_lock);
+			fail("count %lu where %u belongs", n, want);
+		}
+		want++;
+	}
+	pthread_mutex_unlock(&out_lock);
+	return want - 1;
+}
+
+static bool counted_to(void *arg)
+{
+	return counts_in_order() >= *(unsigned *)arg;
+}
+
+static int test_state(unsigned cpus)
+{
+	static struct machine_config cfg, into_cfg;
+	struct state_writer w;
+	struct state_reader r;
+	struct error err = { 0 };
+	struct guest_mem *from, *to;
+	struct machine *m, *into;
+	unsigned want = 20, at;
+	pthread_t t;
+
+	m = boot("vessel.test=counter", cpus);
+	cfg = *machine_config(m);
+	pthread_create(&t, NULL, waiter, m);
+	wait_for(counted_to, &want, "20 counts");
+	if (machine_pause(m, &err))
+		fail("machine_pause: %s", err.msg);
+	state_writer_init(&w);
+	if (machine_state_save(m, &w, &err))
+		fail("machine_state_save: %s", err.msg);
+	state_reader_init(&r, w.buf, w.len);
+	if (machine_state_load(m, &r, &err) == 0)
+		fail("a load into a machine not made to be restored into was taken");
+	into_cfg = cfg;
+	into_cfg.restore = true;
+	into = machine_create(&into_cfg, &err);
+	if (!into)
+		fail("machine_create to restore into: %s", err.msg);
+	from = machine_guest_mem(m);
+	to = machine_guest_mem(into);
+	if (from->map_size != to->map_size)
+		fail("the two machines' RAM differ in size");
+	memcpy(to->map, from->map, from->map_size);
+	machine_stop(m);
+	if (finish(m, t) != 128 + 15)
+		fail("the first machine did not stop");
+	/* Whatever the line the pause cut in two, the count it ends with is the next. */
+	at = counts_in_order();
+	state_reader_init(&r, w.buf, w.len);
+	if (machine_state_load(into, &r, &err))
+		fail("machine_state_load: %s", err.msg);
+	state_writer_free(&w);
+	if (machine_start(into, &err))
+		fail("machine_start after the load: %s", err.msg);
+	pthread_create(&t, NULL, waiter, into);
+	want = at + 20;
+	wait_for(counted_to, &want, "20 counts after the restore");
+	machine_stop(into);
+	finish(into, t);
+	if (strstr(strstr(out, "hello from") + 1, "hello from"))
+		fail("the restored guest booted again");
+	printf("PASS: the state of %u vCPU(s) moved into another machine at count %u, which "
+	       "counted on to %u\n", cpus, at, counts_in_order());
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -262,6 +350,8 @@ int main(int argc, char **argv)
 		return test_pause(argc >= 3 ? (unsigned)atoi(argv[2]) : 1);
 	if (argc >= 2 && !strcmp(argv[1], "dirty"))
 		return test_dirty();
-	fprintf(stderr, "usage: machine_lifecycle pause [CPUS] | dirty\n");
+	if (argc >= 2 && !strcmp(argv[1], "state"))
+		return test_state(argc >= 3 ? (unsigned)atoi(argv[2]) : 1);
+	fprintf(stderr, "usage: machine_lifecycle pause [CPUS] | dirty | state [CPUS]\n");
 	return 2;
 }
