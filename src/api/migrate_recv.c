@@ -96,6 +96,33 @@ static int take_config(struct receiver *r, struct error *err)
 	return 0;
 }
 
+/* The source's CPU may run here: the same check as a snapshot's restore. */
+static int take_cpu(struct receiver *r, struct error *err)
+{
+	struct snapshot_cpu saved = { 0 }, here;
+	struct mig_record rec;
+	struct state_reader sr;
+	unsigned i;
+
+	if (expect(r, MIG_CPU, &rec, err))
+		return -1;
+	state_reader_init(&sr, rec.payload, rec.len);
+	state_get(&sr, saved.vendor, 12);
+	saved.family = state_get_u32(&sr);
+	saved.model = state_get_u32(&sr);
+	saved.nr_features = state_get_u32(&sr);
+	if (sr.failed || saved.nr_features > SNAPSHOT_CPU_WORDS_MAX)
+		return error_set(err, EPROTO, "migration stream: the CPU record is malformed");
+	for (i = 0; i < saved.nr_features; i++)
+		saved.features[i] = state_get_u32(&sr);
+	if (state_reader_done(&sr))
+		return error_set(err, EPROTO, "migration stream: the CPU record is malformed");
+	if (snapshot_cpu_identify(&here, r->cfg.kvm_path, err) ||
+	    snapshot_cpu_check(&saved, &here, err))
+		return error_prefix(err, "the source's CPU: ");
+	return 0;
+}
+
 /* Each disk is the image the source wrote last (shared by path), then the machine's state. */
 static int take_state(struct receiver *r, const uint8_t *p, size_t len, struct error *err)
 {
@@ -168,7 +195,8 @@ static void send_ack(struct receiver *r, const struct error *e)
 static int receive(struct receiver *r, const char *api_path, struct error *err)
 {
 	mig_socket_timeout(r->fd, MIG_IO_TIMEOUT_S);
-	if (mig_recv_hello(&r->io, err) || mig_send_hello(&r->io, err) || take_config(r, err))
+	if (mig_recv_hello(&r->io, err) || mig_send_hello(&r->io, err) || take_config(r, err) ||
+	    take_cpu(r, err))
 		return -1;
 	r->m = machine_create(&r->cfg, err);
 	if (!r->m)

@@ -332,6 +332,29 @@ static int finish(struct sender *s, struct error *err)
 	return wait_ack(s, err);
 }
 
+/* The CPU this VM runs on, which the destination's must match (as a restore's). */
+static int send_cpu(struct sender *s, struct error *err)
+{
+	struct snapshot_cpu c;
+	struct state_writer w;
+	unsigned i;
+	int r;
+
+	if (snapshot_cpu_identify(&c, machine_config(s->g->m)->kvm_path, err))
+		return -1;
+	state_writer_init(&w);
+	state_put(&w, c.vendor, 12);
+	state_put_u32(&w, c.family);
+	state_put_u32(&w, c.model);
+	state_put_u32(&w, c.nr_features);
+	for (i = 0; i < c.nr_features; i++)
+		state_put_u32(&w, c.features[i]);
+	r = w.failed ? error_set(err, ENOMEM, "out of memory") :
+		       mig_send_record(&s->io, MIG_CPU, w.buf, w.len, err);
+	state_writer_free(&w);
+	return r;
+}
+
 static int run(struct sender *s, struct error *err)
 {
 	size_t len;
@@ -346,7 +369,7 @@ static int run(struct sender *s, struct error *err)
 		return error_set(err, ENOMEM, "out of memory");
 	r = mig_send_record(&s->io, MIG_CONFIG, config, len, err);
 	free(config);
-	if (r || open_logs(s, err) || precopy(s, err))
+	if (r || send_cpu(s, err) || open_logs(s, err) || precopy(s, err))
 		return -1;
 	return finish(s, err);
 }

@@ -130,6 +130,8 @@ static size_t type_max(uint32_t type)
 		return 0;
 	case MIG_ACK:
 		return 4 + 512;
+	case MIG_CPU:
+		return MIG_CPU_MAX;
 	default:
 		return SIZE_MAX;
 	}

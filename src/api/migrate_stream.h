@@ -7,7 +7,8 @@
  *            and payload; all little-endian
  *
  * Source to destination: CONFIG (the machine's configuration, JSON, as a
- * snapshot keeps it), then PAGES records (pre-copy rounds, then the pages
+ * snapshot keeps it), CPU (the host CPU it runs on: vendor, u32 family,
+ * model, count, CPUID feature words), then PAGES records (pre-copy rounds, then the pages
  * dirtied last), STATE (the disks' identities and machine_state_save's
  * bytes), END. Destination to source, at the end: ACK (u32 0 and nothing,
  * or u32 errno and a message): the VM runs there, or why it does not.
@@ -42,7 +43,10 @@ enum mig_record_type {
 	MIG_STATE = 3,
 	MIG_END = 4,
 	MIG_ACK = 5,
+	MIG_CPU = 6,
 };
+
+#define MIG_CPU_MAX	(12 + 3 * 4 + 16 * 4)
 
 /* Where a stream's bytes come from and go: a socket, or a buffer (the fuzz target). */
 struct mig_io {
