@@ -179,7 +179,7 @@ static int parse_body(const struct api_request *req, const struct route *rt,
 			a->body = json_object();
 		if (rt->body == BODY_NONE || a->body)
 			return 0;
-		api_reply_error(r, 400, "body", "%s takes a JSON body", rt->path);
+		api_reply_error(r, 400, "body", "%s takes a JSON body", req->path);
 		return -1;
 	}
 	j = load_object(req, r);

@@ -23,7 +23,7 @@ start_vm() {
 	local mode=${1:-ticker} ready=${2:-tick}
 
 	shift 2 2>/dev/null || shift $#
-	timeout 120 "$VESSEL" run "$@" --cmdline "vessel.test=$mode" --api-socket "$SOCK" \
+	timeout 300 "$VESSEL" run "$@" --cmdline "vessel.test=$mode" --api-socket "$SOCK" \
 		</dev/null >"$WORK/raw" 2>&1 &
 	vm_pid=$!
 	for _ in $(seq 300); do
@@ -197,10 +197,10 @@ import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.buffer.read()); time.sleep(20)' \
 	"$SOCK" &
 half_head_pid=$!
-t0=$(date +%s%N)
+# curl's own time: the schema check after it starts a python, slow on a loaded host.
+took=$(curl -s -o /dev/null -w '%{time_total}' --max-time 10 --unix-socket "$SOCK" http://vessel/vm)
+awk -v t="$took" 'BEGIN { exit !(t < 2) }' || fail "GET /vm took $took s beside half a request"
 req GET /vm 200
-t1=$(date +%s%N)
-[ $(((t1 - t0) / 1000000)) -lt 2000 ] || fail "GET /vm took $(((t1 - t0) / 1000000)) ms beside half a request"
 before=$(ticks)
 for _ in $(seq 100); do [ "$(ticks)" -gt "$before" ] && break; sleep 0.1; done
 [ "$(ticks)" -gt "$before" ] || fail "the guest stopped ticking beside half a request"
@@ -224,7 +224,7 @@ for _ in $(seq 50); do [ -S "$WORK/peer.sock" ] && break; sleep 0.1; done
 status=0
 "$VESSEL" ctl --api-socket "$SOCK" migrate "unix:$WORK/peer.sock" >"$WORK/body.all" \
 	2>"$WORK/ctl.err" || status=$?
-[ "$status" -eq 1 ] && grep -q 'the migration failed: .*closed' "$WORK/ctl.err" ||
+[ "$status" -eq 1 ] && grep -Eq 'the migration failed: .*(closed|broke)' "$WORK/ctl.err" ||
 	fail "vessel ctl migrate to a peer that hangs up: $status, $(cat "$WORK/ctl.err")"
 head -n1 "$WORK/body.all" >"$WORK/body"
 check reply PUT /vm/migrate 202 "$WORK/body" || fail "PUT /vm/migrate: reply off the schema"
