@@ -90,6 +90,9 @@ void acpi_poweroff(const struct acpi_info *info) __attribute__((noreturn));
 void run_ticker(void) __attribute__((noreturn));
 void run_dirty(const struct acpi_info *acpi) __attribute__((noreturn));
 void run_power_button(const struct acpi_info *acpi) __attribute__((noreturn));
+/* vessel.test=churn (churn.c): @mib MiB dirtied a sweep, 0: the default. */
+void run_churn(const struct acpi_info *acpi, unsigned mib, uint64_t ram_end)
+	__attribute__((noreturn));
 /* @period: TSC cycles a count (0: a few ms), vessel.counterperiod= */
 void run_counter(const struct acpi_info *acpi, uint64_t period) __attribute__((noreturn));
 

@@ -419,6 +419,8 @@ void guest_main(uint32_t start_info)
 		run_power_button(&acpi);
 	if (streq(mode, "counter"))
 		run_counter(&acpi, number(cmdline, "vessel.counterperiod="));
+	if (streq(mode, "churn"))
+		run_churn(&acpi, number(cmdline, "vessel.churnmib="), ram_end);
 	if (streq(mode, "blkbench"))
 		run_blkbench(cmdline);
 	check_uart();
