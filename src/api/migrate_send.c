@@ -18,6 +18,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,19 +138,54 @@ static int send_page(struct sender *s, uint64_t off, struct error *err)
 	return throttle(s, took, err);
 }
 
+#define PAGEMAP_PRESENT	(1ull << 63)
+#define PAGEMAP_SWAPPED	(1ull << 62)
+#define PAGEMAP_CHUNK	512	/* entries read at once: 2 MiB of RAM */
+
+/*
+ * Which pages of RAM were ever touched, from /proc/self/pagemap
+ * (Documentation/admin-guide/mm/pagemap.rst): a page neither present nor
+ * swapped out was never written and reads as zero, so round 1 skips it
+ * without faulting it in. -1 (and every page is looked at) without pagemap.
+ */
+static int touched(int pagemap, const uint8_t *hva, uint64_t *entries, size_t n)
+{
+	off_t off = (off_t)((uintptr_t)hva / MIG_PAGE_SIZE * sizeof(uint64_t));
+
+	if (pagemap < 0)
+		return -1;
+	return pread(pagemap, entries, n * sizeof(uint64_t), off) ==
+	       (ssize_t)(n * sizeof(uint64_t)) ? 0 : -1;
+}
+
 /* Round 1: every page of RAM that is not zero (the destination's RAM starts zeroed). */
 static int send_all(struct sender *s, uint64_t *pages, struct error *err)
 {
-	uint64_t off;
+	const uint8_t *ram = s->gm->map;
+	uint64_t entries[PAGEMAP_CHUNK], off, i;
+	int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC), r = 0;
 
-	for (off = 0; off < s->gm->map_size; off += MIG_PAGE_SIZE) {
-		if (mig_page_is_zero((const uint8_t *)s->gm->map + off))
-			continue;
-		if (send_page(s, off, err))
-			return -1;
-		(*pages)++;
+	for (off = 0; off < s->gm->map_size && !r; off += PAGEMAP_CHUNK * MIG_PAGE_SIZE) {
+		size_t n = (size_t)((s->gm->map_size - off) / MIG_PAGE_SIZE);
+		bool known;
+
+		if (n > PAGEMAP_CHUNK)
+			n = PAGEMAP_CHUNK;
+		known = !touched(pagemap, ram + off, entries, n);
+		for (i = 0; i < n && !r; i++) {
+			uint64_t at = off + i * MIG_PAGE_SIZE;
+
+			if (known && !(entries[i] & (PAGEMAP_PRESENT | PAGEMAP_SWAPPED)))
+				continue;
+			if (mig_page_is_zero(ram + at))
+				continue;
+			r = send_page(s, at, err);
+			(*pages)++;
+		}
 	}
-	return mig_pages_flush(&s->batch, &s->io, err);
+	if (pagemap >= 0)
+		close(pagemap);
+	return r ? -1 : mig_pages_flush(&s->batch, &s->io, err);
 }
 
 /* What the dirty log gathered since the last sync, into the round's bitmaps (or-ed). */
@@ -381,9 +417,11 @@ static int run(struct sender *s, struct error *err)
 static void resume_here(struct sender *s, struct error *err)
 {
 	struct error lock_err = { 0 };
+	char why[ERROR_MSG_MAX];
 
 	if (s->disks_given && machine_disks_lock(s->g->m, &lock_err)) {
-		error_prefix(err, "%s; and the VM stops here: ", lock_err.msg);
+		snprintf(why, sizeof(why), "%s", err->msg);
+		error_set(err, lock_err.code, "%s; and the VM stops here: %s", why, lock_err.msg);
 		machine_stop(s->g->m);
 		return;
 	}

@@ -3,8 +3,9 @@
 # a CPL3 loop whose count goes to the console and sector 0 of its disk):
 # migrated over a unix socket and over tcp loopback it counts on at the
 # destination from the source's last count plus one, the source exits 0 and
-# the disk agrees; a destination killed midway, or a peer that is not vessel,
-# fails the migration and the source counts on; bad addresses, a busy port,
+# the disk agrees; a destination killed midway through a busy guest's
+# migration (vessel.test=churn), or a peer that is not vessel, fails the
+# migration and the source counts on; bad addresses, a busy port,
 # an --incoming path that exists get clear errors.
 . "$(dirname "$0")/lib.sh"
 require_kvm
@@ -23,14 +24,17 @@ wait_line() {
 	fail "no '$2' in $1"
 }
 
-counters() { tr -d '\r' <"$1" | sed -n 's/^counter: \([0-9]*\)$/\1/p'; }
+# counters FILE [PREFIX]: the counts the guest printed ("counter: N", or "PREFIX: N").
+counters() { tr -d '\r' <"$1" | sed -n "s/^${2:-counter}: \([0-9]*\)$/\1/p"; }
 
-# src_up [ARGS...]: the counter guest with the API, counting.
+# src_up [MODE]: the counter guest (or vessel.test=MODE) with the API, counting.
 src_up() {
-	timeout 120 "$VESSEL" run --disk "$DISK" --cmdline vessel.test=counter \
-		--api-socket "$WORK/src.sock" "$@" </dev/null >"$WORK/src.out" 2>&1 &
+	local mode=${1:-counter}
+
+	timeout 120 "$VESSEL" run --disk "$DISK" --cmdline "vessel.test=$mode vessel.churnmib=128" \
+		--api-socket "$WORK/src.sock" </dev/null >"$WORK/src.out" 2>&1 &
 	src_pid=$!
-	wait_line "$WORK/src.out" '^counter: 5'
+	wait_line "$WORK/src.out" "^$mode: 5"
 }
 
 # dst_up URI: a destination waiting (no timeout(1) in between: it may be killed).
@@ -85,7 +89,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 migrate_ok "tcp:127.0.0.1:$port"
 
 echo "a destination killed midway: the source counts on"
-src_up --memory 2G
+# The guest that writes 128 MiB a sweep: its migration takes rounds, and seconds.
+src_up churn
 dst_up "unix:$WORK/in.sock"
 "$VESSEL" ctl --api-socket "$WORK/src.sock" migrate "unix:$WORK/in.sock" \
 	>"$WORK/migrate.out" 2>"$WORK/migrate.err" &
@@ -98,8 +103,8 @@ wait "$ctl_pid" || status=$?
 cat "$WORK/migrate.err"
 [ "$status" -eq 1 ] || fail "vessel ctl migrate exited $status when the destination died, not 1"
 grep -q 'the migration failed' "$WORK/migrate.err" || fail "no reason for the failed migration"
-before=$(counters "$WORK/src.out" | tail -n1)
-wait_line "$WORK/src.out" "^counter: $((before + 20))"
+before=$(counters "$WORK/src.out" churn | tail -n1)
+wait_line "$WORK/src.out" "^churn: $((before + 20))"
 [ "$(curl -s --unix-socket "$WORK/src.sock" http://vessel/vm | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = running ] ||
 	fail "the source is not running after the failed migration"
 
@@ -118,8 +123,8 @@ cat "$WORK/migrate.err"
 [ "$status" -eq 1 ] && grep -q 'not vessel' "$WORK/migrate.err" ||
 	fail "a peer that is not vessel: no clear error"
 wait "$peer_pid" || true
-before=$(counters "$WORK/src.out" | tail -n1)
-wait_line "$WORK/src.out" "^counter: $((before + 20))"
+before=$(counters "$WORK/src.out" churn | tail -n1)
+wait_line "$WORK/src.out" "^churn: $((before + 5))"
 
 echo "bad requests"
 for body in '{"to": "ftp:host"}' '{"to": "tcp:127.0.0.1"}' '{"to": "tcp:127.0.0.1:99999"}' \
