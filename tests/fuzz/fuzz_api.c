@@ -34,7 +34,12 @@ static void check_error(const struct api_reply *r)
 
 static void check_action(const struct api_action *a, const struct api_request *req)
 {
-	if (a->kind > API_SNAPSHOT || (a->kind == API_SNAPSHOT) != (a->body != NULL))
+	if (a->kind > API_MIGRATE || (a->kind == API_SNAPSHOT) != (a->body != NULL))
+		abort();
+	if (a->kind == API_MIGRATE &&
+	    (!a->to[0] || a->downtime_ms < 1 || a->downtime_ms > API_DOWNTIME_MAX_MS ||
+	     a->max_rounds < 1 || a->max_rounds > API_ROUNDS_MAX ||
+	     (a->uri.kind == MIG_UNIX ? !a->uri.path[0] : !a->uri.host[0] || !a->uri.port[0])))
 		abort();
 	if (a->kind == API_NET_LINK) {
 		if (req->method != API_PATCH || strncmp(req->path, API_NET_PREFIX, 8) || a->nic > 99)
