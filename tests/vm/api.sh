@@ -261,6 +261,8 @@ echo "the power button powers the guest off"
 start_vm power-button 'power-button: .*waiting'
 "$VESSEL" ctl --api-socket "$SOCK" events >"$WORK/events" 2>&1 &
 events_pid=$!
+# The stream is there before the press, or the shutdown could come first.
+for _ in $(seq 100); do grep -q '"event":"state"' "$WORK/events" && break; sleep 0.1; done
 req PUT /vm/power-button 202
 status=0
 wait "$vm_pid" || status=$?
