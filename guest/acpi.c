@@ -74,6 +74,24 @@ static void eisa_to_str(uint32_t raw, char out[9])
 	out[7] = '\0';
 }
 
+/*
+ * The Generic Event Device after its _HID: the extended interrupt
+ * descriptor of its _CRS (89 06 00 flags 01 gsi) and its event register,
+ * OperationRegion(GEDR, SystemIO, port, 1) (5B 80 "GEDR" 01 0B port).
+ */
+static void parse_ged(const uint8_t *p, const uint8_t *end, struct acpi_info *info)
+{
+	const uint8_t *stop = p + 96 < end ? p + 96 : end;
+
+	for (; p + 9 <= stop; p++) {
+		if (p[0] == 0x89 && p[1] == 6 && p[2] == 0 && p[4] == 1)
+			memcpy(&info->ged_gsi, p + 5, 4);
+		if (p[0] == 0x5b && p[1] == 0x80 && !memcmp(p + 2, "GEDR", 4) && p[6] == 1 &&
+		    p[7] == 0x0b)
+			memcpy(&info->ged_port, p + 8, 2);
+	}
+}
+
 /* Walk the DSDT's bytes for _HID values and \_S5; enough for this VMM's own AML. */
 static void parse_dsdt(const struct sdt_header *h, struct acpi_info *info)
 {
@@ -106,6 +124,8 @@ static void parse_dsdt(const struct sdt_header *h, struct acpi_info *info)
 					id[i] = (char)p[5 + i];
 				id[i] = '\0';
 				info->nr_devices++;
+				if (!memcmp(id, "ACPI0013", 9))
+					parse_ged(p, end, info);
 			} else if (p[4] == 0x0c) {	/* EISA id as a dword */
 				memcpy(&raw, p + 5, 4);
 				eisa_to_str(raw, id);

@@ -84,6 +84,8 @@ struct acpi_info {
 	uint64_t dmar_base;	/* the VT-d unit's registers from DMAR, 0 if none */
 	unsigned nr_devices;	/* Device() objects in the DSDT */
 	char device_ids[16][9];
+	uint16_t ged_port;	/* the Generic Event Device's event register, 0 if none */
+	uint32_t ged_gsi;	/* and its interrupt */
 };
 
 int acpi_parse(uint64_t rsdp, struct acpi_info *info);
@@ -92,6 +94,10 @@ void acpi_poweroff(const struct acpi_info *info) __attribute__((noreturn));
 /* Lifecycle test modes (lifecycle.c). */
 void run_ticker(void) __attribute__((noreturn));
 void run_dirty(const struct acpi_info *acpi) __attribute__((noreturn));
+void run_power_button(const struct acpi_info *acpi) __attribute__((noreturn));
+/* vessel.test=churn (churn.c): @mib MiB dirtied a sweep, 0: the default. */
+void run_churn(const struct acpi_info *acpi, unsigned mib, uint64_t ram_end)
+	__attribute__((noreturn));
 /* @period: TSC cycles a count (0: a few ms), vessel.counterperiod= */
 void run_counter(const struct acpi_info *acpi, uint64_t period) __attribute__((noreturn));
 
@@ -136,7 +142,7 @@ int virtio_console_check(unsigned slot, int echo);
  * @addr, through the IOMMU where there is one.
  */
 int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *addr,
-		     const char *peer);
+		     const char *peer, int link_test);
 int net_parse_ip(const char *s, uint8_t ip[4]);
 /* vessel.test=net-user: what the host set up for the guest to reach. */
 struct net_user_opts {

@@ -216,11 +216,15 @@ static void report_pci(void)
 			check(virtio_net_user_check(&acpi, devs[i].slot, &net_user) == 0,
 			      "virtio-net: DHCP, ARP, ping and UDP on the user-mode network");
 		} else if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1041) {
-			int test = !nics++ && streq(mode, "net");	/* on the first NIC */
+			int first = !nics++;
+			int test = first && streq(mode, "net");
+			int link = first && streq(mode, "net-link");
 
 			check(virtio_net_check(&acpi, devs[i].slot, test ? net_addr : 0,
-					       net_peer) == 0,
-			      test ? "virtio-net: ARP and ping the peer" : "virtio-net starts");
+					       net_peer, link) == 0,
+			      test ? "virtio-net: ARP and ping the peer" :
+			      link ? "virtio-net: link down and up, told by interrupt" :
+				     "virtio-net starts");
 		}
 		if (devs[i].vendor == 0x1af4 && devs[i].device == 0x1042) {
 			check(virtio_blk_check(devs[i].slot, disk_test) == 0,
@@ -468,8 +472,12 @@ void guest_main(uint32_t start_info)
 		acpi_poweroff(&acpi);
 	}
 	irq_init(&acpi);
+	if (streq(mode, "power-button"))
+		run_power_button(&acpi);
 	if (streq(mode, "counter"))
 		run_counter(&acpi, number(cmdline, "vessel.counterperiod="));
+	if (streq(mode, "churn"))
+		run_churn(&acpi, number(cmdline, "vessel.churnmib="), ram_end);
 	if (streq(mode, "blkbench"))
 		run_blkbench(cmdline);
 	if (streq(mode, "netbench"))

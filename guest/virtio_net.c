@@ -30,6 +30,8 @@
 #define SMALL_RX_LEN		40	/* a header and less than any frame */
 #define ECHO_ID			0x7e55
 #define ECHO_PAYLOAD		56
+#define LINK_VECTOR		45	/* the configuration change interrupt, vessel.test=net-link */
+#define NET_S_LINK_UP		1
 #define FRAME_CYCLES		(4ull * 1000 * 1000 * 1000)
 #define DROP_CYCLES		(2ull * 1000 * 1000 * 1000)
 #define MAX_FRAMES		32
@@ -557,8 +559,42 @@ static int run_broken_test(struct net *n, unsigned slot)
 	return status & STATUS_NEEDS_RESET ? 0 : -1;
 }
 
+/*
+ * vessel.test=net-link: the host takes the link down and up again; each
+ * change comes as a configuration change interrupt (virtio 1.2, 4.1.4.5) with
+ * a new generation and STATUS (5.1.4.2).
+ */
+static int run_link_test(struct net *n)
+{
+	volatile uint16_t *status = (volatile uint16_t *)(n->d.device_cfg + 6);
+	uint32_t seen = n->d.irqs;
+	int saw_down = 0;
+
+	n->d.common->msix = 0;
+	if (n->d.common->msix != 0)
+		return -1;
+	con_printf("vessel-guest: net-link: watching, link %s\n",
+		   *status & NET_S_LINK_UP ? "up" : "down");
+	for (;;) {
+		uint8_t gen;
+		int up;
+
+		while (n->d.irqs == seen)
+			__asm__ volatile("sti; hlt; cli");
+		seen = n->d.irqs;
+		gen = n->d.common->cfggen;
+		up = *status & NET_S_LINK_UP;
+		con_printf("vessel-guest: net-link: config interrupt, generation %u, link %s\n",
+			   gen, up ? "up" : "down");
+		if (!up)
+			saw_down = 1;
+		else if (saw_down)
+			return 0;
+	}
+}
+
 int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *addr,
-		     const char *peer)
+		     const char *peer, int link_test)
 {
 	struct net n;
 	uint32_t offered;
@@ -578,8 +614,10 @@ int virtio_net_check(const struct acpi_info *acpi, unsigned slot, const char *ad
 	if (addr && map_area(acpi, slot))
 		return -1;
 	n.d.ring_dma_offset = dma_offset;
-	if (vdev_start(&n.d, rings, 2, -1))
+	if (vdev_start(&n.d, rings, 2, link_test ? LINK_VECTOR : -1))
 		return -1;
+	if (link_test)
+		r = run_link_test(&n);
 	if (addr) {
 		if (net_parse_ip(addr, n.addr) || net_parse_ip(peer, n.peer)) {
 			con_printf("vessel-guest: net: vessel.netaddr= and vessel.netpeer= need "

@@ -16,6 +16,13 @@
 #define AML_BUFFER_OP	0x11
 #define AML_PACKAGE_OP	0x12
 #define AML_METHOD_OP	0x14
+#define AML_LOCAL0_OP	0x60
+#define AML_STORE_OP	0x70
+#define AML_AND_OP	0x7b
+#define AML_NOTIFY_OP	0x86
+#define AML_IF_OP	0xa0
+#define AML_OPREGION_OP	0x80	/* after AML_EXT_PREFIX */
+#define AML_FIELD_OP	0x81	/* after AML_EXT_PREFIX */
 #define AML_DUAL_NAME	0x2e
 #define AML_MULTI_NAME	0x2f
 #define AML_EXT_PREFIX	0x5b
@@ -224,6 +231,72 @@ void aml_return(struct aml *a)
 	byte(a, AML_RETURN_OP);
 }
 
+void aml_name_ref(struct aml *a, const char *name)
+{
+	name_string(a, name);
+}
+
+void aml_local(struct aml *a, unsigned n)
+{
+	byte(a, (uint8_t)(AML_LOCAL0_OP + (n & 7)));
+}
+
+void aml_store(struct aml *a)
+{
+	byte(a, AML_STORE_OP);
+}
+
+void aml_and(struct aml *a)
+{
+	byte(a, AML_AND_OP);
+}
+
+void aml_if(struct aml *a)
+{
+	byte(a, AML_IF_OP);
+	open_term(a, 0);
+}
+
+void aml_notify(struct aml *a, const char *name, uint8_t value)
+{
+	byte(a, AML_NOTIFY_OP);
+	name_string(a, name);
+	aml_integer(a, value);
+}
+
+/* OperationRegion (20.2.5.2): SystemIO is region space 1. */
+void aml_opregion_io(struct aml *a, const char *name, uint16_t port, uint8_t len)
+{
+	byte(a, AML_EXT_PREFIX);
+	byte(a, AML_OPREGION_OP);
+	name_string(a, name);
+	byte(a, 0x01);
+	aml_integer(a, port);
+	aml_integer(a, len);
+}
+
+/* Field (20.2.5.2): ByteAcc, NoLock, Preserve; @bits of each NameSeg in turn. */
+void aml_field_bytes(struct aml *a, const char *region, const char *const *names,
+		     const uint8_t *bits, unsigned n)
+{
+	unsigned i;
+
+	byte(a, AML_EXT_PREFIX);
+	byte(a, AML_FIELD_OP);
+	open_term(a, 0);
+	name_string(a, region);
+	byte(a, 0x01);
+	for (i = 0; i < n; i++) {
+		if (strlen(names[i]) != 4 || bits[i] >= 0x40) {
+			a->error = 1;
+			return;
+		}
+		name_seg(a, names[i], 4);
+		byte(a, bits[i]);	/* a one-byte PkgLength: the field's width in bits */
+	}
+	aml_close(a);
+}
+
 void aml_buffer(struct aml *a)
 {
 	byte(a, AML_BUFFER_OP);
@@ -312,6 +385,16 @@ void aml_res_irq(struct aml *a, unsigned irq)
 	uint16_t mask = (uint16_t)(1u << (irq & 15));
 	uint8_t d[3] = { 0x22, (uint8_t)mask, (uint8_t)(mask >> 8) };
 
+	aml_bytes(a, d, sizeof(d));
+}
+
+void aml_res_interrupt(struct aml *a, unsigned gsi, bool level, bool active_low)
+{
+	/* Extended interrupt descriptor, consumer, exclusive, one GSI (6.4.3.6). */
+	uint8_t d[9] = { 0x89, 6, 0, 0x01, 1 };
+
+	d[3] |= (uint8_t)((level ? 0 : 0x02) | (active_low ? 0x04 : 0));
+	memcpy(d + 5, &gsi, 4);
 	aml_bytes(a, d, sizeof(d));
 }
 

@@ -18,18 +18,30 @@ void api_reply_json(struct api_reply *r, int status, json_t *j)
 	r->status = text ? status : 500;
 }
 
+/* A client's bytes quoted in a message may not be UTF-8, which JSON strings must be. */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
 void api_reply_error(struct api_reply *r, int status, const char *field, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], name[128];
 	va_list ap;
 	json_t *j;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	printable(msg);
 	j = json_pack("{s:s}", "error", msg);
-	if (j && field)
-		json_object_set_new(j, "field", json_string(field));
+	if (j && field) {
+		snprintf(name, sizeof(name), "%s", field);
+		printable(name);
+		json_object_set_new(j, "field", json_string(name));
+	}
 	api_reply_json(r, status, j);
 }
 

@@ -134,7 +134,7 @@ static int config_disk(json_t *d, struct disk_config *dc, struct error *err)
 
 	if (!path || !io || !cache || !json_is_integer(q) || !json_is_integer(poll) ||
 	    strlen(path) >= sizeof(dc->spec))
-		return error_set(err, EINVAL, "the snapshot's configuration: a disk is malformed");
+		return error_set(err, EINVAL, "the configuration: a disk is malformed");
 	strcpy(dc->spec, path);
 	memset(o, 0, sizeof(*o));
 	o->path = dc->spec;
@@ -145,7 +145,7 @@ static int config_disk(json_t *d, struct disk_config *dc, struct error *err)
 	o->sync_io = !strcmp(io, "sync");
 	o->direct = !strcmp(cache, "none");
 	if (o->queues < 1 || o->queues > VIRTIO_BLK_MAX_QUEUES || o->poll_us > VIRTIO_BLK_MAX_POLL_US)
-		return error_set(err, EINVAL, "the snapshot's configuration: disk %s is malformed",
+		return error_set(err, EINVAL, "the configuration: disk %s is malformed",
 				 path);
 	return 0;
 }
@@ -157,53 +157,62 @@ static int config_lists(json_t *j, struct machine_config *cfg, struct error *err
 
 	if (!json_is_array(disks) || !json_is_array(nets) ||
 	    json_array_size(disks) > MACHINE_MAX_DISKS || json_array_size(nets) > MACHINE_MAX_NICS)
-		return error_set(err, EINVAL, "the snapshot's configuration: bad disks or nets");
+		return error_set(err, EINVAL, "the configuration: bad disks or nets");
 	json_array_foreach(disks, i, v)
 		if (config_disk(v, &cfg->disks[cfg->nr_disks++], err))
 			return -1;
 	json_array_foreach(nets, i, v) {
 		if (!json_is_string(v))
-			return error_set(err, EINVAL, "the snapshot's configuration: bad nets");
+			return error_set(err, EINVAL, "the configuration: bad nets");
 		if (net_options_parse(&cfg->nics[cfg->nr_nics++], json_string_value(v), err))
-			return error_prefix(err, "the snapshot's configuration: ");
+			return error_prefix(err, "the configuration: ");
 	}
 	return 0;
+}
+
+int api_config_from_json(json_t *j, uint64_t ram_size, struct machine_config *cfg,
+			 struct error *err)
+{
+	json_t *mem, *cpus;
+	const char *console;
+
+	machine_config_defaults(cfg);
+	mem = json_object_get(j, "memory_mib");
+	cpus = json_object_get(j, "cpus");
+	console = opt_string(j, "console");
+	if (!json_is_integer(mem) || !json_is_integer(cpus) || !console ||
+	    json_integer_value(cpus) < 1 || json_integer_value(cpus) > MACHINE_MAX_CPUS ||
+	    json_integer_value(mem) < 1 || json_integer_value(mem) > (1 << 24) ||
+	    (ram_size && (uint64_t)json_integer_value(mem) << 20 != ram_size))
+		return error_set(err, EINVAL, "the configuration is malformed");
+	cfg->mem_size = (uint64_t)json_integer_value(mem) << 20;
+	cfg->cpus = (unsigned)json_integer_value(cpus);
+	cfg->console = !strcmp(console, "virtio") ? CONSOLE_VIRTIO : CONSOLE_SERIAL;
+	cfg->kernel_path = opt_string(j, "kernel");
+	cfg->cmdline = opt_string(j, "cmdline");
+	cfg->rng = json_is_true(json_object_get(j, "rng"));
+	cfg->pit = json_is_true(json_object_get(j, "pit"));
+	cfg->iommu = json_is_true(json_object_get(j, "iommu"));
+	cfg->iommu_caching_mode = json_is_true(json_object_get(j, "iommu_caching_mode"));
+	cfg->host_quirks = json_is_true(json_object_get(j, "host_quirks"));
+	return config_lists(j, cfg, err);
 }
 
 /* The machine_config a snapshot's JSON describes (api_config_json, plus two flags). */
 static int config_from_json(struct snapshot_restore *s, const struct snapshot_info *info,
 			    struct error *err)
 {
-	struct machine_config *cfg = &s->cfg;
 	json_error_t jerr;
-	json_t *mem, *cpus;
-	const char *console;
 
 	s->config = json_loadb(info->config, info->config_len, 0, &jerr);
 	if (!s->config || !json_is_object(s->config))
 		return error_set(err, EINVAL, "the snapshot's configuration is not JSON: %s",
 				 jerr.text);
-	machine_config_defaults(cfg);
-	mem = json_object_get(s->config, "memory_mib");
-	cpus = json_object_get(s->config, "cpus");
-	console = opt_string(s->config, "console");
-	if (!json_is_integer(mem) || !json_is_integer(cpus) || !console ||
-	    json_integer_value(cpus) < 1 || json_integer_value(cpus) > MACHINE_MAX_CPUS ||
-	    (uint64_t)json_integer_value(mem) << 20 != info->ram_size)
-		return error_set(err, EINVAL, "the snapshot's configuration is malformed");
-	cfg->mem_size = (uint64_t)json_integer_value(mem) << 20;
-	cfg->cpus = (unsigned)json_integer_value(cpus);
-	cfg->console = !strcmp(console, "virtio") ? CONSOLE_VIRTIO : CONSOLE_SERIAL;
-	cfg->kernel_path = opt_string(s->config, "kernel");
-	cfg->cmdline = opt_string(s->config, "cmdline");
-	cfg->rng = json_is_true(json_object_get(s->config, "rng"));
-	cfg->pit = json_is_true(json_object_get(s->config, "pit"));
-	cfg->iommu = json_is_true(json_object_get(s->config, "iommu"));
-	cfg->iommu_caching_mode = json_is_true(json_object_get(s->config, "iommu_caching_mode"));
-	cfg->host_quirks = json_is_true(json_object_get(s->config, "host_quirks"));
-	cfg->restore = true;
-	cfg->restore_memory = s->memory;
-	return config_lists(s->config, cfg, err);
+	if (api_config_from_json(s->config, info->ram_size, &s->cfg, err))
+		return -1;
+	s->cfg.restore = true;
+	s->cfg.restore_memory = s->memory;
+	return 0;
 }
 
 struct snapshot_restore *snapshot_restore_open(const char *dir, struct error *err)

@@ -11,6 +11,8 @@
 #include "core/error.h"
 #include "machine/machine.h"
 
+#include <jansson.h>
+
 #include <stdbool.h>
 
 struct snapshot_restore;
@@ -23,5 +25,12 @@ struct machine_config *snapshot_restore_config(struct snapshot_restore *s);
 int snapshot_restore_load(struct snapshot_restore *s, struct machine *m, struct error *err);
 /* After the machine is destroyed: the configuration's strings live here. */
 void snapshot_restore_close(struct snapshot_restore *s);
+
+/*
+ * The machine_config that api_config_text's JSON @j describes (its strings
+ * point into @j); its RAM must be @ram_size bytes unless that is 0.
+ */
+int api_config_from_json(json_t *j, uint64_t ram_size, struct machine_config *cfg,
+			 struct error *err);
 
 #endif

@@ -2,19 +2,9 @@
 #include "api/vm_json.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef void (*route_fn)(struct machine *m, struct api_reply *r);
-typedef void (*body_fn)(struct api_ctx *c, json_t *body, struct api_reply *r);
-
-struct route {
-	const char *path;
-	enum api_method method;
-	route_fn fn;		/* NULL (and no body_fn): the event stream */
-	const char *allow;
-	body_fn with_body;	/* takes a JSON object as its body */
-};
 
 static void get_vm(struct machine *m, struct api_reply *r)
 {
@@ -83,55 +73,6 @@ static void put_stop(struct machine *m, struct api_reply *r)
 	api_reply_json(r, 202, json_pack("{s:s}", "state", "stopping"));
 }
 
-static const struct route routes[] = {
-	{ "/vm", API_GET, get_vm, "GET", NULL },
-	{ "/vm/metrics", API_GET, get_metrics, "GET", NULL },
-	{ "/vm/events", API_GET, NULL, "GET", NULL },
-	{ "/vm/pause", API_PUT, put_pause, "PUT", NULL },
-	{ "/vm/resume", API_PUT, put_resume, "PUT", NULL },
-	{ "/vm/stop", API_PUT, put_stop, "PUT", NULL },
-	{ "/vm/snapshot", API_PUT, NULL, "PUT", api_put_snapshot },
-};
-
-/* A body, if any, must be a JSON object: NULL (with the 400) if it is not. */
-static json_t *body_object(const struct api_request *req, struct api_reply *r)
-{
-	json_error_t jerr;
-	json_t *j;
-
-	if (!req->len)
-		return json_object();
-	j = json_loadb(req->body, req->len, 0, &jerr);
-	if (!j) {
-		api_reply_error(r, 400, "body", "malformed JSON at byte %d: %s", jerr.position,
-				jerr.text);
-		return NULL;
-	}
-	if (!json_is_object(j)) {
-		json_decref(j);
-		api_reply_error(r, 400, "body", "the body must be a JSON object");
-		return NULL;
-	}
-	return j;
-}
-
-/* These endpoints take no parameters: a body, if any, must be an empty JSON object. */
-static int check_body(const struct api_request *req, struct api_reply *r)
-{
-	const char *key;
-	json_t *j = body_object(req, r), *v;
-
-	if (!j)
-		return -1;
-	json_object_foreach(j, key, v) {
-		api_reply_error(r, 400, key, "unknown field '%s': this request takes none", key);
-		json_decref(j);
-		return -1;
-	}
-	json_decref(j);
-	return 0;
-}
-
 static void start_stream(struct machine *m, struct api_events *ev, struct api_reply *r,
 			 uint64_t *seq)
 {
@@ -152,33 +93,96 @@ static void start_stream(struct machine *m, struct api_events *ev, struct api_re
 	r->stream = true;
 }
 
+static void put_power_button(struct machine *m, struct api_reply *r)
+{
+	struct error err = { 0 };
+
+	if (require_state(m, r, MACHINE_RUNNING))
+		return;
+	if (machine_power_button(m, &err))
+		return change_failed(r, &err);
+	api_reply_json(r, 202, json_pack("{s:s}", "state", "running"));
+}
+
+static void put_reset(struct machine *m, struct api_reply *r)
+{
+	struct error err = { 0 };
+	enum machine_state s = machine_state(m);
+
+	if (s != MACHINE_RUNNING && s != MACHINE_PAUSED)
+		return api_reply_error(r, 409, NULL, "the VM is %s", api_state_name(s));
+	if (machine_reset(m, &err))
+		return change_failed(r, &err);
+	state_reply(m, r, 200);
+}
+
+static void patch_net(struct machine *m, const struct api_action *a, struct api_reply *r)
+{
+	struct error err = { 0 };
+	enum machine_state s = machine_state(m);
+	char id[API_NET_ID_MAX];
+
+	if (s == MACHINE_STOPPED)
+		return api_reply_error(r, 409, NULL, "the VM is %s", api_state_name(s));
+	if (machine_net_set_link(m, a->nic, a->link_up, &err))
+		return api_reply_error(r, err.code == ENODEV ? 404 : 500, NULL, "%s", err.msg);
+	snprintf(id, sizeof(id), "net%u", a->nic);
+	api_reply_json(r, 200, json_pack("{s:s, s:s}", "id", id, "link",
+					 a->link_up ? "up" : "down"));
+}
+
+/* 202: the rest is the migration thread's, and its events say how it went. */
+static void put_migrate(struct api_ctx *c, const struct api_action *a, struct api_reply *r)
+{
+	struct error err = { 0 };
+
+	if (require_state(c->m, r, MACHINE_RUNNING))
+		return;
+	if (migration_start(c->migration, a->to, &a->uri, a->downtime_ms, a->max_rounds, &err))
+		return api_reply_error(r, err.code == EBUSY ? 409 : 400,
+				       err.code == EBUSY ? NULL : "to", "%s", err.msg);
+	api_reply_json(r, 202, json_pack("{s:s, s:s, s:i, s:i}", "state", "migrating", "to",
+					 a->to, "downtime_ms", (int)a->downtime_ms,
+					 "max_rounds", (int)a->max_rounds));
+}
+
+static void run(struct api_ctx *c, struct api_action *a, struct api_reply *r, uint64_t *seq)
+{
+	struct machine *m = c->m;
+
+	switch (a->kind) {
+	case API_GET_VM:
+		return get_vm(m, r);
+	case API_GET_METRICS:
+		return get_metrics(m, r);
+	case API_GET_EVENTS:
+		return start_stream(m, c->events, r, seq);
+	case API_PAUSE:
+		return put_pause(m, r);
+	case API_RESUME:
+		return put_resume(m, r);
+	case API_STOP:
+		return put_stop(m, r);
+	case API_POWER_BUTTON:
+		return put_power_button(m, r);
+	case API_RESET:
+		return put_reset(m, r);
+	case API_NET_LINK:
+		return patch_net(m, a, r);
+	case API_SNAPSHOT:
+		return api_put_snapshot(c, a->body, r);
+	case API_MIGRATE:
+		return put_migrate(c, a, r);
+	}
+}
+
 void api_route(struct api_ctx *c, const struct api_request *req, struct api_reply *r,
 	       uint64_t *seq)
 {
-	struct machine *m = c->m;
-	const struct route *rt = NULL;
-	size_t i;
+	struct api_action a;
 
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (!strcmp(routes[i].path, req->path))
-			rt = &routes[i];
-	if (!rt)
-		return api_reply_error(r, 404, NULL, "no endpoint %s (see docs/api.yaml)", req->path);
-	if (rt->method != req->method) {
-		r->allow = rt->allow;
-		return api_reply_error(r, 405, NULL, "%s takes %s only", req->path, rt->allow);
-	}
-	if (rt->with_body) {
-		json_t *body = body_object(req, r);
-
-		if (body)
-			rt->with_body(c, body, r);
-		json_decref(body);
+	if (api_parse(req, &a, r))
 		return;
-	}
-	if (check_body(req, r))
-		return;
-	if (!rt->fn)
-		return start_stream(m, c->events, r, seq);
-	rt->fn(m, r);
+	run(c, &a, r, seq);
+	api_action_free(&a);
 }

@@ -1,22 +1,13 @@
-/* The API's endpoints: a request's method, path and body to a reply. */
+/* The API's endpoints: a request, parsed (parse.h), run against the machine. */
 #ifndef VESSEL_API_ROUTES_H
 #define VESSEL_API_ROUTES_H
 
 #include "api/events.h"
+#include "api/migrate.h"
+#include "api/parse.h"
 #include "api/reply.h"
 #include "api/snapshot.h"
 #include "machine/machine.h"
-
-#include <stddef.h>
-
-enum api_method { API_GET, API_PUT, API_POST, API_PATCH, API_DELETE, API_OTHER };
-
-struct api_request {
-	enum api_method method;
-	const char *path;
-	const char *body;	/* NULL or @len bytes, not NUL-terminated */
-	size_t len;
-};
 
 /* What the routes serve: one machine, its event log, its snapshots so far. */
 struct api_ctx {
@@ -26,6 +17,7 @@ struct api_ctx {
 	/* Tell the event streams that an event was logged from a route. */
 	void (*wake)(void *opaque);
 	void *opaque;
+	struct migration *migration;
 };
 
 /* Answer @req; an event stream starts at *@seq (set here). */

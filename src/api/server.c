@@ -31,6 +31,8 @@ struct api_server {
 	struct api_events events;
 	struct snapshot_tracker snapshots;
 	struct api_ctx routes;
+	struct migration migration;
+	bool migration_ready;
 	pthread_t thread;
 	bool thread_started;
 	bool closing;			/* set by destroy, read by the thread */
@@ -348,6 +350,7 @@ static void observed(void *opaque, enum machine_event ev, int status)
 		[MACHINE_EVENT_RESUMED] = "resumed",
 		[MACHINE_EVENT_PANIC] = "guest-panic",
 		[MACHINE_EVENT_SHUTDOWN] = "shutdown",
+		[MACHINE_EVENT_RESET] = "reset",
 	};
 	struct api_server *s = opaque;
 	json_t *data = ev == MACHINE_EVENT_SHUTDOWN ? json_pack("{s:i}", "exit_status", status)
@@ -385,7 +388,10 @@ int api_server_start(struct api_server *s, struct machine *m, struct error *err)
 	int r;
 
 	s->m = m;
-	s->routes = (struct api_ctx){ m, &s->events, &s->snapshots, wake_streams, s };
+	migration_init(&s->migration, m, &s->events, wake_streams, s);
+	s->migration_ready = true;
+	s->routes = (struct api_ctx){ m, &s->events, &s->snapshots, wake_streams, s,
+				      &s->migration };
 	s->observer = (struct machine_observer){ observed, s };
 	machine_set_observer(m, &s->observer);
 	r = pthread_create(&s->thread, NULL, serve, s);
@@ -402,6 +408,9 @@ void api_server_destroy(struct api_server *s)
 {
 	if (!s)
 		return;
+	/* First: a migration still sending stops, and its events are in before the drain. */
+	if (s->migration_ready)
+		migration_destroy(&s->migration);
 	if (s->thread_started) {
 		__atomic_store_n(&s->closing, true, __ATOMIC_RELEASE);
 		lws_cancel_service(s->ctx);

@@ -251,21 +251,6 @@ out:
 	return r;
 }
 
-/* The configuration to rebuild the machine from: GET /vm's, and what it leaves out. */
-static char *config_text(struct machine *m, size_t *len)
-{
-	const struct machine_config *cfg = machine_config(m);
-	json_t *j = api_config_json(cfg);
-	char *s;
-
-	json_object_set_new(j, "iommu_caching_mode", json_boolean(cfg->iommu_caching_mode));
-	json_object_set_new(j, "host_quirks", json_boolean(cfg->host_quirks));
-	s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	*len = s ? strlen(s) : 0;
-	return s;
-}
-
 static int fill_info(struct machine *m, struct snapshot_tracker *t, struct snapshot_info *s,
 		     struct error *err)
 {
@@ -386,7 +371,7 @@ static int snapshot_into(struct machine *m, struct snapshot_tracker *t, const st
 	int r = -1;
 
 	state_writer_init(&st);
-	config = config_text(m, &s->config_len);
+	config = api_config_text(machine_config(m), &s->config_len);
 	if (!config) {
 		error_set(err, ENOMEM, "out of memory");
 		goto out;

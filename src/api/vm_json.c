@@ -1,5 +1,7 @@
 #include "api/vm_json.h"
 
+#include <string.h>
+
 const char *api_state_name(enum machine_state s)
 {
 	switch (s) {
@@ -77,10 +79,36 @@ static void metrics_emit(void *opaque, const char *name, uint64_t value)
 	json_object_set_new(w->cur, name, json_integer((json_int_t)value));
 }
 
+/* vcpus[i].exits[reason]: the vCPUs come in order, each with every reason. */
+static void exit_count(void *opaque, unsigned vcpu, const char *reason, uint64_t n)
+{
+	json_t *vcpus = opaque, *exits;
+
+	if (vcpu >= json_array_size(vcpus))
+		json_array_append_new(vcpus, json_pack("{s:i, s:{}}", "id", (int)vcpu, "exits"));
+	exits = json_object_get(json_array_get(vcpus, vcpu), "exits");
+	json_object_set_new(exits, reason, json_integer((json_int_t)n));
+}
+
 json_t *api_metrics_json(struct machine *m)
 {
 	struct metrics_walk w = { .devices = json_object() };
+	json_t *vcpus = json_array();
 
 	machine_metrics(m, metrics_begin, metrics_emit, &w);
-	return json_pack("{s:o}", "devices", w.devices);
+	machine_vcpu_exits(m, exit_count, vcpus);
+	return json_pack("{s:o, s:o}", "devices", w.devices, "vcpus", vcpus);
+}
+
+char *api_config_text(const struct machine_config *cfg, size_t *len)
+{
+	json_t *j = api_config_json(cfg);
+	char *s;
+
+	json_object_set_new(j, "iommu_caching_mode", json_boolean(cfg->iommu_caching_mode));
+	json_object_set_new(j, "host_quirks", json_boolean(cfg->host_quirks));
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	*len = s ? strlen(s) : 0;
+	return s;
 }

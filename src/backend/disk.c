@@ -81,7 +81,23 @@ static int open_direct(struct disk *d, int flags, const struct stat *st)
 	return 0;
 }
 
-int disk_open(struct disk *d, const char *path, bool readonly, bool direct)
+/* Two VMs writing one image corrupt it: the lock is shared only among readers. */
+int disk_lock(struct disk *d)
+{
+	if (flock(d->fd, (d->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+		pr_err("--disk %s: %s", d->path, errno == EWOULDBLOCK ?
+		       "in use by another process (locked)" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void disk_unlock(struct disk *d)
+{
+	flock(d->fd, LOCK_UN);
+}
+
+int disk_open_unlocked(struct disk *d, const char *path, bool readonly, bool direct)
 {
 	int flags = (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
 	struct stat st;
@@ -94,12 +110,6 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool direct)
 		pr_err("--disk %s: %s", path, strerror(errno));
 		return -1;
 	}
-	/* Two VMs writing one image corrupt it: the lock is shared only among readers. */
-	if (flock(d->fd, (readonly ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
-		pr_err("--disk %s: %s", path, errno == EWOULDBLOCK ?
-		       "in use by another process (locked)" : strerror(errno));
-		goto err_close;
-	}
 	if (fstat(d->fd, &st) || disk_size(d, &st))
 		goto err_close;
 	if (direct && open_direct(d, flags, &st))
@@ -109,6 +119,17 @@ int disk_open(struct disk *d, const char *path, bool readonly, bool direct)
 err_close:
 	disk_close(d);
 	return -1;
+}
+
+int disk_open(struct disk *d, const char *path, bool readonly, bool direct)
+{
+	if (disk_open_unlocked(d, path, readonly, direct))
+		return -1;
+	if (disk_lock(d)) {
+		disk_close(d);
+		return -1;
+	}
+	return 0;
 }
 
 void disk_close(struct disk *d)

@@ -27,6 +27,13 @@ struct disk {
  * line names the file and the reason.
  */
 int disk_open(struct disk *d, const char *path, bool readonly, bool direct);
+/*
+ * The same without the lock, for a migration's destination: the source
+ * holds it until it hands the VM over; disk_lock then takes it.
+ */
+int disk_open_unlocked(struct disk *d, const char *path, bool readonly, bool direct);
+int disk_lock(struct disk *d);
+void disk_unlock(struct disk *d);
 void disk_close(struct disk *d);
 
 /* The fd to read or write @len bytes at @off from/to @iov with. */

@@ -14,6 +14,7 @@ struct run_args {
 	const char *api_socket;		/* NULL: no control API */
 	const char *restore;		/* --restore DIR, or NULL */
 	bool paused;			/* --paused: the restored VM waits for the API's resume */
+	const char *incoming;		/* --incoming URI, or NULL */
 	bool vnc;			/* --vnc given: vnc_opts says how */
 	struct vnc_options vnc_opts;
 };

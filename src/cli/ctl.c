@@ -8,9 +8,8 @@
 
 #include <jansson.h>
 
-#include <limits.h>
-
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,20 +23,33 @@
 #define CTL_TIMEOUT_S	30	/* for a reply; an event stream waits as long as the VM runs */
 #define CTL_HEAD_MAX	8192
 
+/* A command's words after its name fill the path's and the body's %s, in order. */
 struct ctl_command {
 	const char *name;
 	const char *method;
 	const char *path;
+	const char *body;	/* NULL: none */
+	unsigned nr_args;
+	bool follow;		/* then the events until the migration's end */
 };
 
 static const struct ctl_command commands[] = {
-	{ "info", "GET", "/vm" },
-	{ "metrics", "GET", "/vm/metrics" },
-	{ "pause", "PUT", "/vm/pause" },
-	{ "resume", "PUT", "/vm/resume" },
-	{ "stop", "PUT", "/vm/stop" },
-	{ "events", "GET", "/vm/events" },
-	{ "snapshot", "PUT", "/vm/snapshot" },
+	{ "info", "GET", "/vm", NULL, 0, false },
+	{ "metrics", "GET", "/vm/metrics", NULL, 0, false },
+	{ "pause", "PUT", "/vm/pause", NULL, 0, false },
+	{ "resume", "PUT", "/vm/resume", NULL, 0, false },
+	{ "stop", "PUT", "/vm/stop", NULL, 0, false },
+	{ "power-button", "PUT", "/vm/power-button", NULL, 0, false },
+	{ "reset", "PUT", "/vm/reset", NULL, 0, false },
+	{ "link", "PATCH", "/vm/net/%s", "{\"link\": %s}", 2, false },
+	{ "migrate", "PUT", "/vm/migrate", "{\"to\": %s}", 1, true },
+	{ "events", "GET", "/vm/events", NULL, 0, false },
+};
+
+struct ctl_request {
+	const char *method;
+	char path[256];
+	char *body;		/* NULL: none */
 };
 
 struct response {
@@ -52,18 +64,21 @@ struct response {
 static void ctl_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vessel ctl --api-socket PATH COMMAND\n"
+		"usage: vessel ctl --api-socket PATH COMMAND [ARGS]\n"
 		"Drive a VM started with 'vessel run --api-socket PATH' (docs/api.yaml).\n\n"
 		"  info      GET /vm: state, configuration, uptime\n"
 		"  metrics   GET /vm/metrics: the devices' counters\n"
 		"  pause     PUT /vm/pause\n"
 		"  resume    PUT /vm/resume\n"
 		"  stop      PUT /vm/stop\n"
-		"  events    GET /vm/events: one JSON object a line, until the VM shuts down\n"
-		"  snapshot DIR [--diff] [--resume]\n"
-		"            PUT /vm/snapshot: a full snapshot of the paused VM into DIR (a\n"
-		"            diff: the pages written since the last one); --resume: pause,\n"
-		"            snapshot and resume a running VM (docs/snapshot.md)\n\n"
+		"  power-button  PUT /vm/power-button: the guest's OS decides (Linux powers off)\n"
+		"  reset     PUT /vm/reset\n"
+		"  link ID up|down  PATCH /vm/net/ID: the NIC's link (ID: net0, net1, ...)\n"
+		"  migrate URI  PUT /vm/migrate to unix:PATH or tcp:HOST:PORT (a vessel run\n"
+		"            --incoming there), then its events until it ends: the last line\n"
+		"            is the \"migrated\" event (total_ms, downtime_ms, rounds), exit 0,\n"
+		"            or \"migration-failed\", exit 1\n"
+		"  events    GET /vm/events: one JSON object a line, until the VM shuts down\n\n"
 		"Replies are printed as JSON; an HTTP error's message goes to stderr, exit status 1.\n");
 }
 
@@ -103,19 +118,54 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-static int send_request(int fd, const struct ctl_command *c, const char *body)
+static int send_request(int fd, const struct ctl_request *c)
 {
-	size_t blen = body ? strlen(body) : 0;
+	size_t blen = c->body ? strlen(c->body) : 0;
 	char req[512];
 	int n;
 
 	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: vessel\r\nConnection: close\r\n",
 		     c->method, c->path);
 	if (strcmp(c->method, "GET"))
-		n += snprintf(req + n, sizeof(req) - (size_t)n, "Content-Length: %zu\r\n%s", blen,
-			      blen ? "Content-Type: application/json\r\n" : "");
+		n += snprintf(req + n, sizeof(req) - (size_t)n, "%sContent-Length: %zu\r\n",
+			      blen ? "Content-Type: application/json\r\n" : "", blen);
 	n += snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
-	return write_all(fd, req, (size_t)n) || (blen && write_all(fd, body, blen)) ? -1 : 0;
+	if (write_all(fd, req, (size_t)n))
+		return -1;
+	return blen ? write_all(fd, c->body, blen) : 0;
+}
+
+/*
+ * The request @c and its words @args make: each word goes where the path or
+ * the body has a %s (the body's as a JSON string), so none reshapes them.
+ */
+static int build_request(const struct ctl_command *c, char **args, struct ctl_request *req)
+{
+	unsigned used = c->nr_args && strstr(c->path, "%s") ? 1 : 0;
+	json_t *word;
+
+	req->method = c->method;
+	req->body = NULL;
+	if (used && strpbrk(args[0], "/?#% "))
+		return fprintf(stderr, "vessel ctl %s: '%s' is not an id\n", c->name, args[0]), -1;
+	if ((size_t)snprintf(req->path, sizeof(req->path), c->path, used ? args[0] : "") >=
+	    sizeof(req->path))
+		return fprintf(stderr, "vessel ctl %s: the id is too long\n", c->name), -1;
+	if (!c->body)
+		return 0;
+	word = json_string(args[used]);
+	req->body = word ? json_dumps(word, JSON_ENCODE_ANY) : NULL;
+	json_decref(word);
+	if (req->body) {
+		char *quoted = req->body;
+
+		if (asprintf(&req->body, c->body, quoted) < 0)
+			req->body = NULL;
+		free(quoted);
+	}
+	if (!req->body)
+		return fprintf(stderr, "vessel ctl %s: '%s' is not text\n", c->name, args[used]), -1;
+	return 0;
 }
 
 /* A header's value in @head (lines ending at '\n'), or NULL. */
@@ -191,9 +241,31 @@ static char *read_body(int fd, struct response *r, size_t *len)
 	return body;
 }
 
-/* Each event's data line (the JSON object) on a line of its own, as it arrives. */
-static int print_stream(int fd, struct response *r)
+/* With @follow: 0 once the migration is done, 1 once it failed or the VM stopped; else -1. */
+static int migration_end(const char *data)
 {
+	json_t *j = json_loads(data, 0, NULL);
+	const char *ev = json_string_value(json_object_get(j, "event"));
+	int r = -1;
+
+	if (ev && !strcmp(ev, "migrated"))
+		r = 0;
+	else if (ev && !strcmp(ev, "migration-failed"))
+		r = fprintf(stderr, "vessel ctl: the migration failed: %s\n",
+			    json_string_value(json_object_get(j, "error"))) > 0;
+	else if (ev && !strcmp(ev, "shutdown"))
+		r = fprintf(stderr, "vessel ctl: the VM stopped before the migration ended\n") > 0;
+	json_decref(j);
+	return r;
+}
+
+/*
+ * Each event's data line (the JSON object) on a line of its own, as it
+ * arrives; with @follow only until the migration's end.
+ */
+static int print_stream(int fd, struct response *r, bool follow)
+{
+	int end;
 	char line[4096];
 	size_t used = r->head_len - r->body_start;
 	char *nl;
@@ -206,6 +278,9 @@ static int print_stream(int fd, struct response *r)
 			if (!strncmp(line, "data:", 5))
 				printf("%s\n", line + 5 + (line[5] == ' '));
 			fflush(stdout);
+			if (follow && !strncmp(line, "data:", 5) &&
+			    (end = migration_end(line + 5)) >= 0)
+				return end;
 			used -= (size_t)(nl + 1 - line);
 			memmove(line, nl + 1, used);
 		}
@@ -215,7 +290,7 @@ static int print_stream(int fd, struct response *r)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return 0;
+			return follow ? fprintf(stderr, "vessel ctl: the event stream ended\n") > 0 : 0;
 		used += (size_t)n;
 	}
 }
@@ -236,7 +311,7 @@ static int report(struct response *r, const char *body, size_t len)
 	return 1;
 }
 
-static int run_command(const char *path, const struct ctl_command *c, const char *req_body)
+static int run_command(const char *path, const struct ctl_request *c)
 {
 	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
 	struct response *r = calloc(1, sizeof(*r));
@@ -250,7 +325,7 @@ static int run_command(const char *path, const struct ctl_command *c, const char
 	if (fd < 0)
 		goto out_free;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send_request(fd, c, req_body)) {
+	if (send_request(fd, c)) {
 		fprintf(stderr, "vessel ctl: cannot send the request: %s\n", strerror(errno));
 		goto out_close;
 	}
@@ -259,7 +334,7 @@ static int run_command(const char *path, const struct ctl_command *c, const char
 	if (r->stream && r->status == 200) {
 		tv.tv_sec = 0;
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		status = print_stream(fd, r);
+		status = print_stream(fd, r, false);
 		goto out_close;
 	}
 	body = read_body(fd, r, &len);
@@ -272,10 +347,37 @@ out_free:
 	return status;
 }
 
-/* snapshot DIR [--diff] [--resume]: DIR made absolute, as the VM may run elsewhere. */
-static int snapshot_command(const char *path, const struct ctl_command *c, int argc, char **argv)
+/* The event stream first, so that none of the request's events is missed; then the request. */
+static int run_followed(const char *path, const struct ctl_request *c)
 {
-	char cwd[PATH_MAX], *dir = NULL, *body;
+	struct ctl_request events = { "GET", "/vm/events", NULL };
+	struct response *r = calloc(1, sizeof(*r));
+	int fd, status = 1;
+
+	if (!r)
+		return 1;
+	fd = connect_to(path);
+	if (fd < 0)
+		goto out_free;
+	if (send_request(fd, &events) || read_head(fd, r) || r->status != 200) {
+		fprintf(stderr, "vessel ctl: cannot follow the VM's events\n");
+		goto out_close;
+	}
+	status = run_command(path, c);
+	if (!status)
+		status = print_stream(fd, r, true);
+out_close:
+	close(fd);
+out_free:
+	free(r);
+	return status;
+}
+
+/* snapshot DIR [--diff] [--resume]: DIR made absolute, as the VM may run elsewhere. */
+static int snapshot_command(const char *path, int argc, char **argv)
+{
+	struct ctl_request req = { "PUT", "/vm/snapshot", NULL };
+	char cwd[PATH_MAX], *dir = NULL;
 	bool diff = false, resume = false;
 	json_t *j;
 	int i, status;
@@ -297,12 +399,30 @@ static int snapshot_command(const char *path, const struct ctl_command *c, int a
 		return fprintf(stderr, "vessel ctl: %s\n", strerror(errno)), 1;
 	j = json_pack("{s:s++, s:s, s:b}", "dir", dir[0] == '/' ? "" : cwd,
 		      dir[0] == '/' ? "" : "/", dir, "type", diff ? "diff" : "full", "resume", resume);
-	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	req.body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
-	if (!body)
+	if (!req.body)
 		return fprintf(stderr, "vessel ctl: out of memory\n"), 1;
-	status = run_command(path, c, body);
-	free(body);
+	status = run_command(path, &req);
+	free(req.body);
+	return status;
+}
+
+static int run_with_args(const char *path, const struct ctl_command *c, int nr, char **args)
+{
+	struct ctl_request req;
+	int status;
+
+	if (nr != (int)c->nr_args) {
+		fprintf(stderr, "vessel ctl %s: %u argument%s expected\n", c->name, c->nr_args,
+			c->nr_args == 1 ? "" : "s");
+		ctl_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (build_request(c, args, &req))
+		return EXIT_USAGE;
+	status = c->follow ? run_followed(path, &req) : run_command(path, &req);
+	free(req.body);
 	return status;
 }
 
@@ -328,21 +448,15 @@ int cmd_ctl(int argc, char **argv)
 		path = optarg;
 	}
 	if (!path || optind >= argc) {
-		fprintf(stderr, "vessel ctl: %s\n", path ? "one command expected" : "--api-socket PATH is needed");
+		fprintf(stderr, "vessel ctl: %s\n", path ? "a command is expected" : "--api-socket PATH is needed");
 		ctl_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[optind], "snapshot"))
+		return snapshot_command(path, argc - optind - 1, argv + optind + 1);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[optind], commands[i].name))
-			break;
-	if (i < sizeof(commands) / sizeof(commands[0]) && !strcmp(commands[i].name, "snapshot"))
-		return snapshot_command(path, &commands[i], argc - optind - 1, argv + optind + 1);
-	if (i < sizeof(commands) / sizeof(commands[0]) && optind == argc - 1)
-		return run_command(path, &commands[i], NULL);
-	if (i < sizeof(commands) / sizeof(commands[0])) {
-		fprintf(stderr, "vessel ctl: %s takes no arguments\n", argv[optind]);
-		return EXIT_USAGE;
-	}
+			return run_with_args(path, &commands[i], argc - optind - 1, argv + optind + 1);
 	fprintf(stderr, "vessel ctl: unknown command '%s'\n", argv[optind]);
 	ctl_usage(stderr);
 	return EXIT_USAGE;

@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 #include "api/api.h"
+#include "api/migrate.h"
 #include "desktop/vnc.h"
 #include "display/bochs_regs.h"
 #include "core/log.h"
@@ -33,6 +34,7 @@ enum {
 	OPT_API_SOCKET,
 	OPT_RESTORE,
 	OPT_PAUSED,
+	OPT_INCOMING,
 	OPT_DISPLAY,
 	OPT_VNC,
 	OPT_HELP,
@@ -57,6 +59,7 @@ static const struct option run_options[] = {
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "restore", required_argument, NULL, OPT_RESTORE },
 	{ "paused", no_argument, NULL, OPT_PAUSED },
+	{ "incoming", required_argument, NULL, OPT_INCOMING },
 	{ "display", optional_argument, NULL, OPT_DISPLAY },
 	{ "vnc", required_argument, NULL, OPT_VNC },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -116,6 +119,8 @@ void run_usage(FILE *f)
 		"                    configuration it holds: no other machine options\n"
 		"  --paused          with --restore and --api-socket: stay paused until the\n"
 		"                    API's PUT /vm/resume\n"
+		"  --incoming unix:PATH|tcp:ADDR:PORT  wait for a VM migrated from another\n"
+		"                    vessel (docs/migration.md): it brings its configuration\n"
 		"  --display [WxH]   add a bochs-display (PCI 1234:1111) whose preferred mode\n"
 		"                    (EDID) is WxH, %ux%u to %ux%u (default %ux%u), and\n"
 		"                    virtio-input unless --input says otherwise\n"
@@ -328,7 +333,7 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+", run_options, NULL)) != -1) {
 		machine_opts += opt != OPT_VERBOSE && opt != OPT_API_SOCKET && opt != OPT_RESTORE &&
-				opt != OPT_PAUSED && opt != OPT_HELP;
+				opt != OPT_PAUSED && opt != OPT_INCOMING && opt != OPT_HELP;
 		switch (opt) {
 		case OPT_KERNEL:
 			cfg->kernel_path = optarg;
@@ -407,6 +412,11 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_
 		case OPT_PAUSED:
 			args->paused = true;
 			break;
+		case OPT_INCOMING:
+			if (!optarg[0])
+				return usage_error("--incoming: no address given");
+			args->incoming = optarg;
+			break;
 		case OPT_DISPLAY:
 			/* "--display 1280x720" as well as "--display=1280x720". */
 			if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
@@ -429,6 +439,9 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, struct run_
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if ((r = check_restore(args, machine_opts)))
 		return r;
+	if (args->incoming && (machine_opts || args->restore || args->paused))
+		return usage_error("--incoming %s: the source sends the machine's configuration; "
+				   "only --api-socket and --verbose go with it", args->incoming);
 	if (cfg->iommu && cfg->pit)
 		return usage_error("--pit and --iommu: KVM's PIT needs its in-kernel IOAPIC, "
 				   "which cannot remap interrupts");
@@ -456,6 +469,8 @@ int cmd_run(int argc, char **argv)
 		return r;
 	if (args.restore)
 		return api_restore_run(args.restore, args.paused, args.api_socket);
+	if (args.incoming)
+		return api_incoming_run(args.incoming, args.api_socket);
 	if (args.vnc)
 		return vnc_machine_run(&cfg, &args.vnc_opts, args.api_socket);
 	return args.api_socket ? api_machine_run(&cfg, args.api_socket) : machine_run(&cfg);

@@ -83,10 +83,62 @@ static enum vm_exit handle_internal_error(struct vcpu *v)
 	return VM_EXIT_ERROR;
 }
 
+const char *const vcpu_exit_names[VCPU_EXIT_KINDS] = {
+	[VCPU_EXIT_IO] = "io",
+	[VCPU_EXIT_MMIO] = "mmio",
+	[VCPU_EXIT_HLT] = "hlt",
+	[VCPU_EXIT_INTR] = "intr",
+	[VCPU_EXIT_IRQ_WINDOW] = "irq_window",
+	[VCPU_EXIT_SYSTEM_EVENT] = "system_event",
+	[VCPU_EXIT_IOAPIC_EOI] = "ioapic_eoi",
+	[VCPU_EXIT_SHUTDOWN] = "shutdown",
+	[VCPU_EXIT_INTERNAL_ERROR] = "internal_error",
+	[VCPU_EXIT_FAIL_ENTRY] = "fail_entry",
+	[VCPU_EXIT_OTHER] = "other",
+};
+
+static enum vcpu_exit_kind exit_kind(uint32_t reason)
+{
+	switch (reason) {
+	case KVM_EXIT_IO:
+		return VCPU_EXIT_IO;
+	case KVM_EXIT_MMIO:
+		return VCPU_EXIT_MMIO;
+	case KVM_EXIT_HLT:
+		return VCPU_EXIT_HLT;
+	case KVM_EXIT_INTR:
+		return VCPU_EXIT_INTR;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		return VCPU_EXIT_IRQ_WINDOW;
+	case KVM_EXIT_SYSTEM_EVENT:
+		return VCPU_EXIT_SYSTEM_EVENT;
+	case KVM_EXIT_IOAPIC_EOI:
+		return VCPU_EXIT_IOAPIC_EOI;
+	case KVM_EXIT_SHUTDOWN:
+		return VCPU_EXIT_SHUTDOWN;
+	case KVM_EXIT_INTERNAL_ERROR:
+		return VCPU_EXIT_INTERNAL_ERROR;
+	case KVM_EXIT_FAIL_ENTRY:
+		return VCPU_EXIT_FAIL_ENTRY;
+	default:
+		return VCPU_EXIT_OTHER;
+	}
+}
+
+/* One writer: a plain load and store, no locked instruction on the exit path. */
+static void count_exit(struct vcpu *v, uint32_t reason)
+{
+	uint64_t *c = &v->exits[exit_kind(reason)];
+
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
 /* One exit; returns VM_RUNNING to go on, or why the VM must stop. */
 static enum vm_exit handle_exit(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
+
+	count_exit(v, run->exit_reason);
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:

@@ -21,9 +21,29 @@ enum vm_exit {
 	VM_EXIT_CRASH,		/* triple fault or a guest-reported panic */
 	VM_EXIT_ERROR,		/* the VMM could not go on */
 	VM_EXIT_SIGNAL,		/* stopped from the host (SIGINT, SIGTERM) */
+	VM_EXIT_MIGRATED,	/* it runs on elsewhere now: a migration completed */
 };
 
 struct vm;
+
+/* What KVM_RUN returned for, as the exit counters count it. */
+enum vcpu_exit_kind {
+	VCPU_EXIT_IO,
+	VCPU_EXIT_MMIO,
+	VCPU_EXIT_HLT,
+	VCPU_EXIT_INTR,
+	VCPU_EXIT_IRQ_WINDOW,
+	VCPU_EXIT_SYSTEM_EVENT,
+	VCPU_EXIT_IOAPIC_EOI,
+	VCPU_EXIT_SHUTDOWN,
+	VCPU_EXIT_INTERNAL_ERROR,
+	VCPU_EXIT_FAIL_ENTRY,
+	VCPU_EXIT_OTHER,
+	VCPU_EXIT_KINDS
+};
+
+/* "io", "mmio", ...: the names the metrics give them. */
+extern const char *const vcpu_exit_names[VCPU_EXIT_KINDS];
 
 struct vcpu {
 	struct vm *vm;
@@ -32,6 +52,8 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool thread_started;
+	/* Written by the vCPU's thread only, read by anyone (relaxed: never torn). */
+	uint64_t exits[VCPU_EXIT_KINDS];
 };
 
 struct vm {

@@ -109,7 +109,12 @@ static void pm_event(void *opaque, enum acpi_pm_event ev)
 
 static int realize_acpi_pm(struct machine *m, struct error *err)
 {
-	m->pm = (struct acpi_pm){ pm_event, &m->vm };
+	struct irq_line ged = intc_line(&m->intc, ACPI_GED_GSI);
+
+	m->pm.event = pm_event;
+	m->pm.opaque = &m->vm;
+	if (acpi_pm_init(&m->pm, &ged))
+		return error_set(err, ENOMEM, "acpi-pm: cannot initialise its lock");
 	if (registry_add(&m->devices, &acpi_pm_device_ops, &m->pm, err))
 		return -1;
 	if (acpi_pm_attach(&m->pm, &m->vm.pio))

@@ -6,6 +6,7 @@
 #include "core/quirks.h"
 #include "hw/uart16550.h"
 #include "virtio/console.h"
+#include "virtio/net.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -90,7 +91,8 @@ static int check_disks(const struct machine_config *cfg)
 		const struct blk_options *o = &cfg->disks[i].opts;
 		struct disk d;
 
-		if (disk_open(&d, o->path, o->readonly, o->direct))
+		if ((o->lock_later ? disk_open_unlocked : disk_open)(&d, o->path, o->readonly,
+								     o->direct))
 			return -1;
 		disk_close(&d);
 	}
@@ -228,7 +230,7 @@ static int build_cmdline(struct machine *m, struct error *err)
 	return 0;
 }
 
-static int load_and_boot(struct machine *m)
+static int load_and_boot(struct machine *m, bool ram_fresh)
 {
 	struct boot_setup setup;
 	struct vcpu_regs regs;
@@ -242,7 +244,7 @@ static int load_and_boot(struct machine *m)
 		.layout = &m->layout,
 		.e820 = m->e820,
 		.e820_entries = m->e820_entries,
-		.ram_zeroed = true,	/* mapped anew in setup_memory, nothing written yet above 1 MiB */
+		.ram_zeroed = ram_fresh,	/* mapped anew in setup_memory: nothing written yet */
 	};
 
 	if (boot_load(&m->vm.mem, &bc, &setup))
@@ -259,6 +261,18 @@ static int load_and_boot(struct machine *m)
 	    boot_entry_regs(&m->vm.mem, &setup, &regs))
 		return -1;
 	return vcpu_regs_set(m->vm.vcpus[0].fd, &regs, NULL);
+}
+
+int machine_boot(struct machine *m, bool ram_fresh, struct error *err)
+{
+	/* A restored machine never booted: it has no kernel or command line yet. */
+	if (!m->kernel && load_kernel_file(m, err))
+		return -1;
+	if (!m->cmdline && build_cmdline(m, err))
+		return -1;
+	if (setup_acpi(m, err))
+		return -1;
+	return load_and_boot(m, ram_fresh) ? error_set(err, EIO, "cannot load the kernel") : 0;
 }
 
 static int build(struct machine *m, struct error *err)
@@ -287,7 +301,8 @@ static int build(struct machine *m, struct error *err)
 		return -1;
 	if (cfg->pit && kvm_create_pit(&m->vm.kvm))
 		return -1;
-	if (vm_create_vcpus(&m->vm, cfg->cpus) || cpuid_setup(&m->vm))
+	if (vm_create_vcpus(&m->vm, cfg->cpus) || cpuid_setup(&m->vm) ||
+	    machine_save_reset_state(m, err))
 		return -1;
 	if (setup_pci(m, err) || machine_realize_devices(m, err))
 		return -1;
@@ -296,7 +311,7 @@ static int build(struct machine *m, struct error *err)
 		return 0;
 	if (setup_acpi(m, err) || build_cmdline(m, err))
 		return -1;
-	return load_and_boot(m);
+	return load_and_boot(m, true);
 }
 
 static void vm_exited(void *arg, uint32_t events)
@@ -417,6 +432,7 @@ static void teardown(struct machine *m)
 	if (m->kernel_mapped)
 		munmap((void *)m->kernel, m->kernel_size);
 	free(m->cmdline);
+	free(m->vcpu_reset);
 }
 
 struct machine *machine_create(const struct machine_config *cfg, struct error *err)
@@ -553,9 +569,34 @@ void machine_stop(struct machine *m)
 	vm_request_exit(&m->vm, VM_EXIT_SIGNAL);
 }
 
+void machine_stop_migrated(struct machine *m)
+{
+	vm_request_exit(&m->vm, VM_EXIT_MIGRATED);
+}
+
+int machine_throttle(struct machine *m, unsigned us, struct error *err)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->state != MACHINE_RUNNING) {
+		r = error_set(err, EBUSY, "the VM is not running");
+	} else if (vm_pause(&m->vm)) {
+		r = error_set(err, ESRCH, "the VM stopped");
+	} else {
+		usleep(us);
+	}
+	if (m->state == MACHINE_RUNNING)
+		vm_resume(&m->vm);
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
 static int exit_status(enum vm_exit why, int sig)
 {
 	switch (why) {
+	case VM_EXIT_MIGRATED:
+		return EXIT_MIGRATED;
 	case VM_EXIT_POWEROFF:
 		return EXIT_GUEST_POWEROFF;
 	case VM_EXIT_RESET:
@@ -651,6 +692,50 @@ void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *
 	begin(opaque, "input");
 	emit(opaque, "routed", __atomic_load_n(&m->input.routed, __ATOMIC_RELAXED));
 	emit(opaque, "dropped", __atomic_load_n(&m->input.dropped, __ATOMIC_RELAXED));
+}
+
+void machine_vcpu_exits(struct machine *m,
+			void (*fn)(void *opaque, unsigned vcpu, const char *reason, uint64_t n),
+			void *opaque)
+{
+	unsigned i, k;
+
+	for (i = 0; i < m->vm.nr_vcpus; i++)
+		for (k = 0; k < VCPU_EXIT_KINDS; k++)
+			fn(opaque, i, vcpu_exit_names[k],
+			   __atomic_load_n(&m->vm.vcpus[i].exits[k], __ATOMIC_RELAXED));
+}
+
+int machine_disks_lock(struct machine *m, struct error *err)
+{
+	struct device_entry *e;
+	unsigned i;
+
+	for (i = 0; (e = registry_find(&m->devices, virtio_blk_device_ops.kind, i)); i++)
+		if (virtio_blk_lock(e->dev))
+			return error_set(err, EBUSY, "--disk %s: another process holds its lock",
+					 m->cfg->disks[i].opts.path);
+	return 0;
+}
+
+void machine_disks_unlock(struct machine *m)
+{
+	struct device_entry *e;
+	unsigned i;
+
+	for (i = 0; (e = registry_find(&m->devices, virtio_blk_device_ops.kind, i)); i++)
+		virtio_blk_unlock(e->dev);
+}
+
+int machine_net_set_link(struct machine *m, unsigned index, bool up, struct error *err)
+{
+	struct device_entry *e = registry_find(&m->devices, virtio_net_device_ops.kind, index);
+
+	if (!e)
+		return error_set(err, ENODEV, "no NIC net%u (the VM has %u)", index,
+				 m->cfg->nr_nics);
+	virtio_net_set_link(e->dev, up);
+	return 0;
 }
 
 struct event_loop *machine_loop(struct machine *m)

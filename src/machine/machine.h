@@ -25,6 +25,7 @@
 #define EXIT_GUEST_RESET	3
 #define EXIT_GUEST_CRASH	4
 #define EXIT_SIGNAL_BASE	128	/* + the signal that stopped vessel */
+#define EXIT_MIGRATED		0	/* the VM went to another vessel */
 
 #define MACHINE_MAX_CPUS	254	/* xAPIC ids, the IOAPIC takes the next one */
 #define MACHINE_DEFAULT_MEM	(256ull << 20)
@@ -86,6 +87,7 @@ struct machine_config {
 
 void machine_config_defaults(struct machine_config *cfg);
 
+
 enum machine_state {
 	MACHINE_CREATED,	/* assembled, no vCPU has run */
 	MACHINE_RUNNING,
@@ -103,6 +105,17 @@ int machine_pause(struct machine *m, struct error *err);
 int machine_resume(struct machine *m, struct error *err);
 /* Ask the machine to stop, from any thread (as a host signal does). */
 void machine_stop(struct machine *m);
+/* The VM runs on at a migration's destination: this one stops (exit status 0). */
+void machine_stop_migrated(struct machine *m);
+/*
+ * Hold a running VM's vCPUs for @us microseconds (devices run on): a
+ * migration slows a guest that dirties memory faster than it can be sent.
+ */
+int machine_throttle(struct machine *m, unsigned us, struct error *err);
+/* Reset as the guest's reset request would, running or paused (and it stays so). */
+int machine_reset(struct machine *m, struct error *err);
+/* Press the ACPI power button of a running VM (the guest's OS decides what follows). */
+int machine_power_button(struct machine *m, struct error *err);
 /*
  * Serve the machine's event loop on this thread until the VM stops; then
  * returns one of the exit statuses above. The loop is the place for other
@@ -132,6 +145,7 @@ enum machine_event {
 	MACHINE_EVENT_RESUMED,
 	MACHINE_EVENT_PANIC,	/* the guest reported a kernel panic; a shutdown follows */
 	MACHINE_EVENT_SHUTDOWN,	/* the VM stopped: @status is machine_wait's */
+	MACHINE_EVENT_RESET,	/* reset from the host; the guest boots again */
 };
 
 /*
@@ -153,6 +167,19 @@ void machine_set_observer(struct machine *m, const struct machine_observer *o);
  */
 void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
 		     device_metric_fn emit, void *opaque);
+/* Each vCPU's exits by reason (core/vm.h's vcpu_exit_names), from any thread. */
+void machine_vcpu_exits(struct machine *m,
+			void (*fn)(void *opaque, unsigned vcpu, const char *reason, uint64_t n),
+			void *opaque);
+/*
+ * The disk images' locks: let go by a migration's source at the hand-over
+ * (paused), taken by the destination before it runs, or back by the source
+ * if the migration failed (EBUSY: someone else took one meanwhile).
+ */
+int machine_disks_lock(struct machine *m, struct error *err);
+void machine_disks_unlock(struct machine *m);
+/* NIC @index's link (--net order): -1 with ENODEV if there is none. */
+int machine_net_set_link(struct machine *m, unsigned index, bool up, struct error *err);
 struct event_loop *machine_loop(struct machine *m);
 
 struct bochs_display;

@@ -5,6 +5,7 @@
 #include "boot/boot.h"
 #include "core/event_loop.h"
 #include "core/input.h"
+#include "core/vcpu_regs.h"
 #include "core/vm.h"
 #include "hw/acpi_pm.h"
 #include "hw/pci.h"
@@ -21,6 +22,13 @@
 #include <stdint.h>
 
 struct uart16550;
+
+/* What a vCPU is at power-on, for a reset from the host (reset.c). */
+struct vcpu_reset_state {
+	struct vcpu_regs regs;
+	struct kvm_lapic_state lapic;
+	struct kvm_mp_state mp;
+};
 struct virtio_console;
 
 struct machine {
@@ -61,10 +69,16 @@ struct machine {
 	/* Serializes state changes (pause, resume, stop) from any thread. */
 	pthread_mutex_t lock;
 	const struct machine_observer *observer;
+	struct vcpu_reset_state *vcpu_reset;	/* one per vCPU */
 };
 
 /* Tell the observer, if any, of @ev. */
 void machine_notify(struct machine *m, enum machine_event ev, int status);
+
+/* The firmware's part: ACPI tables, the kernel in RAM, vCPU 0 at its entry. */
+int machine_boot(struct machine *m, bool ram_fresh, struct error *err);
+/* Keep every vCPU's power-on state, before the boot sets vCPU 0's. */
+int machine_save_reset_state(struct machine *m, struct error *err);
 
 /* Create every device the configuration asks for, in the registry (devices.c). */
 int machine_realize_devices(struct machine *m, struct error *err);

@@ -57,12 +57,31 @@ struct blk_queue {
 	bool pushed;
 };
 
+static void count(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+static void account(struct blk_stats *st, const struct blk_req *req, uint8_t status)
+{
+	count(&st->requests, 1);
+	if (status != VIRTIO_BLK_S_OK)
+		count(&st->errors, 1);
+	else if (req->type == VIRTIO_BLK_T_IN)
+		count(&st->read_bytes, req->io.len);
+	else if (req->type == VIRTIO_BLK_T_OUT)
+		count(&st->write_bytes, req->io.len);
+	else if (req->type == VIRTIO_BLK_T_FLUSH)
+		count(&st->flushes, 1);
+}
+
 static void finish(struct blk_queue *bq, struct blk_slot *s, uint8_t status)
 {
 	struct virtio_dev *vd = &bq->blk->vd;
 	uint32_t len = status == VIRTIO_BLK_S_OK ? s->req.in_len : 1;
 	bool broken = false;
 
+	account(&bq->blk->stats, &s->req, status);
 	/* The data a read brought in is logged now that it is there (the status below too). */
 	if (status == VIRTIO_BLK_S_OK && s->req.io.op != DISK_WRITE)
 		dma_mark_written(&vd->dma, s->req.iov, s->req.io.iovcnt);
@@ -425,7 +444,8 @@ int virtio_blk_init(struct virtio_blk *b, const struct blk_options *o,
 		       VIRTIO_BLK_ID_BYTES);
 		return -1;
 	}
-	if (disk_open(&b->disk, o->path, o->readonly, o->direct))
+	if ((o->lock_later ? disk_open_unlocked : disk_open)(&b->disk, o->path, o->readonly,
+							     o->direct))
 		return -1;
 	if (o->serial)
 		memcpy(b->serial, o->serial, strlen(o->serial));
@@ -483,10 +503,32 @@ static void blk_dev_destroy(void *dev)
 	free(dev);
 }
 
+int virtio_blk_lock(struct virtio_blk *b)
+{
+	return disk_lock(&b->disk);
+}
+
+void virtio_blk_unlock(struct virtio_blk *b)
+{
+	disk_unlock(&b->disk);
+}
+
+static void blk_metrics(void *dev, device_metric_fn emit, void *opaque)
+{
+	const struct blk_stats *st = &((struct virtio_blk *)dev)->stats;
+
+	emit(opaque, "requests", __atomic_load_n(&st->requests, __ATOMIC_RELAXED));
+	emit(opaque, "read_bytes", __atomic_load_n(&st->read_bytes, __ATOMIC_RELAXED));
+	emit(opaque, "write_bytes", __atomic_load_n(&st->write_bytes, __ATOMIC_RELAXED));
+	emit(opaque, "flushes", __atomic_load_n(&st->flushes, __ATOMIC_RELAXED));
+	emit(opaque, "errors", __atomic_load_n(&st->errors, __ATOMIC_RELAXED));
+}
+
 _Static_assert(offsetof(struct virtio_blk, vd) == 0, "the registry's hooks take a virtio_dev");
 
 const struct device_ops virtio_blk_device_ops = {
 	.kind = "virtio-blk",
+	.metrics = blk_metrics,
 	VIRTIO_DEVICE_HOOKS,
 	.destroy = blk_dev_destroy,
 };

@@ -20,12 +20,19 @@ struct blk_options {
 	bool sync_io;			/* no io_uring, even where it works */
 	bool direct;			/* cache=none: O_DIRECT, past the host page cache */
 	unsigned poll_us;		/* the longest a queue's thread polls before sleeping */
+	bool lock_later;		/* a migration's destination: virtio_blk_lock at hand-over */
 };
 
 struct blk_queue;
 
+/* Counted as requests finish, read racily by the metrics (never torn). */
+struct blk_stats {
+	uint64_t requests, read_bytes, write_bytes, flushes, errors;
+};
+
 struct virtio_blk {
 	struct virtio_dev vd;
+	struct blk_stats stats;
 	struct disk disk;
 	struct blk_limits lim;
 	char serial[VIRTIO_BLK_ID_BYTES];
@@ -39,6 +46,9 @@ struct virtio_blk {
 int virtio_blk_init(struct virtio_blk *b, const struct blk_options *o,
 		    const struct virtio_pci_env *env);
 void virtio_blk_destroy(struct virtio_blk *b);
+/* The image's lock, let go and taken back around a migration's hand-over. */
+int virtio_blk_lock(struct virtio_blk *b);
+void virtio_blk_unlock(struct virtio_blk *b);
 
 /*
  * Its registry hooks: the transport's (virtio_device_*; pause finishes the

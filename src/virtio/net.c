@@ -413,6 +413,36 @@ static uint64_t build_config(struct virtio_net *n)
 	       (n->be->vnet_hdr ? net_hdr_features(n->be->offloads) : 0);
 }
 
+/*
+ * The cable: STATUS's LINK_UP (5.1.4), and a configuration change interrupt
+ * for a driver that runs (5.1.4.2: the driver re-reads the status then).
+ */
+void virtio_net_set_link(struct virtio_net *n, bool up)
+{
+	struct virtio_dev *vd = &n->vd;
+	uint16_t status, was;
+	bool tell;
+
+	pthread_mutex_lock(&vd->lock);
+	memcpy(&was, n->config + CFG_STATUS, 2);
+	status = up ? (uint16_t)(was | NET_STATUS_LINK_UP) : (uint16_t)(was & ~NET_STATUS_LINK_UP);
+	memcpy(n->config + CFG_STATUS, &status, 2);
+	tell = status != was && (vd->status & VIRTIO_STATUS_DRIVER_OK);
+	pthread_mutex_unlock(&vd->lock);
+	if (tell)
+		virtio_notify_config(vd);
+}
+
+bool virtio_net_link(struct virtio_net *n)
+{
+	uint16_t status;
+
+	pthread_mutex_lock(&n->vd.lock);
+	memcpy(&status, n->config + CFG_STATUS, 2);
+	pthread_mutex_unlock(&n->vd.lock);
+	return status & NET_STATUS_LINK_UP;
+}
+
 static int start_queue_pair(struct virtio_net *n, unsigned i, unsigned poll_us)
 {
 	struct net_queue_pair *p = &n->qp[i];

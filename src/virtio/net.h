@@ -36,6 +36,9 @@ struct virtio_net {
 int virtio_net_init(struct virtio_net *n, const struct net_options *o, unsigned index,
 		    const struct virtio_pci_env *env, struct error *err);
 void virtio_net_destroy(struct virtio_net *n);
+/* The link as the host says it is (up at creation), from any thread. */
+void virtio_net_set_link(struct virtio_net *n, bool up);
+bool virtio_net_link(struct virtio_net *n);
 
 /* Its registry hooks: the transport's (virtio_device_*), metrics, destroy (and free). */
 extern const struct device_ops virtio_net_device_ops;

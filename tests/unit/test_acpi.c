@@ -30,7 +30,9 @@ static void devices(struct aml *a, void *opaque)
 {
 	struct irq_line com1 = { .gsi = COM1_IRQ }, kbd = { .gsi = I8042_KBD_IRQ };
 	struct uart_sink sink = { 0 };
+	struct irq_line ged = { .gsi = ACPI_GED_GSI };
 	struct pvpanic pvpanic = { 0 };
+	struct acpi_pm pm = { 0 };
 	struct registry reg;
 	struct io_bus pio;
 	struct uart16550 *u = uart16550_create(&com1, &sink);
@@ -44,6 +46,8 @@ static void devices(struct aml *a, void *opaque)
 	assert_int_equal(registry_add(&reg, &i8042_device_ops, i8042_create(&kbd, &kbd, NULL, NULL), NULL), 0);
 	assert_int_equal(registry_add(&reg, &rtc_device_ops, rtc_create(NULL), NULL), 0);
 	assert_int_equal(registry_add(&reg, &pvpanic_device_ops, &pvpanic, NULL), 0);
+	assert_int_equal(acpi_pm_init(&pm, &ged), 0);
+	assert_int_equal(registry_add(&reg, &acpi_pm_device_ops, &pm, NULL), 0);
 	registry_acpi(&reg, a);
 	registry_destroy(&reg);
 	io_bus_destroy(&pio);
@@ -271,6 +275,13 @@ static void test_iasl_round_trip(void **state)
 			assert_non_null(strstr(dsl, "_S5"));
 			assert_non_null(strstr(dsl, "IO (Decode16"));
 			assert_non_null(strstr(dsl, "0x03F8"));
+			/* The power button: a GED whose _EVT notifies a PNP0C0C device. */
+			assert_non_null(strstr(dsl, "PNP0C0C"));
+			assert_non_null(strstr(dsl, "ACPI0013"));
+			assert_non_null(strstr(dsl, "Method (_EVT, 1"));
+			assert_non_null(strstr(dsl, "Notify (PWRB, 0x80)"));
+			assert_non_null(strstr(dsl, "OperationRegion (GEDR, SystemIO, 0x0603, One)"));
+			assert_non_null(strstr(dsl, "Interrupt (ResourceConsumer, Level, ActiveHigh, Exclusive, ,, )"));
 		}
 		if (!strcmp(sigs[i], "FACP"))
 			assert_non_null(strstr(dsl, "Hardware Reduced (V5) : 1"));
