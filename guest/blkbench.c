@@ -176,8 +176,7 @@ static int next_second(uint64_t limit)
 	return 1;
 }
 
-/* TSC ticks in one second of the RTC (between two updates of its seconds). */
-static uint64_t tsc_hz(void)
+uint64_t tsc_hz(void)
 {
 	uint64_t limit = rdtsc() + 50ull * 1000 * 1000 * 1000, t0;
 

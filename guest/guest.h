@@ -139,6 +139,15 @@ int net_parse_ip(const char *s, uint8_t ip[4]);
 int virtio_net_user_check(const struct acpi_info *acpi, unsigned slot, unsigned echo_port,
 			  unsigned fwd_port);
 
+/* TSC ticks in one second of the RTC (between two updates of its seconds); 0 if it stands. */
+uint64_t tsc_hz(void);
+
+/*
+ * vessel.test=display: program the bochs-display at @slot, draw the test
+ * pattern; with @redraw_hz, redraw the small square that many times a second.
+ */
+void run_display(unsigned slot, unsigned redraw_hz) __attribute__((noreturn));
+
 /* Secondary CPUs. */
 unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);
 void ap_main(unsigned cpu);

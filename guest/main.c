@@ -380,6 +380,19 @@ static void run_blkbench(const char *cmdline)
 	guest_panic("vessel.test=blkbench: no virtio-blk disk on the PCI bus");
 }
 
+/* vessel.test=display [vessel.redraw=HZ]: the pattern on the first bochs-display. */
+static void run_display_mode(const char *cmdline)
+{
+	struct pci_dev devs[32];
+	unsigned n, i;
+
+	n = acpi.ecam_base ? pci_scan(&acpi, devs, 32) : 0;
+	for (i = 0; i < n; i++)
+		if (devs[i].vendor == 0x1234 && devs[i].device == 0x1111)
+			run_display(devs[i].slot, number(cmdline, "vessel.redraw="));
+	guest_panic("vessel.test=display: no bochs-display on the PCI bus (--display)");
+}
+
 void guest_main(uint32_t start_info);
 
 void guest_main(uint32_t start_info)
@@ -413,6 +426,8 @@ void guest_main(uint32_t start_info)
 	irq_init(&acpi);
 	if (streq(mode, "blkbench"))
 		run_blkbench(cmdline);
+	if (streq(mode, "display"))
+		run_display_mode(cmdline);
 	check_uart();
 	check_rtc();
 	check_i8042();

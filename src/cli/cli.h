@@ -2,14 +2,22 @@
 #ifndef VESSEL_CLI_CLI_H
 #define VESSEL_CLI_CLI_H
 
+#include "desktop/vnc_options.h"
 #include "machine/machine.h"
 
 #include <stdio.h>
 
 /* Parse `vessel run` arguments (argv[0] is "run"). Returns 0, or EXIT_USAGE after a message. */
 int run_parse(int argc, char **argv, struct machine_config *cfg);
-/* The same, and the --api-socket path (NULL without it). */
-int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char **api_socket);
+/* What serves the machine besides its console: the control API, a VNC server. */
+struct run_front {
+	const char *api_socket;		/* --api-socket, or NULL */
+	bool vnc;			/* --vnc given: vnc says how */
+	struct vnc_options vnc_opts;
+};
+
+/* run_parse, and the front ends the arguments ask for. */
+int run_parse_front(int argc, char **argv, struct machine_config *cfg, struct run_front *f);
 int cmd_run(int argc, char **argv);
 void run_usage(FILE *f);
 /* runc's command line; argv[0] is the program or "oci". */

@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 #include "api/api.h"
+#include "desktop/vnc.h"
+#include "display/bochs_regs.h"
 #include "core/log.h"
 #include "core/size.h"
 #include "core/layout.h"
@@ -28,6 +30,8 @@ enum {
 	OPT_IOMMU,
 	OPT_VERBOSE,
 	OPT_API_SOCKET,
+	OPT_DISPLAY,
+	OPT_VNC,
 	OPT_HELP,
 };
 
@@ -47,6 +51,8 @@ static const struct option run_options[] = {
 	{ "iommu", optional_argument, NULL, OPT_IOMMU },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
+	{ "display", optional_argument, NULL, OPT_DISPLAY },
+	{ "vnc", required_argument, NULL, OPT_VNC },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -92,13 +98,22 @@ void run_usage(FILE *f)
 		"                    the DMA and interrupts of every PCI device\n"
 		"  --api-socket PATH serve the control API (HTTP/1.1, JSON; docs/api.yaml) on a\n"
 		"                    unix socket, mode 0600; 'vessel ctl' is its client\n"
+		"  --display[=WxH]   add a bochs-display (PCI 1234:1111) whose preferred mode\n"
+		"                    (EDID) is WxH, %ux%u to %ux%u (default %ux%u)\n"
+		"  --vnc ADDR:PORT|unix:PATH[,password-file=F][,fps=N]  serve the display over\n"
+		"                    VNC (RFB 3.8) and to a browser (http://ADDR:PORT/, noVNC)\n"
+		"                    on ADDR (default 127.0.0.1); VNC authentication with the\n"
+		"                    first line of F (mode 0600, at most 8 characters); at most\n"
+		"                    N updates a second (1-%d, default %d); adds --display\n"
 		"  --no-host-quirks  no kernel parameters or emulation for hosts with KVM quirks\n"
 		"  --verbose         debug messages on stderr\n\n"
 		"exit status: 0 guest powered off, 1 VMM error, 2 usage error, 3 guest reset,\n"
 		"4 guest crash (triple fault or panic), 128+N stopped by signal N\n"
 		"console: stdin goes to the guest's console; in a terminal, Ctrl-A x quits\n",
 		MACHINE_MAX_CPUS, VIRTIO_BLK_MAX_QUEUES, VIRTIO_BLK_MAX_POLL_US, VIRTIO_BLK_POLL_US,
-		MACHINE_MAX_NICS, NET_MAX_QUEUES, NET_MAX_POLL_US, NET_POLL_US);
+		MACHINE_MAX_NICS, NET_MAX_QUEUES, NET_MAX_POLL_US, NET_POLL_US,
+		DISPLAY_MIN_WIDTH, DISPLAY_MIN_HEIGHT, BOCHS_MAX_WIDTH, BOCHS_MAX_HEIGHT,
+		DISPLAY_DEFAULT_WIDTH, DISPLAY_DEFAULT_HEIGHT, VNC_MAX_FPS, VNC_DEFAULT_FPS);
 }
 
 static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
@@ -234,18 +249,45 @@ static int parse_net(const char *arg, struct machine_config *cfg)
 	return 0;
 }
 
-int run_parse(int argc, char **argv, struct machine_config *cfg)
+/* --display[=WxH] */
+static int parse_display(const char *arg, struct machine_config *cfg)
 {
-	const char *api_socket;
+	unsigned w = DISPLAY_DEFAULT_WIDTH, h = DISPLAY_DEFAULT_HEIGHT;
+	char tail;
 
-	return run_parse_api(argc, argv, cfg, &api_socket);
+	if (arg && sscanf(arg, "%ux%u%c", &w, &h, &tail) != 2)
+		return usage_error("--display=%s: not WIDTHxHEIGHT (example: 1280x720)", arg);
+	if (w < DISPLAY_MIN_WIDTH || h < DISPLAY_MIN_HEIGHT || w > BOCHS_MAX_WIDTH ||
+	    h > BOCHS_MAX_HEIGHT)
+		return usage_error("--display=%s: from %ux%u to %ux%u", arg, DISPLAY_MIN_WIDTH,
+				   DISPLAY_MIN_HEIGHT, BOCHS_MAX_WIDTH, BOCHS_MAX_HEIGHT);
+	cfg->display_width = w;
+	cfg->display_height = h;
+	return 0;
 }
 
-int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char **api_socket)
+static int parse_vnc(const char *arg, struct run_front *f)
+{
+	struct error err;
+
+	if (vnc_options_parse(arg, &f->vnc_opts, &err))
+		return usage_error("%s", err.msg);
+	f->vnc = true;
+	return 0;
+}
+
+int run_parse(int argc, char **argv, struct machine_config *cfg)
+{
+	struct run_front f;
+
+	return run_parse_front(argc, argv, cfg, &f);
+}
+
+int run_parse_front(int argc, char **argv, struct machine_config *cfg, struct run_front *f)
 {
 	int opt, r;
 
-	*api_socket = NULL;
+	memset(f, 0, sizeof(*f));
 	machine_config_defaults(cfg);
 	optind = 1;
 	opterr = 0;
@@ -309,7 +351,15 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char 
 		case OPT_API_SOCKET:
 			if (!optarg[0])
 				return usage_error("--api-socket: no path given");
-			*api_socket = optarg;
+			f->api_socket = optarg;
+			break;
+		case OPT_DISPLAY:
+			if ((r = parse_display(optarg, cfg)))
+				return r;
+			break;
+		case OPT_VNC:
+			if ((r = parse_vnc(optarg, f)))
+				return r;
 			break;
 		case OPT_HELP:
 			run_usage(stdout);
@@ -325,18 +375,24 @@ int run_parse_api(int argc, char **argv, struct machine_config *cfg, const char 
 				   "which cannot remap interrupts");
 	if (cfg->initrd_path && !cfg->kernel_path)
 		return usage_error("%s needs --kernel: the built-in guest takes no initrd", "--initrd");
+	if (f->vnc && !cfg->display_width) {
+		cfg->display_width = DISPLAY_DEFAULT_WIDTH;
+		cfg->display_height = DISPLAY_DEFAULT_HEIGHT;
+	}
 	return 0;
 }
 
 int cmd_run(int argc, char **argv)
 {
 	struct machine_config cfg;
-	const char *api_socket;
-	int r = run_parse_api(argc, argv, &cfg, &api_socket);
+	struct run_front f;
+	int r = run_parse_front(argc, argv, &cfg, &f);
 
 	if (r < 0)
 		return 0;	/* --help */
 	if (r)
 		return r;
-	return api_socket ? api_machine_run(&cfg, api_socket) : machine_run(&cfg);
+	if (f.vnc)
+		return vnc_machine_run(&cfg, &f.vnc_opts, f.api_socket);
+	return f.api_socket ? api_machine_run(&cfg, f.api_socket) : machine_run(&cfg);
 }

@@ -75,6 +75,15 @@ struct guest_mem_region *guest_mem_add_device(struct guest_mem *gm, const char *
 					      uint64_t gpa, uint64_t size);
 void guest_mem_remove_device(struct guest_mem *gm, struct guest_mem_region *r);
 
+/*
+ * Move device memory @r to @gpa (a BAR the guest placed elsewhere): its KVM
+ * slot is deleted and made again there; the memory's contents stay.
+ */
+struct kvm;
+struct error;
+int guest_mem_move_device(struct guest_mem *gm, struct kvm *kvm, struct guest_mem_region *r,
+			  uint64_t gpa, struct error *err);
+
 /* The region holding guest-physical @gpa, of either kind, or NULL. */
 struct guest_mem_region *guest_mem_find(struct guest_mem *gm, uint64_t gpa);
 

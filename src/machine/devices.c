@@ -6,6 +6,7 @@
  */
 #include "machine/machine_internal.h"
 #include "core/log.h"
+#include "display/bochs_display.h"
 #include "hw/i8042.h"
 #include "hw/rtc.h"
 #include "hw/uart16550.h"
@@ -292,6 +293,31 @@ static int realize_virtio_net(struct machine *m, struct error *err)
 	return 0;
 }
 
+static int realize_display(struct machine *m, struct error *err)
+{
+	struct irq_line intx = intc_line(&m->intc, 0);
+	struct bochs_display *d;
+
+	if (!m->cfg->display_width)
+		return 0;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return error_set(err, ENOMEM, "bochs-display: out of memory");
+	if (bochs_display_init(d, &m->vm.mem, &m->vm.kvm, m->cfg->display_width,
+			       m->cfg->display_height, err)) {
+		free(d);
+		return -1;
+	}
+	if (registry_add(&m->devices, &bochs_display_device_ops, d, err))
+		return -1;
+	if (pci_bus_add(&m->pci, &d->pci, &intx) < 0)
+		return error_set(err, ENOSPC, "bochs-display: no free PCI slot");
+	if (bochs_display_map(d, err))
+		return -1;
+	m->display = d;
+	return 0;
+}
+
 static const struct device_kind device_kinds[] = {
 	{ "pci-host", realize_pci_host },
 	{ "uart16550", realize_uart },
@@ -303,6 +329,7 @@ static const struct device_kind device_kinds[] = {
 	{ "virtio-blk", realize_virtio_blk },
 	{ "virtio-net", realize_virtio_net },
 	{ "virtio-rng", realize_virtio_rng },
+	{ "bochs-display", realize_display },
 };
 
 int machine_realize_devices(struct machine *m, struct error *err)

@@ -339,6 +339,11 @@ size_t machine_console_input(struct machine *m, const uint8_t *buf, size_t len)
 	return in.receive(in.opaque, buf, len);
 }
 
+struct bochs_display *machine_display(struct machine *m)
+{
+	return m->display;
+}
+
 void machine_input_key(struct machine *m, unsigned code, bool down)
 {
 	input_route_key(&m->input, code, down);

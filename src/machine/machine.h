@@ -66,6 +66,8 @@ struct machine_config {
 	const char *kvm_path;		/* NULL: /dev/kvm */
 	struct machine_output output;
 	bool host_console;		/* stdin, the terminal and SIGINT/SIGTERM drive the VM */
+	unsigned display_width;		/* a bochs-display preferring this mode; 0: none */
+	unsigned display_height;
 };
 
 void machine_config_defaults(struct machine_config *cfg);
@@ -138,6 +140,10 @@ void machine_set_observer(struct machine *m, const struct machine_observer *o);
 void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
 		     device_metric_fn emit, void *opaque);
 struct event_loop *machine_loop(struct machine *m);
+
+struct bochs_display;
+/* The machine's display device, or NULL without one. */
+struct bochs_display *machine_display(struct machine *m);
 
 /* Log the writes to the memory region holding @gpa (RAM or device memory). */
 int machine_dirty_log_open(struct machine *m, uint64_t gpa, struct dirty_log *log,

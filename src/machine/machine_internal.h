@@ -38,6 +38,7 @@ struct machine {
 	unsigned e820_entries;
 	struct uart16550 *uart;		/* host input goes to one of these two */
 	struct virtio_console *hvc;
+	struct bochs_display *display;
 	struct acpi_pm pm;
 	struct pvpanic pvpanic;
 	struct pci_bus pci;

@@ -1,0 +1,507 @@
+/*
+ * The VNC server of one machine. libvncserver owns the protocol (RFB 3.8,
+ * its encodings, VNC authentication, WebSockets); this file owns the
+ * frame: the screen libvncserver encodes from is a copy of what the guest
+ * shows, brought up to date only where the dirty log says the guest wrote,
+ * and only where those pages' pixels changed. Everything runs on the
+ * server's thread, so the copy and the encoders never race.
+ */
+#include "desktop/vnc.h"
+#include "core/dirty_log.h"
+#include "core/log.h"
+#include "desktop/dirty_rects.h"
+#include "desktop/vnc_input.h"
+#include "desktop/vnc_listen.h"
+#include "desktop/vnc_password.h"
+#include "display/bochs_display.h"
+
+#include <rfb/rfb.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NS_PER_SEC		1000000000ull
+/* Without viewers nothing is drawn: the thread sleeps in select until one comes. */
+#define IDLE_WAIT_US		(3600ll * 1000 * 1000)
+#define FIRST_BYTES_WAIT_MS	100	/* a viewer speaks only after the server */
+#define REQUEST_WAIT_MS		1000	/* a browser's request header, all of it */
+#define STOP_RETRY_NS		10000000
+
+struct vnc_server {
+	struct vnc_options opts;
+	char password[VNC_PASSWORD_MAX + 1];
+	char *passwords[2];
+	int listen_fd;
+	int http_idle_fd;	/* libvncserver's httpd listens here: never readable */
+	struct machine *m;
+	struct bochs_display *disp;
+	unsigned pref_width, pref_height;
+	rfbScreenInfoPtr screen;
+	uint8_t *shadow;	/* the screen's pixels: R, G, B, X bytes (libvncserver's format) */
+	struct display_scanout mode;
+	struct dirty_log log;
+	bool log_open;
+	unsigned long *bitmap;
+	struct vnc_input input;
+	pthread_t thread;
+	bool thread_started;
+	int stop;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void rfb_log(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!log_verbose())
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	line[strcspn(line, "\n")] = '\0';
+	pr_debug("vnc: %s", line);
+}
+
+/* The guest's pixel (0x00RRGGBB in its byte order) as libvncserver's R, G, B, X. */
+static inline uint32_t convert(uint32_t g, bool big_endian)
+{
+	if (big_endian)
+		g = __builtin_bswap32(g);
+	return ((g >> 16) & 0xff) | (g & 0xff00) | ((g & 0xff) << 16);
+}
+
+/*
+ * Copy @r of the guest's screen into the shadow and tell libvncserver the
+ * part that changed: a dirty page whose pixels are what they were costs
+ * the viewers nothing.
+ */
+static void refresh(struct vnc_server *s, const struct fb_rect *r)
+{
+	const uint8_t *fb = bochs_display_fb(s->disp);
+	unsigned x0 = UINT32_MAX, x1 = 0, y0 = UINT32_MAX, y1 = 0, x, y;
+	const struct display_scanout *m = &s->mode;
+
+	for (y = r->y; y < r->y + r->h; y++) {
+		const uint32_t *src = (const uint32_t *)(fb + m->offset + (uint64_t)y * m->stride);
+		uint32_t *dst = (uint32_t *)(s->shadow + (size_t)y * m->width * 4);
+		unsigned first = UINT32_MAX, last = 0;
+
+		for (x = r->x; x < r->x + r->w; x++) {
+			uint32_t v = convert(__atomic_load_n(&src[x], __ATOMIC_RELAXED),
+					     m->big_endian);
+
+			if (v == dst[x])
+				continue;
+			dst[x] = v;
+			if (first == UINT32_MAX)
+				first = x;
+			last = x;
+		}
+		if (first == UINT32_MAX)
+			continue;
+		x0 = first < x0 ? first : x0;
+		x1 = last + 1 > x1 ? last + 1 : x1;
+		y0 = y < y0 ? y : y0;
+		y1 = y + 1;
+	}
+	if (y0 != UINT32_MAX)
+		rfbMarkRectAsModified(s->screen, (int)x0, (int)y0, (int)x1, (int)y1);
+}
+
+static void refresh_all(struct vnc_server *s)
+{
+	struct fb_rect all = { 0, 0, s->mode.width, s->mode.height };
+
+	if (s->mode.enabled)
+		refresh(s, &all);
+}
+
+/* A new mode (or the first): the screen takes its size, every viewer is told. */
+static int set_mode(struct vnc_server *s, const struct display_scanout *now)
+{
+	unsigned w = now->enabled ? now->width : s->pref_width;
+	unsigned h = now->enabled ? now->height : s->pref_height;
+	uint8_t *old = s->shadow, *buf;
+
+	if (w != (unsigned)s->screen->width || h != (unsigned)s->screen->height) {
+		buf = calloc((size_t)w * h, 4);
+		if (!buf)
+			return -1;
+		rfbNewFramebuffer(s->screen, (char *)buf, (int)w, (int)h, 8, 3, 4);
+		s->shadow = buf;
+		free(old);
+	} else if (!now->enabled) {
+		memset(s->shadow, 0, (size_t)w * h * 4);
+		rfbMarkRectAsModified(s->screen, 0, 0, (int)w, (int)h);
+	}
+	s->mode = *now;
+	s->mode.width = w;
+	s->mode.height = h;
+	vnc_input_set_size(&s->input, w, h);
+	refresh_all(s);
+	return 0;
+}
+
+static void frame(struct vnc_server *s)
+{
+	struct fb_rect rects[DIRTY_RECTS_MAX];
+	struct display_scanout now;
+	unsigned n, i;
+
+	bochs_display_scanout(s->disp, &now);
+	if (dirty_log_sync(&s->log, s->bitmap, NULL))
+		return;
+	if (now.generation != s->mode.generation) {
+		set_mode(s, &now);
+		return;
+	}
+	n = dirty_rects(s->bitmap, dirty_log_words(&s->log), &s->mode, rects, DIRTY_RECTS_MAX);
+	for (i = 0; i < n; i++)
+		refresh(s, &rects[i]);
+}
+
+static struct vnc_server *server_of(rfbClientPtr cl)
+{
+	return cl->screen->screenData;
+}
+
+static void on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
+{
+	vnc_input_key(&server_of(cl)->input, down, keysym);
+}
+
+static void on_pointer(int buttons, int x, int y, rfbClientPtr cl)
+{
+	vnc_input_pointer(&server_of(cl)->input, buttons, x, y);
+	rfbDefaultPtrAddEvent(buttons, x, y, cl);	/* where a drawn cursor goes */
+}
+
+static void on_cut_text(char *text, int len, rfbClientPtr cl)
+{
+	vnc_input_cut_text(&server_of(cl)->input, text, len);
+}
+
+static int on_desktop_size(int w, int h, int screens, struct rfbExtDesktopScreen *layout,
+			   rfbClientPtr cl)
+{
+	(void)layout;
+	return vnc_input_desktop_size(&server_of(cl)->input, w, h, screens);
+}
+
+/* A new viewer gets the screen as it is now: the shadow is brought up to date first. */
+static enum rfbNewClientAction on_new_client(rfbClientPtr cl)
+{
+	struct vnc_server *s = server_of(cl);
+	struct display_scanout now;
+
+	bochs_display_scanout(s->disp, &now);
+	if (dirty_log_sync(&s->log, s->bitmap, NULL) == 0 && now.generation == s->mode.generation)
+		refresh_all(s);
+	else
+		set_mode(s, &now);
+	return RFB_CLIENT_ACCEPT;
+}
+
+static void input_key(void *opaque, unsigned code, bool down)
+{
+	machine_input_key(opaque, code, down);
+}
+
+static void input_pointer(void *opaque, unsigned x, unsigned y, unsigned buttons)
+{
+	machine_input_pointer(opaque, x, y, buttons);
+}
+
+/* The first bytes of a new connection, waiting for the whole of a browser's request. */
+static enum vnc_conn_kind classify(int fd)
+{
+	char buf[4096];
+	uint64_t deadline = now_ns() + REQUEST_WAIT_MS * 1000000ull;
+	struct pollfd p = { fd, POLLIN, 0 };
+	enum vnc_conn_kind k;
+	ssize_t n;
+
+	if (poll(&p, 1, FIRST_BYTES_WAIT_MS) <= 0)
+		return VNC_CONN_RFB;
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), MSG_PEEK);
+		if (n <= 0)
+			return VNC_CONN_BAD;
+		k = vnc_conn_classify(buf, (size_t)n);
+		if (k != VNC_CONN_INCOMPLETE || (size_t)n == sizeof(buf))
+			return k == VNC_CONN_INCOMPLETE ? VNC_CONN_BAD : k;
+		if (now_ns() > deadline || poll(&p, 1, 10) < 0)
+			return VNC_CONN_BAD;
+	}
+}
+
+static void serve_connection(struct vnc_server *s, int fd)
+{
+	switch (classify(fd)) {
+	case VNC_CONN_RFB:
+	case VNC_CONN_WEBSOCKET:
+		/* libvncserver's: the WebSocket handshake, the RFB handshake, the client. */
+		if (!rfbNewClient(s->screen, fd))
+			close(fd);
+		return;
+	case VNC_CONN_HTTP_ROOT:
+		vnc_http_redirect(fd);
+		close(fd);
+		return;
+	case VNC_CONN_HTTP_FILE:
+		/* libvncserver's httpd serves noVNC's files from httpDir, one request at a time. */
+		if (s->screen->httpSock != RFB_INVALID_SOCKET)
+			close(s->screen->httpSock);
+		s->screen->httpSock = fd;
+		rfbHttpCheckFds(s->screen);
+		return;
+	default:
+		close(fd);
+	}
+}
+
+static void accept_pending(struct vnc_server *s)
+{
+	int fd;
+
+	while ((fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+		serve_connection(s, fd);
+}
+
+static void *server_thread(void *arg)
+{
+	struct vnc_server *s = arg;
+	uint64_t period = NS_PER_SEC / s->opts.fps, next = now_ns(), t;
+	sigset_t set;
+
+	pthread_setname_np(pthread_self(), "vnc");
+	/* Only the stop signal reaches this thread; a viewer gone is EPIPE, not SIGPIPE. */
+	sigfillset(&set);
+	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		if (!s->screen->clientHead) {
+			rfbProcessEvents(s->screen, IDLE_WAIT_US);
+			accept_pending(s);
+			next = now_ns();
+			continue;
+		}
+		t = now_ns();
+		if (t >= next) {
+			frame(s);
+			next += period;
+			if (next <= t)
+				next = t + period;
+		}
+		rfbProcessEvents(s->screen, (long)((next - t > period ? period : next - t) / 1000));
+		accept_pending(s);
+	}
+	return NULL;
+}
+
+struct vnc_server *vnc_server_create(const struct vnc_options *o, struct error *err)
+{
+	struct vnc_server *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		error_set(err, ENOMEM, "vnc: out of memory");
+		return NULL;
+	}
+	s->opts = *o;
+	s->listen_fd = s->http_idle_fd = -1;
+	if (o->password_file[0] && vnc_password_read(o->password_file, s->password, err))
+		goto err_free;
+	s->listen_fd = vnc_listen(o, err);
+	if (s->listen_fd < 0)
+		goto err_free;
+	return s;
+
+err_free:
+	memset(s->password, 0, sizeof(s->password));
+	free(s);
+	return NULL;
+}
+
+static rfbCursorPtr make_cursor(void)
+{
+	/* An arrow, its tip the hot spot (libvncserver's X cursor strings: 'x' set). */
+	static char shape[] =
+		"x          "
+		"xx         "
+		"x.x        "
+		"x..x       "
+		"x...x      "
+		"x....x     "
+		"x.....x    "
+		"x......x   "
+		"x.......x  "
+		"x........x "
+		"x.....xxxxx"
+		"x..x..x    "
+		"x.x x..x   "
+		"xx  x..x   "
+		"x    x..x  "
+		"     xxxx  ";
+	static char mask[] =
+		"x          "
+		"xx         "
+		"xxx        "
+		"xxxx       "
+		"xxxxx      "
+		"xxxxxx     "
+		"xxxxxxx    "
+		"xxxxxxxx   "
+		"xxxxxxxxx  "
+		"xxxxxxxxxx "
+		"xxxxxxxxxxx"
+		"xxxxxxx    "
+		"xxx xxxx   "
+		"xx  xxxx   "
+		"x    xxxx  "
+		"     xxxx  ";
+	rfbCursorPtr c = rfbMakeXCursor(11, 16, shape, mask);
+
+	if (c) {
+		c->foreRed = c->foreGreen = c->foreBlue = 0;
+		c->backRed = c->backGreen = c->backBlue = 0xffff;
+	}
+	return c;
+}
+
+static int setup_screen(struct vnc_server *s, struct error *err)
+{
+	rfbScreenInfoPtr sc;
+
+	rfbLog = rfb_log;
+	rfbErr = rfb_log;
+	sc = rfbGetScreen(NULL, NULL, (int)s->pref_width, (int)s->pref_height, 8, 3, 4);
+	if (!sc)
+		return error_set(err, ENOMEM, "vnc: cannot create the screen");
+	s->screen = sc;
+	s->shadow = calloc((size_t)s->pref_width * s->pref_height, 4);
+	s->http_idle_fd = eventfd(0, EFD_CLOEXEC);
+	if (!s->shadow || s->http_idle_fd < 0)
+		return error_set(err, ENOMEM, "vnc: out of memory");
+	sc->frameBuffer = (char *)s->shadow;
+	sc->screenData = s;
+	sc->desktopName = "vessel";
+	sc->alwaysShared = TRUE;	/* a viewer joining never disconnects another */
+	sc->deferUpdateTime = 0;	/* the frame tick paces updates */
+	sc->kbdAddEvent = on_key;
+	sc->ptrAddEvent = on_pointer;
+	sc->setXCutText = on_cut_text;
+	sc->setDesktopSizeHook = on_desktop_size;
+	sc->newClientHook = on_new_client;
+	sc->cursor = make_cursor();
+	if (s->password[0]) {
+		s->passwords[0] = s->password;
+		sc->authPasswdData = s->passwords;
+		sc->passwordCheck = rfbCheckPasswordByList;
+	}
+	/* Our socket, not libvncserver's: it would listen on every address, IPv6 too. */
+	sc->port = sc->ipv6port = 0;
+	sc->socketState = RFB_SOCKET_READY;
+	sc->httpInitDone = TRUE;
+	sc->httpDir = VNC_NOVNC_DIR;
+	sc->httpListenSock = s->http_idle_fd;
+	rfbInitServer(sc);
+	FD_SET(s->listen_fd, &sc->allFds);
+	sc->maxFd = s->listen_fd > sc->maxFd ? s->listen_fd : sc->maxFd;
+	return 0;
+}
+
+int vnc_server_start(struct vnc_server *s, struct machine *m, struct error *err)
+{
+	const struct machine_config *cfg = machine_config(m);
+	struct vnc_input_sink sink = { input_key, input_pointer, m };
+	int r;
+
+	s->m = m;
+	s->disp = machine_display(m);
+	if (!s->disp)
+		return error_set(err, EINVAL, "--vnc: the machine has no display");
+	s->pref_width = cfg->display_width;
+	s->pref_height = cfg->display_height;
+	vnc_input_init(&s->input, &sink);
+	vnc_input_set_size(&s->input, s->pref_width, s->pref_height);
+	if (machine_dirty_log_open(m, bochs_display_fb_gpa(s->disp), &s->log, err))
+		return -1;
+	s->log_open = true;
+	s->bitmap = calloc(dirty_log_words(&s->log), sizeof(unsigned long));
+	if (!s->bitmap)
+		return error_set(err, ENOMEM, "vnc: out of memory");
+	if (setup_screen(s, err))
+		return -1;
+	s->mode.generation = ~0u;	/* the first frame takes the guest's mode */
+	r = pthread_create(&s->thread, NULL, server_thread, s);
+	if (r)
+		return error_set(err, r, "vnc: cannot start its thread: %s", strerror(r));
+	s->thread_started = true;
+	return 0;
+}
+
+static void stop_thread(struct vnc_server *s)
+{
+	struct timespec ts;
+
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	/* The signal ends the thread's select; sent again in case it came just before. */
+	for (;;) {
+		pthread_kill(s->thread, SIGUSR1);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += STOP_RETRY_NS;
+		if (ts.tv_nsec >= (long)NS_PER_SEC) {
+			ts.tv_sec++;
+			ts.tv_nsec -= (long)NS_PER_SEC;
+		}
+		if (pthread_timedjoin_np(s->thread, NULL, &ts) == 0)
+			return;
+	}
+}
+
+void vnc_server_destroy(struct vnc_server *s)
+{
+	if (!s)
+		return;
+	if (s->thread_started)
+		stop_thread(s);
+	if (s->screen) {
+		if (s->screen->httpSock != RFB_INVALID_SOCKET)
+			close(s->screen->httpSock);
+		s->screen->httpSock = RFB_INVALID_SOCKET;
+		s->screen->httpListenSock = RFB_INVALID_SOCKET;
+		rfbShutdownServer(s->screen, TRUE);
+		rfbScreenCleanup(s->screen);
+	}
+	if (s->log_open)
+		dirty_log_close(&s->log);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	if (s->http_idle_fd >= 0)
+		close(s->http_idle_fd);
+	if (s->opts.kind == VNC_LISTEN_UNIX && s->listen_fd >= 0)
+		unlink(s->opts.path);
+	memset(s->password, 0, sizeof(s->password));
+	free(s->bitmap);
+	free(s->shadow);
+	free(s);
+}

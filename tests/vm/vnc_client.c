@@ -1,0 +1,385 @@
+/*
+ * A VNC viewer for the tests (libvncclient): connects to vessel's server,
+ * reads the built-in guest's screen (vessel.test=display) and checks it
+ * against the pattern guest/display.c documents, counts what updates cost,
+ * sends input, or saves the screen as a PNG.
+ *
+ * usage: vnc_client [-p PASSWORD_FILE] ADDR:PORT|unix:PATH COMMAND [ARG]
+ *   pattern          every pixel of the first frame matches the pattern
+ *   hold SECONDS     pattern, then stay connected (a second viewer's test)
+ *   redraw SECONDS   pattern, then count the updates of SECONDS: each must
+ *                    lie inside the redrawn square; prints their cost
+ *   input            pattern, then send keys and pointer moves
+ *   png FILE         save the first frame
+ *   refused          the connection must fail (a wrong password)
+ */
+#include <rfb/keysym.h>
+#include <rfb/rfbclient.h>
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#define SQUARE_X	32
+#define SQUARE_Y	32
+#define SQUARE_SIZE	32
+#define SQUARE_A	0x2040c0
+#define SQUARE_B	0xc04020
+#define BORDER		0xff8000
+
+static const uint32_t bars[8] = {
+	0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x000000,
+};
+
+struct viewer {
+	char *password;
+	unsigned frames, updates, rects, cursor_w, cursor_h;
+	unsigned long long covered;	/* pixels received before the first whole frame */
+	int x0, y0, x1, y1;		/* bounding box of the rectangles since the first frame */
+	int outside;			/* rectangles seen outside the square after the first frame */
+};
+
+static struct viewer V;	/* libvncclient's callbacks reach the test's state here */
+
+static void quiet(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Bytes this process has read (the socket is all it reads): /proc/self/io's rchar. */
+static unsigned long long bytes_read(void)
+{
+	unsigned long long v = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/io", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "rchar: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+static char *get_password(rfbClient *cl)
+{
+	(void)cl;
+	return strdup(V.password ? V.password : "");
+}
+
+static void got_update(rfbClient *cl, int x, int y, int w, int h)
+{
+	if (!V.frames) {
+		V.covered += (unsigned long long)w * h;
+		return;
+	}
+	(void)cl;
+	V.rects++;
+	if (x < V.x0)
+		V.x0 = x;
+	if (y < V.y0)
+		V.y0 = y;
+	if (x + w > V.x1)
+		V.x1 = x + w;
+	if (y + h > V.y1)
+		V.y1 = y + h;
+	if (x < SQUARE_X || y < SQUARE_Y || x + w > SQUARE_X + SQUARE_SIZE ||
+	    y + h > SQUARE_Y + SQUARE_SIZE)
+		V.outside++;
+}
+
+/* The first frame is whole once its rectangles covered the screen (the server sends it so). */
+static void finished_update(rfbClient *cl)
+{
+	if (V.frames)
+		V.updates++;
+	else if (V.covered >= (unsigned long long)cl->width * cl->height)
+		V.frames++;
+}
+
+static void got_cursor(rfbClient *cl, int xhot, int yhot, int w, int h, int bpp)
+{
+	(void)cl;
+	(void)xhot;
+	(void)yhot;
+	(void)bpp;
+	V.cursor_w = (unsigned)w;
+	V.cursor_h = (unsigned)h;
+}
+
+static uint32_t pixel(rfbClient *cl, int x, int y)
+{
+	const uint8_t *p = cl->frameBuffer + ((size_t)y * cl->width + x) * 4;
+
+	/* The client's format: red in the low byte (rfbGetClient(8, 3, 4)). */
+	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+static uint32_t expected(int x, int y, int w, int h)
+{
+	int cx = w / 2 - 32, cy = h / 2 - 32, i;
+
+	if (x == 0 || y == 0 || x == w - 1 || y == h - 1)
+		return BORDER;
+	if (x >= cx && x < cx + 64 && y >= cy && y < cy + 64)
+		return ((y - cy) / 8 + (x - cx) / 8) % 2 ? 0x000000 : 0xffffff;
+	for (i = 7; i > 0 && x < i * w / 8; i--)
+		;
+	return bars[i];
+}
+
+static int in_square(int x, int y)
+{
+	return x >= SQUARE_X && x < SQUARE_X + SQUARE_SIZE && y >= SQUARE_Y &&
+	       y < SQUARE_Y + SQUARE_SIZE;
+}
+
+static int check_pattern(rfbClient *cl)
+{
+	unsigned bad = 0;
+	int x, y;
+
+	for (y = 0; y < cl->height; y++)
+		for (x = 0; x < cl->width; x++) {
+			uint32_t p = pixel(cl, x, y), e = expected(x, y, cl->width, cl->height);
+
+			if (p == e || (in_square(x, y) && (p == SQUARE_A || p == SQUARE_B)))
+				continue;
+			if (!bad++)
+				fprintf(stderr, "vnc_client: pixel (%d,%d) is %06x, the pattern has %06x\n",
+					x, y, p, e);
+		}
+	if (bad) {
+		fprintf(stderr, "vnc_client: %u pixels differ from the pattern\n", bad);
+		return 1;
+	}
+	printf("pattern: %dx%d ok\n", cl->width, cl->height);
+	return 0;
+}
+
+/* Serve the connection for @seconds, or (with @seconds 0) until the first frame. */
+static int run(rfbClient *cl, double seconds)
+{
+	double end = now() + (seconds > 0 ? seconds : 30);
+
+	while (now() < end) {
+		int n = WaitForMessage(cl, 50000);
+
+		if (n < 0 || (n > 0 && !HandleRFBServerMessage(cl))) {
+			fprintf(stderr, "vnc_client: the server closed the connection\n");
+			return 1;
+		}
+		if (seconds <= 0 && V.frames)
+			return 0;
+	}
+	if (seconds <= 0) {
+		fprintf(stderr, "vnc_client: no frame in 30 s\n");
+		return 1;
+	}
+	return 0;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static int png_chunk(FILE *f, const char *type, const uint8_t *data, uint32_t len)
+{
+	uint8_t head[8];
+	uLong crc = crc32(0, (const Bytef *)type, 4);
+
+	put32(head, len);
+	memcpy(head + 4, type, 4);
+	crc = crc32(crc, data, len);
+	put32(head, len);
+	fwrite(head, 1, 8, f);
+	fwrite(data, 1, len, f);
+	put32(head, (uint32_t)crc);
+	return fwrite(head, 1, 4, f) == 4 ? 0 : -1;
+}
+
+/* The frame as an 8-bit RGB PNG (ISO/IEC 15948): one IDAT, filter 0 on each row. */
+static int save_png(rfbClient *cl, const char *path)
+{
+	static const uint8_t sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
+	size_t row = (size_t)cl->width * 3 + 1, raw_len = row * cl->height;
+	uLongf z_len = compressBound(raw_len);
+	uint8_t ihdr[13] = { 0 }, *raw = malloc(raw_len), *z = malloc(z_len);
+	FILE *f = fopen(path, "wb");
+	int x, y, r = -1;
+
+	if (!raw || !z || !f)
+		goto out;
+	for (y = 0; y < cl->height; y++) {
+		uint8_t *d = raw + row * y;
+
+		*d++ = 0;
+		for (x = 0; x < cl->width; x++) {
+			uint32_t p = pixel(cl, x, y);
+
+			*d++ = (uint8_t)(p >> 16);
+			*d++ = (uint8_t)(p >> 8);
+			*d++ = (uint8_t)p;
+		}
+	}
+	if (compress2(z, &z_len, raw, raw_len, 9) != Z_OK)
+		goto out;
+	put32(ihdr, (uint32_t)cl->width);
+	put32(ihdr + 4, (uint32_t)cl->height);
+	ihdr[8] = 8;	/* bit depth */
+	ihdr[9] = 2;	/* truecolour */
+	fwrite(sig, 1, sizeof(sig), f);
+	if (png_chunk(f, "IHDR", ihdr, 13) || png_chunk(f, "IDAT", z, (uint32_t)z_len) ||
+	    png_chunk(f, "IEND", NULL, 0))
+		goto out;
+	r = 0;
+out:
+	if (f && fclose(f))
+		r = -1;
+	free(raw);
+	free(z);
+	return r;
+}
+
+static int send_input(rfbClient *cl)
+{
+	static const uint32_t keys[] = { XK_a, XK_Z, XK_1, XK_Return, XK_Shift_L, XK_F1,
+					 XK_Left, XK_KP_Enter };
+	unsigned i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!SendKeyEvent(cl, keys[i], TRUE) || !SendKeyEvent(cl, keys[i], FALSE))
+			return 1;
+	/* The screen's corners and its middle, a click at the middle. */
+	if (!SendPointerEvent(cl, 0, 0, 0) ||
+	    !SendPointerEvent(cl, cl->width - 1, cl->height - 1, 0) ||
+	    !SendPointerEvent(cl, cl->width / 2, cl->height / 2, 1) ||
+	    !SendPointerEvent(cl, cl->width / 2, cl->height / 2, 0))
+		return 1;
+	printf("input: sent %zu keys (down and up), 4 pointer events\n",
+	       sizeof(keys) / sizeof(keys[0]));
+	return run(cl, 1);
+}
+
+static char *read_password(const char *path)
+{
+	char line[64];
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(line, sizeof(line), f)) {
+		fprintf(stderr, "vnc_client: cannot read %s\n", path);
+		exit(2);
+	}
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	return strdup(line);
+}
+
+static rfbClient *connect_to(const char *target)
+{
+	rfbClient *cl = rfbGetClient(8, 3, 4);
+	const char *colon;
+
+	cl->GetPassword = get_password;
+	cl->GotFrameBufferUpdate = got_update;
+	cl->FinishedFrameBufferUpdate = finished_update;
+	cl->GotCursorShape = got_cursor;
+	cl->appData.useRemoteCursor = TRUE;	/* the server draws no cursor into the frame */
+	cl->appData.enableJPEG = FALSE;		/* lossless: the pixels are checked exactly */
+	cl->canHandleNewFBSize = TRUE;
+	if (!strncmp(target, "unix:", 5)) {
+		cl->serverHost = strdup(target + 5);
+	} else {
+		colon = strrchr(target, ':');
+		if (!colon) {
+			fprintf(stderr, "vnc_client: %s: not ADDR:PORT or unix:PATH\n", target);
+			exit(2);
+		}
+		cl->serverHost = strndup(target, (size_t)(colon - target));
+		cl->serverPort = atoi(colon + 1);
+	}
+	if (!rfbInitClient(cl, NULL, NULL))
+		return NULL;	/* libvncclient freed it */
+	return cl;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd, *arg;
+	unsigned long long b0;
+	rfbClient *cl;
+	double t0;
+	int r;
+
+	rfbClientLog = quiet;
+	rfbClientErr = quiet;
+	V.x0 = V.y0 = 1 << 30;
+	if (argc > 2 && !strcmp(argv[1], "-p")) {
+		V.password = read_password(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "usage: vnc_client [-p FILE] ADDR:PORT|unix:PATH pattern|hold S|"
+				"redraw S|input|png FILE|refused\n");
+		return 2;
+	}
+	cmd = argv[2];
+	arg = argc > 3 ? argv[3] : "1";
+	cl = connect_to(argv[1]);
+	if (!strcmp(cmd, "refused")) {
+		if (cl) {
+			fprintf(stderr, "vnc_client: the server let us in\n");
+			return 1;
+		}
+		printf("refused: ok\n");
+		return 0;
+	}
+	if (!cl) {
+		fprintf(stderr, "vnc_client: cannot connect to %s\n", argv[1]);
+		return 1;
+	}
+	if (run(cl, 0))
+		return 1;
+	if (!strcmp(cmd, "png"))
+		return save_png(cl, arg) ? 1 : 0;
+	r = check_pattern(cl);
+	printf("cursor: %ux%u\n", V.cursor_w, V.cursor_h);
+	if (r)
+		return r;
+	if (!strcmp(cmd, "hold"))
+		return run(cl, atof(arg));
+	if (!strcmp(cmd, "input"))
+		return send_input(cl);
+	if (!strcmp(cmd, "redraw")) {
+		b0 = bytes_read();
+		t0 = now();
+		V.updates = V.rects = 0;
+		if (run(cl, atof(arg)))
+			return 1;
+		t0 = now() - t0;
+		printf("redraw: %u updates, %u rectangles, %llu bytes in %.2f s; "
+		       "bounding box %d,%d %dx%d; %d outside the square\n",
+		       V.updates, V.rects, bytes_read() - b0, t0, V.x0, V.y0, V.x1 - V.x0,
+		       V.y1 - V.y0, V.outside);
+		return V.updates && !V.outside ? 0 : 1;
+	}
+	return 0;
+}
