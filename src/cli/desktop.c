@@ -149,6 +149,27 @@ static int parse_flags(int argc, char **argv, struct pool_config *cfg)
 	return 0;
 }
 
+/* The desktops' options, parsed as `vessel run` parses them: bad ones stop the pool now. */
+static int check_run_args(struct pool_config *cfg)
+{
+	struct machine_config mc;
+	char **argv = calloc((size_t)cfg->nr_run_args + 2, sizeof(*argv));
+	int i, r;
+
+	if (!argv)
+		return bad("%s", "out of memory");
+	argv[0] = "run";
+	for (i = 0; i < cfg->nr_run_args; i++)
+		argv[i + 1] = cfg->run_args[i];
+	r = run_parse(cfg->nr_run_args + 1, argv, &mc);
+	free(argv);
+	if (r)
+		return EXIT_USAGE;
+	/* The built-in guest with nothing to do would power off at once. */
+	cfg->default_cmdline = !mc.kernel_path && !mc.cmdline;
+	return 0;
+}
+
 int cmd_desktop(int argc, char **argv)
 {
 	struct pool_config cfg = {
@@ -176,6 +197,8 @@ int cmd_desktop(int argc, char **argv)
 		cfg.nr_run_args = args.n;
 		r = pool_config_check(&cfg);
 	}
+	if (!r)
+		r = check_run_args(&cfg);
 	if (!r)
 		r = pool_run(&cfg);
 	pool_args_free(&args);

@@ -7,6 +7,7 @@
 #ifndef VESSEL_DESKTOP_POOL_H
 #define VESSEL_DESKTOP_POOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define POOL_MAX_DESKTOPS	256
@@ -24,9 +25,10 @@ struct pool_config {
 	const char *novnc_dir;
 	char **run_args;		/* `vessel run` options for every desktop */
 	int nr_run_args;
+	bool default_cmdline;		/* add the built-in guest's display test to them */
 };
 
-/* Check @cfg; 0, or EXIT_USAGE after a message. */
+/* Check @cfg (run_args are the caller's to check); 0, or 2 (usage) after a message. */
 int pool_config_check(const struct pool_config *cfg);
 /* Run the pool until SIGINT or SIGTERM; the exit status. */
 int pool_run(const struct pool_config *cfg);

@@ -309,7 +309,10 @@ int pool_http_create(struct pool *p, struct error *err)
 	info.protocols = protocols;
 	info.mounts = mount;
 	info.vhost_name = "vessel-desktop";
+	/* Quiet while binding: a port in use gets one line of ours, not lws's three. */
+	lws_set_log_level(0, NULL);
 	p->vhost = lws_create_vhost(p->ctx, &info);
+	lws_set_log_level(LLL_ERR, lws_log);
 	if (!p->vhost)
 		return error_set(err, EADDRINUSE, "--listen %s: cannot listen there (in use?)",
 				 p->cfg->listen);

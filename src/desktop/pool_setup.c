@@ -4,7 +4,6 @@
  * and its child's command line. Then the run: spawn, serve, stop.
  */
 #include "desktop/pool_internal.h"
-#include "cli/cli.h"
 #include "core/log.h"
 #include "machine/machine.h"
 
@@ -35,22 +34,6 @@ static bool pool_owned_option(const char *arg)
 	return false;
 }
 
-/* The desktops' `vessel run` options, parsed as `vessel run` would. */
-static int parse_run_args(const struct pool_config *cfg, struct machine_config *mc)
-{
-	char **argv = calloc((size_t)cfg->nr_run_args + 2, sizeof(*argv));
-	int i, r;
-
-	if (!argv)
-		return EXIT_USAGE;
-	argv[0] = "run";
-	for (i = 0; i < cfg->nr_run_args; i++)
-		argv[i + 1] = cfg->run_args[i];
-	r = run_parse(cfg->nr_run_args + 1, argv, mc);
-	free(argv);
-	return r;
-}
-
 static int __attribute__((format(printf, 1, 2))) usage(const char *fmt, ...)
 {
 	char msg[ERROR_MSG_MAX];
@@ -65,7 +48,6 @@ static int __attribute__((format(printf, 1, 2))) usage(const char *fmt, ...)
 
 int pool_config_check(const struct pool_config *cfg)
 {
-	struct machine_config mc;
 	char addr[64];
 	int port, i;
 
@@ -93,7 +75,7 @@ int pool_config_check(const struct pool_config *cfg)
 		if (pool_owned_option(cfg->run_args[i]))
 			return usage("%s: the pool sets it for each desktop itself",
 				     cfg->run_args[i]);
-	return parse_run_args(cfg, &mc) ? EXIT_USAGE : 0;
+	return 0;
 }
 
 static int state_dir(const char *dir, int *lock_fd, struct error *err)
@@ -203,7 +185,6 @@ static int setup_desktop(struct pool *p, unsigned i, bool default_cmdline, struc
 
 static int setup(struct pool *p, const struct pool_config *cfg, int *lock_fd, struct error *err)
 {
-	struct machine_config mc;
 	ssize_t n;
 	unsigned i;
 
@@ -212,8 +193,6 @@ static int setup(struct pool *p, const struct pool_config *cfg, int *lock_fd, st
 	if (n < 0)
 		return error_set(err, errno, "/proc/self/exe: %s", strerror(errno));
 	p->self[n] = '\0';
-	if (parse_run_args(cfg, &mc))
-		return error_set(err, EINVAL, "the desktops' run options");
 	if (state_dir(cfg->state_dir, lock_fd, err))
 		return -1;
 	p->desktops = calloc(cfg->count, sizeof(*p->desktops));
@@ -221,7 +200,7 @@ static int setup(struct pool *p, const struct pool_config *cfg, int *lock_fd, st
 		return error_set(err, ENOMEM, "out of memory");
 	p->count = cfg->count;
 	for (i = 0; i < p->count; i++)
-		if (setup_desktop(p, i, !mc.kernel_path && !mc.cmdline, err))
+		if (setup_desktop(p, i, cfg->default_cmdline, err))
 			return -1;
 	return 0;
 }
@@ -271,7 +250,9 @@ int pool_run(const struct pool_config *cfg)
 	sigaddset(&set, SIGTERM);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (setup(&p, cfg, &lock_fd, &err) || pool_http_create(&p, &err) ||
+	p.cfg = cfg;
+	/* The listener first: a port in use leaves no state directory behind. */
+	if (pool_http_create(&p, &err) || setup(&p, cfg, &lock_fd, &err) ||
 	    pool_watch_signals(&p, &set, &err)) {
 		pr_err("desktop: %s", err.msg);
 		goto out;
