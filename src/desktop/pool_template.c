@@ -59,7 +59,7 @@ static int want_size(json_t *v, const char *key, uint64_t *out, struct error *er
 /* "kernel": "F" becomes --kernel F. */
 static const char *const run_keys[][2] = {
 	{ "kernel", "--kernel" }, { "initrd", "--initrd" }, { "cmdline", "--cmdline" },
-	{ "memory", "--memory" }, { "display", "--display" },
+	{ "memory", "--memory" },
 };
 
 static int run_key(const char *key, json_t *v, struct pool_args *args, struct error *err)
@@ -68,6 +68,13 @@ static int run_key(const char *key, json_t *v, struct pool_args *args, struct er
 	char num[24];
 	size_t i;
 
+	if (!strcmp(key, "display")) {
+		/* --display takes its size only joined to it. */
+		if (want_string(v, key, &s, err))
+			return -1;
+		snprintf(num, sizeof(num), "--display=%.13s", s);
+		return pool_args_add(args, num) ? error_set(err, ENOMEM, "out of memory") : 0;
+	}
 	if (!strcmp(key, "cpus")) {
 		if (!json_is_integer(v))
 			return error_set(err, EINVAL, "cpus: expected an integer");

@@ -202,14 +202,14 @@ static void test_template(void **state)
 	assert_int_equal(cfg.count, 3);
 	assert_string_equal(cfg.prefix, "vd");
 	assert_int_equal(cfg.disk_size, 1ull << 30);
-	assert_int_equal(args.n, 7);
+	assert_int_equal(args.n, 6);
 	assert_string_equal(args.v[0], "--memory");
 	assert_string_equal(args.v[1], "512M");
 	assert_string_equal(args.v[2], "--cpus");
 	assert_string_equal(args.v[3], "2");
-	assert_string_equal(args.v[4], "--display");
-	assert_string_equal(args.v[6], "--rng");
-	assert_null(args.v[7]);
+	assert_string_equal(args.v[4], "--display=800x600");
+	assert_string_equal(args.v[5], "--rng");
+	assert_null(args.v[6]);
 	pool_args_free(&args);
 	json_decref(root);
 }
