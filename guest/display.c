@@ -13,8 +13,12 @@
  *    (i, j) white ffffff when i + j is even, black 000000 when odd;
  *  - with vessel.redraw=HZ, the 32x32 square at (32, 32) is filled HZ
  *    times a second, alternately with 2040c0 and c04020 (first 2040c0).
+ * Without vessel.redraw the guest then reports viewer input (guest/input.h)
+ * until the quit key (vessel.quitkey=CODE, default Esc) powers it off, and
+ * keeps an 8x8 marker, 00ff80, with its top left corner at the pointer.
  */
 #include "guest.h"
+#include "input.h"
 
 #define BOCHS_VENDOR		0x1234
 #define BOCHS_DEVICE		0x1111
@@ -40,6 +44,8 @@
 #define REDRAW_SIZE		32
 #define REDRAW_COLOR_A		0x2040c0
 #define REDRAW_COLOR_B		0xc04020
+#define MARKER_SIZE		8
+#define MARKER_COLOR		0x00ff80
 
 static const uint32_t bar_colors[8] = {
 	0xffffff, 0xffff00, 0x00ffff, 0x00ff00, 0xff00ff, 0xff0000, 0x0000ff, 0x000000,
@@ -49,6 +55,8 @@ struct screen {
 	volatile uint32_t *fb;
 	unsigned width, height;
 	uint64_t period;	/* TSC ticks between redraws */
+	unsigned marker_x, marker_y;
+	int marker_shown;
 };
 
 static void dispi_write(uint64_t mmio, unsigned index, uint16_t v)
@@ -108,6 +116,44 @@ static void draw_pattern(void *arg)
 			     CHECKER_CELL, (i + j) % 2 ? 0x000000 : 0xffffff);
 }
 
+/* The pattern's pixel at (x, y), as draw_pattern leaves it. */
+static uint32_t pattern_pixel(const struct screen *s, unsigned x, unsigned y)
+{
+	unsigned cx = s->width / 2 - CHECKER_SIZE / 2, cy = s->height / 2 - CHECKER_SIZE / 2, i;
+
+	if (x == 0 || y == 0 || x == s->width - 1 || y == s->height - 1)
+		return BORDER_COLOR;
+	if (x >= cx && x < cx + CHECKER_SIZE && y >= cy && y < cy + CHECKER_SIZE)
+		return ((x - cx) / CHECKER_CELL + (y - cy) / CHECKER_CELL) % 2 ? 0x000000 : 0xffffff;
+	for (i = 7; i > 0 && x < i * s->width / 8; i--)
+		;
+	return bar_colors[i];
+}
+
+/* The marker @on at its place, or the pattern back under it; clipped at the screen's edges. */
+static void marker(struct screen *s, int on)
+{
+	unsigned x, y;
+
+	for (y = s->marker_y; y < s->marker_y + MARKER_SIZE && y < s->height; y++)
+		for (x = s->marker_x; x < s->marker_x + MARKER_SIZE && x < s->width; x++)
+			s->fb[(uint64_t)y * s->width + x] = on ? MARKER_COLOR : pattern_pixel(s, x, y);
+}
+
+/* The input reports' callback: the pointer is at (x, y) of 0 .. GUEST_INPUT_ABS_MAX. */
+static void pointer_moved(unsigned x, unsigned y, void *arg)
+{
+	struct screen *s = arg;
+
+	if (s->marker_shown)
+		marker(s, 0);
+	s->marker_x = (unsigned)((uint64_t)x * (s->width - 1) / GUEST_INPUT_ABS_MAX);
+	s->marker_y = (unsigned)((uint64_t)y * (s->height - 1) / GUEST_INPUT_ABS_MAX);
+	marker(s, 1);
+	s->marker_shown = 1;
+	con_printf("vessel-guest: display: marker at %u,%u\n", s->marker_x, s->marker_y);
+}
+
 /* CPL3, forever: the square, redrawn every period. */
 static void redraw_loop(void *arg)
 {
@@ -124,10 +170,11 @@ static void redraw_loop(void *arg)
 	}
 }
 
-void run_display(unsigned slot, unsigned redraw_hz)
+void run_display(const struct acpi_info *acpi, unsigned slot, unsigned redraw_hz,
+		 unsigned quit_key)
 {
 	uint64_t fb = pci_read32(slot, 0x10) & ~0xfull, mmio = pci_read32(slot, 0x18) & ~0xfull;
-	struct screen s = { (volatile uint32_t *)fb, 0, 0, 0 };
+	struct screen s = { .fb = (volatile uint32_t *)fb };
 	uint16_t id;
 
 	pci_write16(slot, 0x04, 0x0002);	/* memory space on */
@@ -166,7 +213,7 @@ void run_display(unsigned slot, unsigned redraw_hz)
 			   REDRAW_SIZE, REDRAW_SIZE, REDRAW_X, REDRAW_Y, redraw_hz);
 		user_run(redraw_loop, &s);
 	}
-	con_printf("vessel-guest: display: idle\n");
-	for (;;)
-		__asm__ volatile("sti; hlt");
+	input_report_until_quit(acpi, quit_key, pointer_moved, &s);
+	con_printf("vessel-guest: display: done, powering off\n");
+	acpi_poweroff(acpi);
 }

@@ -144,9 +144,11 @@ uint64_t tsc_hz(void);
 
 /*
  * vessel.test=display: program the bochs-display at @slot, draw the test
- * pattern; with @redraw_hz, redraw the small square that many times a second.
+ * pattern; with @redraw_hz, redraw the small square that many times a
+ * second, else report viewer input until @quit_key, then power off.
  */
-void run_display(unsigned slot, unsigned redraw_hz) __attribute__((noreturn));
+void run_display(const struct acpi_info *acpi, unsigned slot, unsigned redraw_hz,
+		 unsigned quit_key) __attribute__((noreturn));
 
 /* Secondary CPUs. */
 unsigned smp_boot(const struct acpi_info *info, uint8_t *online_ids);

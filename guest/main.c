@@ -4,6 +4,7 @@
  * a pvpanic crash report, so the VMM exits with its crash status.
  */
 #include "guest.h"
+#include "input.h"
 
 #define COM1		0x3f8
 #define COM1_GSI	4
@@ -389,7 +390,8 @@ static void run_display_mode(const char *cmdline)
 	n = acpi.ecam_base ? pci_scan(&acpi, devs, 32) : 0;
 	for (i = 0; i < n; i++)
 		if (devs[i].vendor == 0x1234 && devs[i].device == 0x1111)
-			run_display(devs[i].slot, number(cmdline, "vessel.redraw="));
+			run_display(&acpi, devs[i].slot, number(cmdline, "vessel.redraw="),
+				    number(cmdline, "vessel.quitkey=") ?: GUEST_KEY_ESC);
 	guest_panic("vessel.test=display: no bochs-display on the PCI bus (--display)");
 }
 
@@ -423,6 +425,13 @@ void guest_main(uint32_t start_info)
 		run_ticker();
 	if (streq(mode, "dirty"))
 		run_dirty(&acpi);
+	if (streq(mode, "input")) {
+		/* vessel.test=input [vessel.quitkey=CODE]: report viewer input until the key. */
+		unsigned quit = number(cmdline, "vessel.quitkey=");
+
+		input_report_until_quit(&acpi, quit ? quit : GUEST_KEY_ESC, 0, 0);
+		acpi_poweroff(&acpi);
+	}
 	irq_init(&acpi);
 	if (streq(mode, "blkbench"))
 		run_blkbench(cmdline);

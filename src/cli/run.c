@@ -27,6 +27,7 @@ enum {
 	OPT_DISK,
 	OPT_NET,
 	OPT_CONSOLE,
+	OPT_INPUT,
 	OPT_IOMMU,
 	OPT_VERBOSE,
 	OPT_API_SOCKET,
@@ -48,6 +49,7 @@ static const struct option run_options[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "input", required_argument, NULL, OPT_INPUT },
 	{ "iommu", optional_argument, NULL, OPT_IOMMU },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
@@ -94,11 +96,14 @@ void run_usage(FILE *f)
 		"  --console serial|virtio  where the terminal's input goes: the 16550 UART\n"
 		"                    (ttyS0, default) or a virtio-console (hvc0; Linux gets\n"
 		"                    console=hvc0); the guest's output on either reaches stdout\n"
+		"  --input virtio|ps2  the viewer's keyboard and pointer: a virtio-input\n"
+		"                    keyboard and tablet (absolute pointer) beside the i8042,\n"
+		"                    or the i8042's PS/2 keyboard and mouse alone (default)\n"
 		"  --iommu[=caching-mode]  an emulated Intel VT-d IOMMU (ACPI DMAR) remapping\n"
 		"                    the DMA and interrupts of every PCI device\n"
 		"  --api-socket PATH serve the control API (HTTP/1.1, JSON; docs/api.yaml) on a\n"
 		"                    unix socket, mode 0600; 'vessel ctl' is its client\n"
-		"  --display[=WxH]   add a bochs-display (PCI 1234:1111) whose preferred mode\n"
+		"  --display [WxH]   add a bochs-display (PCI 1234:1111) whose preferred mode\n"
 		"                    (EDID) is WxH, %ux%u to %ux%u (default %ux%u)\n"
 		"  --vnc ADDR:PORT|unix:PATH[,password-file=F][,fps=N]  serve the display over\n"
 		"                    VNC (RFB 3.8) and to a browser (http://ADDR:PORT/, noVNC)\n"
@@ -331,6 +336,14 @@ int run_parse_front(int argc, char **argv, struct machine_config *cfg, struct ru
 			else
 				return usage_error("--console '%s': 'serial' or 'virtio'", optarg);
 			break;
+		case OPT_INPUT:
+			if (!strcmp(optarg, "virtio"))
+				cfg->input = INPUT_VIRTIO;
+			else if (!strcmp(optarg, "ps2"))
+				cfg->input = INPUT_PS2;
+			else
+				return usage_error("--input '%s': 'virtio' or 'ps2'", optarg);
+			break;
 		case OPT_IOMMU:
 			cfg->iommu = true;
 			if (optarg && strcmp(optarg, "caching-mode"))
@@ -354,6 +367,9 @@ int run_parse_front(int argc, char **argv, struct machine_config *cfg, struct ru
 			f->api_socket = optarg;
 			break;
 		case OPT_DISPLAY:
+			/* "--display 1280x720" as well as "--display=1280x720". */
+			if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+				optarg = argv[optind++];
 			if ((r = parse_display(optarg, cfg)))
 				return r;
 			break;

@@ -10,6 +10,7 @@
 #include "core/dirty_log.h"
 #include "core/log.h"
 #include "desktop/dirty_rects.h"
+#include "desktop/vnc_conn.h"
 #include "desktop/vnc_input.h"
 #include "desktop/vnc_listen.h"
 #include "desktop/vnc_password.h"
@@ -30,10 +31,9 @@
 #include <unistd.h>
 
 #define NS_PER_SEC		1000000000ull
-/* Without viewers nothing is drawn: the thread sleeps in select until one comes. */
-#define IDLE_WAIT_US		(3600ll * 1000 * 1000)
-#define FIRST_BYTES_WAIT_MS	100	/* a viewer speaks only after the server */
-#define REQUEST_WAIT_MS		1000	/* a browser's request header, all of it */
+/* How long a new TCP connection may stay silent before it is taken for a viewer. */
+#define TCP_GRACE_NS		1000000000ull
+#define UNIX_GRACE_NS		100000000ull	/* no browser on a unix socket */
 #define STOP_RETRY_NS		10000000
 
 struct vnc_server {
@@ -41,7 +41,7 @@ struct vnc_server {
 	char password[VNC_PASSWORD_MAX + 1];
 	char *passwords[2];
 	int listen_fd;
-	int http_idle_fd;	/* libvncserver's httpd listens here: never readable */
+	int http_idle_fd;	/* libvncserver's httpd "listens" here: never readable */
 	struct machine *m;
 	struct bochs_display *disp;
 	unsigned pref_width, pref_height;
@@ -52,6 +52,7 @@ struct vnc_server {
 	bool log_open;
 	unsigned long *bitmap;
 	struct vnc_input input;
+	struct vnc_conns conns;
 	pthread_t thread;
 	bool thread_started;
 	int stop;
@@ -229,32 +230,12 @@ static void input_pointer(void *opaque, unsigned x, unsigned y, unsigned buttons
 	machine_input_pointer(opaque, x, y, buttons);
 }
 
-/* The first bytes of a new connection, waiting for the whole of a browser's request. */
-static enum vnc_conn_kind classify(int fd)
+static void serve_connection(void *opaque, int fd, enum vnc_conn_kind kind)
 {
-	char buf[4096];
-	uint64_t deadline = now_ns() + REQUEST_WAIT_MS * 1000000ull;
-	struct pollfd p = { fd, POLLIN, 0 };
-	enum vnc_conn_kind k;
-	ssize_t n;
+	struct vnc_server *s = opaque;
 
-	if (poll(&p, 1, FIRST_BYTES_WAIT_MS) <= 0)
-		return VNC_CONN_RFB;
-	for (;;) {
-		n = recv(fd, buf, sizeof(buf), MSG_PEEK);
-		if (n <= 0)
-			return VNC_CONN_BAD;
-		k = vnc_conn_classify(buf, (size_t)n);
-		if (k != VNC_CONN_INCOMPLETE || (size_t)n == sizeof(buf))
-			return k == VNC_CONN_INCOMPLETE ? VNC_CONN_BAD : k;
-		if (now_ns() > deadline || poll(&p, 1, 10) < 0)
-			return VNC_CONN_BAD;
-	}
-}
-
-static void serve_connection(struct vnc_server *s, int fd)
-{
-	switch (classify(fd)) {
+	FD_CLR(fd, &s->screen->allFds);
+	switch (kind) {
 	case VNC_CONN_RFB:
 	case VNC_CONN_WEBSOCKET:
 		/* libvncserver's: the WebSocket handshake, the RFB handshake, the client. */
@@ -277,12 +258,34 @@ static void serve_connection(struct vnc_server *s, int fd)
 	}
 }
 
-static void accept_pending(struct vnc_server *s)
+/* New connections are held; those that said what they are (or stayed silent) are served. */
+static void serve_connections(struct vnc_server *s)
 {
 	int fd;
 
-	while ((fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
-		serve_connection(s, fd);
+	while ((fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		if (!vnc_conns_add(&s->conns, fd, now_ns())) {
+			close(fd);
+			continue;
+		}
+		/* Watched by libvncserver's select beside its clients. */
+		FD_SET(fd, &s->screen->allFds);
+		if (fd > s->screen->maxFd)
+			s->screen->maxFd = fd;
+	}
+	vnc_conns_check(&s->conns, now_ns(), serve_connection, s);
+}
+
+/* No viewer, nothing to draw: sleep until a connection comes (or the stop signal). */
+static void wait_idle(struct vnc_server *s)
+{
+	struct pollfd p[VNC_MAX_PENDING + 1] = { { s->listen_fd, POLLIN, 0 } };
+	uint64_t wait = vnc_conns_wait_ns(&s->conns, now_ns());
+	unsigned i;
+
+	for (i = 0; i < s->conns.nr; i++)
+		p[i + 1] = (struct pollfd){ s->conns.p[i].fd, POLLIN, 0 };
+	poll(p, s->conns.nr + 1, wait == UINT64_MAX ? -1 : (int)(wait / 1000000 + 1));
 }
 
 static void *server_thread(void *arg)
@@ -299,9 +302,11 @@ static void *server_thread(void *arg)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t wait;
+
 		if (!s->screen->clientHead) {
-			rfbProcessEvents(s->screen, IDLE_WAIT_US);
-			accept_pending(s);
+			wait_idle(s);
+			serve_connections(s);
 			next = now_ns();
 			continue;
 		}
@@ -312,8 +317,11 @@ static void *server_thread(void *arg)
 			if (next <= t)
 				next = t + period;
 		}
-		rfbProcessEvents(s->screen, (long)((next - t > period ? period : next - t) / 1000));
-		accept_pending(s);
+		wait = next - t > period ? period : next - t;
+		if (vnc_conns_wait_ns(&s->conns, t) < wait)
+			wait = vnc_conns_wait_ns(&s->conns, t);
+		rfbProcessEvents(s->screen, (long)(wait / 1000));
+		serve_connections(s);
 	}
 	return NULL;
 }
@@ -333,6 +341,7 @@ struct vnc_server *vnc_server_create(const struct vnc_options *o, struct error *
 	s->listen_fd = vnc_listen(o, err);
 	if (s->listen_fd < 0)
 		goto err_free;
+	vnc_conns_init(&s->conns, o->kind == VNC_LISTEN_UNIX ? UNIX_GRACE_NS : TCP_GRACE_NS);
 	return s;
 
 err_free:
@@ -422,7 +431,13 @@ static int setup_screen(struct vnc_server *s, struct error *err)
 	sc->socketState = RFB_SOCKET_READY;
 	sc->httpInitDone = TRUE;
 	sc->httpDir = VNC_NOVNC_DIR;
+	/*
+	 * libvncserver's httpd serves only the connections handed to it in
+	 * httpSock: its listening sockets are an eventfd that never fires
+	 * (both of them: it tests the IPv6 one unguarded).
+	 */
 	sc->httpListenSock = s->http_idle_fd;
+	sc->httpListen6Sock = s->http_idle_fd;
 	rfbInitServer(sc);
 	FD_SET(s->listen_fd, &sc->allFds);
 	sc->maxFd = s->listen_fd > sc->maxFd ? s->listen_fd : sc->maxFd;
@@ -489,9 +504,11 @@ void vnc_server_destroy(struct vnc_server *s)
 			close(s->screen->httpSock);
 		s->screen->httpSock = RFB_INVALID_SOCKET;
 		s->screen->httpListenSock = RFB_INVALID_SOCKET;
+		s->screen->httpListen6Sock = RFB_INVALID_SOCKET;
 		rfbShutdownServer(s->screen, TRUE);
 		rfbScreenCleanup(s->screen);
 	}
+	vnc_conns_close(&s->conns);
 	if (s->log_open)
 		dirty_log_close(&s->log);
 	if (s->listen_fd >= 0)

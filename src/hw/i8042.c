@@ -1,6 +1,9 @@
 #include "hw/i8042.h"
 #include "acpi/aml.h"
 #include "core/io_bus.h"
+#include "hw/ps2_kbd.h"
+#include "hw/ps2_keycodes.h"
+#include "hw/ps2_mouse.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -12,10 +15,11 @@
 #define STS_SYS		0x04	/* system flag: self test passed */
 #define STS_CMD		0x08	/* last write was to the command port */
 #define STS_UNLOCKED	0x10	/* the keyboard inhibit switch is off */
-#define STS_AUX_OBF	0x20
+#define STS_AUX_OBF	0x20	/* the output buffer holds a byte from the aux port */
 
 /* Command byte bits. */
 #define CB_KBD_INT	0x01
+#define CB_AUX_INT	0x02
 #define CB_SYS		0x04
 #define CB_KBD_DISABLE	0x10
 #define CB_AUX_DISABLE	0x20
@@ -26,6 +30,7 @@
 #define CMD_WRITE_CB	0x60
 #define CMD_AUX_DISABLE	0xa7
 #define CMD_AUX_ENABLE	0xa8
+#define CMD_AUX_TEST	0xa9
 #define CMD_SELF_TEST	0xaa
 #define CMD_KBD_TEST	0xab
 #define CMD_KBD_DISABLE	0xad
@@ -33,67 +38,90 @@
 #define CMD_READ_OUTP	0xd0
 #define CMD_WRITE_OUTP	0xd1
 #define CMD_WRITE_KBD_OBUF 0xd2
+#define CMD_WRITE_AUX_OBUF 0xd3
+#define CMD_WRITE_AUX	0xd4
 #define CMD_PULSE_RESET	0xfe
 
-/* Keyboard commands (written to port 0x60). */
-#define KBD_SET_LEDS	0xed
-#define KBD_ECHO	0xee
-#define KBD_SCANCODE	0xf0
-#define KBD_IDENTIFY	0xf2
-#define KBD_TYPEMATIC	0xf3
-#define KBD_RESET	0xff
-#define KBD_ACK		0xfa
-#define KBD_BAT_OK	0xaa
-
 #define SELF_TEST_OK	0x55
+#define PORT_TEST_OK	0x00
 #define OUTP_RESET_BIT	0x01	/* output port bit 0 low holds the CPU in reset */
-#define QUEUE_SIZE	16
+#define SET2_BREAK	0xf0
+#define SET1_BREAK	0x80
 
 struct i8042 {
 	pthread_mutex_t lock;
-	struct irq_line irq;
+	struct irq_line kbd_irq, aux_irq;
 	void (*reset)(void *opaque);
 	void *reset_opaque;
 
 	uint8_t status, cb, outp;
 	uint8_t pending_cmd;	/* controller command awaiting its data byte */
-	uint8_t kbd_pending;	/* keyboard command awaiting its parameter */
-	uint8_t scancode_set;
-	uint8_t queue[QUEUE_SIZE];
-	unsigned q_head, q_count;
-	int level;
+	uint8_t obuf;		/* the output buffer: valid while STS_OBF */
+	struct ps2_queue ctrl;	/* the controller's own replies, before the devices' bytes */
+	bool xlate_break;	/* translating: an F0 from the keyboard awaits its code */
+	struct ps2_kbd kbd;
+	struct ps2_mouse mouse;
+	int kbd_level, aux_level;
 };
 
-static void update_irq(struct i8042 *k)
+static void set_level(struct irq_line *l, int *cur, int level)
 {
-	int level = (k->status & STS_OBF) && (k->cb & CB_KBD_INT);
-
-	if (level != k->level) {
-		k->level = level;
-		irq_line_set(&k->irq, level);
+	if (level != *cur) {
+		*cur = level;
+		irq_line_set(l, level);
 	}
 }
 
-static void push(struct i8042 *k, uint8_t b)
+static void update_irq(struct i8042 *k)
 {
-	if (k->q_count == QUEUE_SIZE)
-		return;
-	k->queue[(k->q_head + k->q_count) % QUEUE_SIZE] = b;
-	k->q_count++;
-	k->status |= STS_OBF;
+	bool full = k->status & STS_OBF, aux = k->status & STS_AUX_OBF;
+
+	set_level(&k->kbd_irq, &k->kbd_level, full && !aux && (k->cb & CB_KBD_INT));
+	set_level(&k->aux_irq, &k->aux_level, full && aux && (k->cb & CB_AUX_INT));
 }
 
-static uint8_t pop(struct i8042 *k)
+/* The keyboard's next byte as the CPU sees it: translated to set 1 while CB_XLATE. */
+static bool kbd_byte(struct i8042 *k, uint8_t *v)
 {
 	uint8_t b;
 
-	if (!k->q_count)
-		return 0;
-	b = k->queue[k->q_head];
-	k->q_head = (k->q_head + 1) % QUEUE_SIZE;
-	if (!--k->q_count)
-		k->status &= (uint8_t)~STS_OBF;
-	return b;
+	while (ps2_kbd_read(&k->kbd, &b)) {
+		if (!(k->cb & CB_XLATE)) {
+			*v = b;
+			return true;
+		}
+		if (b == SET2_BREAK) {
+			k->xlate_break = true;
+			continue;
+		}
+		*v = (uint8_t)(ps2_translate(b) | (k->xlate_break ? SET1_BREAK : 0));
+		k->xlate_break = false;
+		return true;
+	}
+	return false;
+}
+
+/* An empty output buffer takes the next byte: the controller's, the keyboard's, the mouse's. */
+static void refill(struct i8042 *k)
+{
+	uint8_t v;
+
+	if (k->status & STS_OBF)
+		return;
+	if (ps2_queue_pop(&k->ctrl, &v) ||
+	    (!(k->cb & CB_KBD_DISABLE) && kbd_byte(k, &v))) {
+		k->status = (uint8_t)((k->status | STS_OBF) & ~STS_AUX_OBF);
+	} else if (!(k->cb & CB_AUX_DISABLE) && ps2_mouse_read(&k->mouse, &v)) {
+		k->status |= STS_OBF | STS_AUX_OBF;
+	} else {
+		return;
+	}
+	k->obuf = v;
+}
+
+static void reply(struct i8042 *k, uint8_t v)
+{
+	ps2_queue_push(&k->ctrl, v);
 }
 
 static void do_reset(struct i8042 *k)
@@ -106,11 +134,13 @@ static void controller_cmd(struct i8042 *k, uint8_t cmd)
 {
 	switch (cmd) {
 	case CMD_READ_CB:
-		push(k, k->cb);
+		reply(k, k->cb);
 		break;
 	case CMD_WRITE_CB:
 	case CMD_WRITE_OUTP:
 	case CMD_WRITE_KBD_OBUF:
+	case CMD_WRITE_AUX_OBUF:
+	case CMD_WRITE_AUX:
 		k->pending_cmd = cmd;
 		break;
 	case CMD_AUX_DISABLE:
@@ -119,11 +149,12 @@ static void controller_cmd(struct i8042 *k, uint8_t cmd)
 	case CMD_AUX_ENABLE:
 		k->cb &= (uint8_t)~CB_AUX_DISABLE;
 		break;
-	case CMD_SELF_TEST:
-		push(k, SELF_TEST_OK);
-		break;
+	case CMD_AUX_TEST:
 	case CMD_KBD_TEST:
-		push(k, 0x00);
+		reply(k, PORT_TEST_OK);
+		break;
+	case CMD_SELF_TEST:
+		reply(k, SELF_TEST_OK);
 		break;
 	case CMD_KBD_DISABLE:
 		k->cb |= CB_KBD_DISABLE;
@@ -132,56 +163,12 @@ static void controller_cmd(struct i8042 *k, uint8_t cmd)
 		k->cb &= (uint8_t)~CB_KBD_DISABLE;
 		break;
 	case CMD_READ_OUTP:
-		push(k, k->outp);
+		reply(k, k->outp);
 		break;
 	default:
 		/* 0xf0-0xff pulse output port lines; bit 0 low resets the CPU. */
 		if ((cmd & 0xf0) == 0xf0 && !(cmd & OUTP_RESET_BIT))
 			do_reset(k);
-		break;
-	}
-}
-
-static void keyboard_cmd(struct i8042 *k, uint8_t val)
-{
-	uint8_t pending = k->kbd_pending;
-
-	k->kbd_pending = 0;
-	if (pending == KBD_SCANCODE && val == 0) {
-		push(k, KBD_ACK);
-		push(k, k->scancode_set);
-		return;
-	}
-	if (pending == KBD_SCANCODE && val <= 3) {
-		k->scancode_set = val;
-		push(k, KBD_ACK);
-		return;
-	}
-	if (pending) {
-		push(k, KBD_ACK);	/* parameter of LEDs or typematic rate */
-		return;
-	}
-	switch (val) {
-	case KBD_ECHO:
-		push(k, KBD_ECHO);
-		break;
-	case KBD_IDENTIFY:
-		push(k, KBD_ACK);
-		push(k, 0xab);	/* MF2 keyboard */
-		push(k, 0x83);
-		break;
-	case KBD_RESET:
-		push(k, KBD_ACK);
-		push(k, KBD_BAT_OK);
-		break;
-	case KBD_SET_LEDS:
-	case KBD_SCANCODE:
-	case KBD_TYPEMATIC:
-		k->kbd_pending = val;
-		push(k, KBD_ACK);
-		break;
-	default:
-		push(k, KBD_ACK);
 		break;
 	}
 }
@@ -202,10 +189,17 @@ static void data_write(struct i8042 *k, uint8_t val)
 			do_reset(k);
 		break;
 	case CMD_WRITE_KBD_OBUF:
-		push(k, val);
+		reply(k, val);
+		break;
+	case CMD_WRITE_AUX_OBUF:
+		/* As if the mouse sent it: Linux's AUX_LOOP probe wants AUXDATA with it. */
+		ps2_queue_push(&k->mouse.out, val);
+		break;
+	case CMD_WRITE_AUX:
+		ps2_mouse_write(&k->mouse, val);
 		break;
 	default:
-		keyboard_cmd(k, val);
+		ps2_kbd_write(&k->kbd, val);
 		break;
 	}
 }
@@ -215,7 +209,15 @@ uint8_t i8042_read(struct i8042 *k, uint16_t port)
 	uint8_t v;
 
 	pthread_mutex_lock(&k->lock);
-	v = port == I8042_DATA_PORT ? pop(k) : k->status;
+	if (port == I8042_DATA_PORT) {
+		v = k->obuf;
+		k->status &= (uint8_t)~(STS_OBF | STS_AUX_OBF);
+		/* The line drops before the next byte raises it: a new edge for the IOAPIC. */
+		update_irq(k);
+		refill(k);
+	} else {
+		v = k->status;
+	}
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);
 	return v;
@@ -231,18 +233,64 @@ void i8042_write(struct i8042 *k, uint16_t port, uint8_t val)
 		k->status &= (uint8_t)~STS_CMD;
 		data_write(k, val);
 	}
+	refill(k);
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);
 }
 
-void i8042_key(struct i8042 *k, uint8_t scancode)
+static bool keyboard_ready(void *dev)
 {
+	struct i8042 *k = dev;
+	bool ready;
+
 	pthread_mutex_lock(&k->lock);
-	if (!(k->cb & CB_KBD_DISABLE))
-		push(k, scancode);
+	ready = k->kbd.scanning && !(k->cb & CB_KBD_DISABLE);
+	pthread_mutex_unlock(&k->lock);
+	return ready;
+}
+
+static void keyboard_key(void *dev, unsigned code, bool down)
+{
+	struct i8042 *k = dev;
+
+	pthread_mutex_lock(&k->lock);
+	ps2_kbd_key(&k->kbd, code, down);
+	refill(k);
 	update_irq(k);
 	pthread_mutex_unlock(&k->lock);
 }
+
+static bool mouse_ready(void *dev)
+{
+	struct i8042 *k = dev;
+	bool ready;
+
+	pthread_mutex_lock(&k->lock);
+	ready = k->mouse.enabled && !(k->cb & CB_AUX_DISABLE);
+	pthread_mutex_unlock(&k->lock);
+	return ready;
+}
+
+static void mouse_pointer(void *dev, unsigned x, unsigned y, unsigned buttons)
+{
+	struct i8042 *k = dev;
+
+	pthread_mutex_lock(&k->lock);
+	ps2_mouse_move(&k->mouse, x, y, buttons);
+	refill(k);
+	update_irq(k);
+	pthread_mutex_unlock(&k->lock);
+}
+
+const struct input_sink_ops i8042_keyboard_sink = {
+	.ready = keyboard_ready,
+	.key = keyboard_key,
+};
+
+const struct input_sink_ops i8042_mouse_sink = {
+	.ready = mouse_ready,
+	.pointer = mouse_pointer,
+};
 
 static void fill_read(struct i8042 *k, uint16_t port, void *data, unsigned len)
 {
@@ -290,26 +338,30 @@ static const struct io_dev_ops cmd_ops = {
 	.write = cmd_write,
 };
 
-/* As firmware leaves it: self test passed, keyboard interrupt on, translation on. */
+/* As firmware leaves it: self test passed, keyboard interrupt on, translation on, aux off. */
 static void power_on(struct i8042 *k)
 {
 	k->status = STS_SYS | STS_UNLOCKED;
-	k->cb = CB_KBD_INT | CB_SYS | CB_XLATE;
+	k->cb = CB_KBD_INT | CB_SYS | CB_AUX_DISABLE | CB_XLATE;
 	k->outp = OUTP_RESET_BIT | 0x02;	/* reset line high, A20 enabled */
-	k->pending_cmd = k->kbd_pending = 0;
-	k->scancode_set = 2;
-	k->q_head = k->q_count = 0;
+	k->pending_cmd = 0;
+	k->obuf = 0;
+	k->xlate_break = false;
+	ps2_queue_clear(&k->ctrl);
+	ps2_kbd_reset(&k->kbd);
+	ps2_mouse_reset(&k->mouse);
 }
 
-struct i8042 *i8042_create(const struct irq_line *kbd_irq, void (*reset)(void *opaque),
-			   void *reset_opaque)
+struct i8042 *i8042_create(const struct irq_line *kbd_irq, const struct irq_line *aux_irq,
+			   void (*reset)(void *opaque), void *reset_opaque)
 {
 	struct i8042 *k = calloc(1, sizeof(*k));
 
 	if (!k)
 		return NULL;
 	pthread_mutex_init(&k->lock, NULL);
-	k->irq = *kbd_irq;
+	k->kbd_irq = *kbd_irq;
+	k->aux_irq = *aux_irq;
 	k->reset = reset;
 	k->reset_opaque = reset_opaque;
 	power_on(k);
@@ -338,6 +390,7 @@ static void kbc_acpi(void *dev, struct aml *a)
 
 	(void)dev;
 	aml_fixed_device(a, "PS2K", "PNP0303", -1, io, 2, I8042_KBD_IRQ);
+	aml_fixed_device(a, "PS2M", "PNP0F13", -1, NULL, 0, I8042_AUX_IRQ);
 }
 
 static void kbc_reset(void *dev)
@@ -350,54 +403,11 @@ static void kbc_reset(void *dev)
 	pthread_mutex_unlock(&k->lock);
 }
 
-/* Version 1: status, command byte, output port, pending commands, the output queue in order. */
-static int kbc_save(void *dev, struct state_writer *w)
+static void kbc_metrics(void *dev, device_metric_fn emit, void *opaque)
 {
 	struct i8042 *k = dev;
-	unsigned i;
 
-	pthread_mutex_lock(&k->lock);
-	state_put_u8(w, k->status);
-	state_put_u8(w, k->cb);
-	state_put_u8(w, k->outp);
-	state_put_u8(w, k->pending_cmd);
-	state_put_u8(w, k->kbd_pending);
-	state_put_u8(w, k->scancode_set);
-	state_put_u8(w, (uint8_t)k->q_count);
-	for (i = 0; i < k->q_count; i++)
-		state_put_u8(w, k->queue[(k->q_head + i) % QUEUE_SIZE]);
-	pthread_mutex_unlock(&k->lock);
-	return 0;
-}
-
-static int kbc_restore(void *dev, struct state_reader *r, uint32_t version)
-{
-	struct i8042 *k = dev;
-	uint8_t regs[6], queue[QUEUE_SIZE];
-	unsigned count;
-
-	(void)version;
-	state_get(r, regs, sizeof(regs));
-	count = state_get_u8(r);
-	if (count > QUEUE_SIZE || regs[5] < 1 || regs[5] > 3)
-		state_reject(r);
-	else
-		state_get(r, queue, count);
-	if (state_reader_done(r))
-		return -1;
-	pthread_mutex_lock(&k->lock);
-	k->status = regs[0];
-	k->cb = regs[1];
-	k->outp = regs[2];
-	k->pending_cmd = regs[3];
-	k->kbd_pending = regs[4];
-	k->scancode_set = regs[5];
-	memcpy(k->queue, queue, count);
-	k->q_head = 0;
-	k->q_count = count;
-	update_irq(k);
-	pthread_mutex_unlock(&k->lock);
-	return 0;
+	emit(opaque, "kbd_dropped", __atomic_load_n(&k->kbd.dropped, __ATOMIC_RELAXED));
 }
 
 static void kbc_destroy(void *dev)
@@ -405,12 +415,195 @@ static void kbc_destroy(void *dev)
 	i8042_destroy(dev);
 }
 
+static void put_queue(struct state_writer *w, const struct ps2_queue *q)
+{
+	unsigned i;
+
+	state_put_u8(w, (uint8_t)q->count);
+	for (i = 0; i < q->count; i++)
+		state_put_u8(w, q->b[(q->head + i) % PS2_QUEUE_SIZE]);
+}
+
+static void get_queue(struct state_reader *r, struct ps2_queue *q, unsigned max)
+{
+	unsigned count = state_get_u8(r);
+
+	ps2_queue_clear(q);
+	if (count > max) {
+		state_reject(r);
+		return;
+	}
+	state_get(r, q->b, count);
+	q->count = count;
+}
+
+static void put_kbd(struct state_writer *w, const struct ps2_kbd *kb)
+{
+	state_put_u8(w, kb->pending);
+	state_put_u8(w, kb->set);
+	state_put_u8(w, kb->leds);
+	state_put_u8(w, kb->last);
+	state_put_bool(w, kb->scanning);
+	put_queue(w, &kb->out);
+}
+
+static void put_mouse(struct state_writer *w, const struct ps2_mouse *m)
+{
+	state_put_u8(w, m->pending);
+	state_put_u8(w, m->id);
+	state_put_u8(w, m->rate);
+	state_put_u8(w, m->resolution);
+	state_put(w, m->knock, sizeof(m->knock));
+	state_put_u8(w, (uint8_t)(m->enabled | m->remote << 1 | m->wrap << 2 | m->scaling21 << 3));
+	state_put_u16(w, (uint16_t)m->x);
+	state_put_u16(w, (uint16_t)m->y);
+	state_put_u16(w, (uint16_t)m->reported_x);
+	state_put_u16(w, (uint16_t)m->reported_y);
+	state_put_u8(w, (uint8_t)(int8_t)m->wheel);
+	state_put_u8(w, (uint8_t)m->held);
+	state_put_u8(w, m->buttons);
+	state_put_u8(w, m->reported_buttons);
+	put_queue(w, &m->out);
+}
+
+/*
+ * Version 2: the controller (status, command byte, output port, pending
+ * command, output buffer, a pending translated break, its reply queue), then
+ * the keyboard and the mouse, each with its own queue.
+ */
+static int kbc_save(void *dev, struct state_writer *w)
+{
+	struct i8042 *k = dev;
+
+	pthread_mutex_lock(&k->lock);
+	state_put_u8(w, k->status);
+	state_put_u8(w, k->cb);
+	state_put_u8(w, k->outp);
+	state_put_u8(w, k->pending_cmd);
+	state_put_u8(w, k->obuf);
+	state_put_bool(w, k->xlate_break);
+	put_queue(w, &k->ctrl);
+	put_kbd(w, &k->kbd);
+	put_mouse(w, &k->mouse);
+	pthread_mutex_unlock(&k->lock);
+	return 0;
+}
+
+static void get_kbd(struct state_reader *r, struct ps2_kbd *kb)
+{
+	kb->pending = state_get_u8(r);
+	kb->set = state_get_u8(r);
+	kb->leds = state_get_u8(r);
+	kb->last = state_get_u8(r);
+	kb->scanning = state_get_bool(r);
+	get_queue(r, &kb->out, PS2_QUEUE_SIZE);
+	if (kb->set < 1 || kb->set > 2)
+		state_reject(r);
+}
+
+static void get_mouse(struct state_reader *r, struct ps2_mouse *m)
+{
+	uint8_t modes;
+
+	m->pending = state_get_u8(r);
+	m->id = state_get_u8(r);
+	m->rate = state_get_u8(r);
+	m->resolution = state_get_u8(r);
+	state_get(r, m->knock, sizeof(m->knock));
+	modes = state_get_u8(r);
+	m->enabled = modes & 1;
+	m->remote = modes & 2;
+	m->wrap = modes & 4;
+	m->scaling21 = modes & 8;
+	m->x = state_get_u16(r);
+	m->y = state_get_u16(r);
+	m->reported_x = state_get_u16(r);
+	m->reported_y = state_get_u16(r);
+	m->wheel = (int8_t)state_get_u8(r);
+	m->held = state_get_u8(r);
+	m->buttons = state_get_u8(r);
+	m->reported_buttons = state_get_u8(r);
+	get_queue(r, &m->out, PS2_QUEUE_SIZE);
+	if ((m->id != PS2_MOUSE_ID && m->id != PS2_MOUSE_ID_WHEEL) || m->resolution > 3 ||
+	    m->x > INPUT_ABS_MAX / PS2_MOUSE_UNIT || m->y > INPUT_ABS_MAX / PS2_MOUSE_UNIT ||
+	    m->reported_x > INPUT_ABS_MAX / PS2_MOUSE_UNIT ||
+	    m->reported_y > INPUT_ABS_MAX / PS2_MOUSE_UNIT || m->wheel < -127 || modes > 15 ||
+	    m->buttons > 7 || m->reported_buttons > 7)
+		state_reject(r);
+}
+
+/*
+ * Version 1 (one output queue, no mouse): its queue holds the controller's
+ * and the keyboard's bytes as the CPU reads them, so they become the
+ * controller's replies; the mouse starts as at power-on.
+ */
+static void get_v1(struct state_reader *r, struct i8042 *k)
+{
+	k->status = state_get_u8(r);
+	k->cb = state_get_u8(r);
+	k->outp = state_get_u8(r);
+	k->pending_cmd = state_get_u8(r);
+	k->kbd.pending = state_get_u8(r);
+	k->kbd.set = state_get_u8(r);
+	get_queue(r, &k->ctrl, 16);
+	k->status &= (uint8_t)~(STS_OBF | STS_AUX_OBF);
+	if (k->kbd.set < 1 || k->kbd.set > 2)
+		state_reject(r);
+}
+
+static void get_v2(struct state_reader *r, struct i8042 *k)
+{
+	k->status = state_get_u8(r);
+	k->cb = state_get_u8(r);
+	k->outp = state_get_u8(r);
+	k->pending_cmd = state_get_u8(r);
+	k->obuf = state_get_u8(r);
+	k->xlate_break = state_get_bool(r);
+	get_queue(r, &k->ctrl, PS2_QUEUE_SIZE);
+	get_kbd(r, &k->kbd);
+	get_mouse(r, &k->mouse);
+}
+
+static int kbc_restore(void *dev, struct state_reader *r, uint32_t version)
+{
+	struct i8042 *k = dev, *tmp = calloc(1, sizeof(*tmp));
+
+	if (!tmp)
+		return -1;
+	/* Read into a scratch device: a refused record leaves this one as it was. */
+	power_on(tmp);
+	if (version == 1)
+		get_v1(r, tmp);
+	else
+		get_v2(r, tmp);
+	if (state_reader_done(r)) {
+		free(tmp);
+		return -1;
+	}
+	pthread_mutex_lock(&k->lock);
+	k->status = tmp->status;
+	k->cb = tmp->cb;
+	k->outp = tmp->outp;
+	k->pending_cmd = tmp->pending_cmd;
+	k->obuf = tmp->obuf;
+	k->xlate_break = tmp->xlate_break;
+	k->ctrl = tmp->ctrl;
+	k->kbd = tmp->kbd;
+	k->mouse = tmp->mouse;
+	refill(k);
+	update_irq(k);
+	pthread_mutex_unlock(&k->lock);
+	free(tmp);
+	return 0;
+}
+
 const struct device_ops i8042_device_ops = {
 	.kind = "i8042",
-	.state_version = 1,
+	.state_version = 2,
 	.reset = kbc_reset,
 	.save = kbc_save,
 	.restore = kbc_restore,
 	.acpi = kbc_acpi,
+	.metrics = kbc_metrics,
 	.destroy = kbc_destroy,
 };

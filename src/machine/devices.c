@@ -12,6 +12,7 @@
 #include "hw/uart16550.h"
 #include "virtio/blk.h"
 #include "virtio/console.h"
+#include "virtio/input.h"
 #include "virtio/net.h"
 #include "virtio/rng.h"
 
@@ -73,7 +74,8 @@ static void kbd_reset(void *opaque)
 static int realize_i8042(struct machine *m, struct error *err)
 {
 	struct irq_line kbd = intc_line(&m->intc, I8042_KBD_IRQ);
-	struct i8042 *k = i8042_create(&kbd, kbd_reset, &m->vm);
+	struct irq_line aux = intc_line(&m->intc, I8042_AUX_IRQ);
+	struct i8042 *k = i8042_create(&kbd, &aux, kbd_reset, &m->vm);
 
 	if (!k)
 		return error_set(err, ENOMEM, "i8042: out of memory");
@@ -81,6 +83,9 @@ static int realize_i8042(struct machine *m, struct error *err)
 		return -1;
 	if (i8042_attach(k, &m->vm.pio))
 		return error_set(err, EBUSY, "i8042: its I/O ports overlap another device");
+	if (input_router_add(&m->input, &i8042_keyboard_sink, k, I8042_INPUT_PRIORITY) ||
+	    input_router_add(&m->input, &i8042_mouse_sink, k, I8042_INPUT_PRIORITY))
+		return error_set(err, ENOSPC, "i8042: too many input devices");
 	return 0;
 }
 
@@ -318,6 +323,37 @@ static int realize_display(struct machine *m, struct error *err)
 	return 0;
 }
 
+/* A keyboard and a tablet, each a sink of the machine's input router. */
+static int realize_virtio_input(struct machine *m, struct error *err)
+{
+	static const enum virtio_input_kind kinds[] = { VIRTIO_INPUT_KEYBOARD, VIRTIO_INPUT_TABLET };
+	unsigned i;
+
+	if (m->cfg->input != INPUT_VIRTIO)
+		return 0;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct virtio_pci_env env;
+		struct msi_vectors *mv = virtio_env(m, 2, &env, err);
+		struct virtio_input *in;
+
+		if (!mv)
+			return -1;
+		in = calloc(1, sizeof(*in));
+		if (!in)
+			return error_set(err, ENOMEM, "virtio-input: out of memory");
+		if (registry_add(&m->devices, &virtio_input_device_ops, in, err))
+			return -1;
+		if (virtio_input_init(in, kinds[i], 0, &env))
+			return error_set(err, errno, "virtio-input: cannot create the device");
+		if (virtio_plug(m, &in->vd, mv, "virtio-input", err))
+			return -1;
+		if (input_router_add(&m->input, virtio_input_sink_ops(in), in,
+				     VIRTIO_INPUT_PRIORITY))
+			return error_set(err, ENOSPC, "virtio-input: too many input devices");
+	}
+	return 0;
+}
+
 static const struct device_kind device_kinds[] = {
 	{ "pci-host", realize_pci_host },
 	{ "uart16550", realize_uart },
@@ -330,6 +366,7 @@ static const struct device_kind device_kinds[] = {
 	{ "virtio-net", realize_virtio_net },
 	{ "virtio-rng", realize_virtio_rng },
 	{ "bochs-display", realize_display },
+	{ "virtio-input", realize_virtio_input },
 };
 
 int machine_realize_devices(struct machine *m, struct error *err)

@@ -645,6 +645,9 @@ void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *
 		     device_metric_fn emit, void *opaque)
 {
 	registry_metrics(&m->devices, begin, emit, opaque);
+	begin(opaque, "input");
+	emit(opaque, "routed", __atomic_load_n(&m->input.routed, __ATOMIC_RELAXED));
+	emit(opaque, "dropped", __atomic_load_n(&m->input.dropped, __ATOMIC_RELAXED));
 	if (m->vtd)
 		iommu_metrics(m, begin, emit, opaque);
 }

@@ -39,6 +39,9 @@ struct disk_config {
 
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 
+/* The viewer's keyboard and pointer: the i8042's (always there), or virtio-input's too. */
+enum input_kind { INPUT_PS2, INPUT_VIRTIO };
+
 /* Where the guest's console output goes; write NULL: stdout. */
 struct machine_output {
 	void (*write)(void *opaque, const uint8_t *buf, size_t len);
@@ -59,6 +62,7 @@ struct machine_config {
 	bool iommu;			/* an emulated VT-d unit in front of every PCI device */
 	bool iommu_caching_mode;	/* its CAP.CM */
 	enum console_kind console;	/* where stdin goes, and Linux's console= */
+	enum input_kind input;		/* INPUT_VIRTIO: a virtio keyboard and tablet too */
 	struct disk_config disks[MACHINE_MAX_DISKS];
 	unsigned nr_disks;
 	struct net_options nics[MACHINE_MAX_NICS];	/* --net, in order: net0, net1, ... */

@@ -143,6 +143,7 @@ static int platform_init(struct platform *p)
 	struct msix_sink msix_sink = { msi_route, msix_fire, NULL };
 	struct irq_line com1 = { line_set, &p->ioapic, COM1_IRQ };
 	struct irq_line kbd = { line_set, &p->ioapic, I8042_KBD_IRQ };
+	struct irq_line aux = { line_set, &p->ioapic, I8042_AUX_IRQ };
 	struct irq_line intx = { line_set, &p->ioapic, 0 };
 	struct uart_sink out = { uart_out, NULL };
 
@@ -151,7 +152,7 @@ static int platform_init(struct platform *p)
 	io_bus_init(&p->mmio);
 	ioapic_init(&p->ioapic, 0, &ioapic_sink);
 	p->uart = uart16550_create(&com1, &out);
-	p->kbd = i8042_create(&kbd, kbd_reset, NULL);
+	p->kbd = i8042_create(&kbd, &aux, kbd_reset, NULL);
 	p->rtc = rtc_create(fixed_now);
 	if (!p->uart || !p->kbd || !p->rtc || ioapic_attach(&p->ioapic, &p->mmio, IOAPIC_ADDR) ||
 	    uart16550_attach(p->uart, &p->pio, COM1_PORT) || i8042_attach(p->kbd, &p->pio) ||
@@ -228,7 +229,11 @@ static void host_event(struct platform *p, unsigned sel, uint16_t arg)
 		uart16550_receive(p->uart, &byte, 1);
 		break;
 	case 1:
-		i8042_key(p->kbd, byte);
+		if (arg & 0x8000)
+			i8042_mouse_sink.pointer(p->kbd, (arg & 0xff) << 7, (arg & 0x7f00) >> 1,
+						 arg & 0x1f);
+		else
+			i8042_keyboard_sink.key(p->kbd, byte, arg & 0x100);
 		break;
 	case 2:
 		ioapic_set_irq(&p->ioapic, arg % (IOAPIC_PINS + 2), arg >> 15);

@@ -41,7 +41,7 @@ static void devices(struct aml *a, void *opaque)
 	assert_non_null(u);
 	assert_int_equal(uart16550_attach(u, &pio, COM1_PORT), 0);
 	assert_int_equal(registry_add(&reg, &uart16550_device_ops, u, NULL), 0);
-	assert_int_equal(registry_add(&reg, &i8042_device_ops, i8042_create(&kbd, NULL, NULL), NULL), 0);
+	assert_int_equal(registry_add(&reg, &i8042_device_ops, i8042_create(&kbd, &kbd, NULL, NULL), NULL), 0);
 	assert_int_equal(registry_add(&reg, &rtc_device_ops, rtc_create(NULL), NULL), 0);
 	assert_int_equal(registry_add(&reg, &pvpanic_device_ops, &pvpanic, NULL), 0);
 	registry_acpi(&reg, a);

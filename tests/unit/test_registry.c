@@ -103,7 +103,7 @@ static void make(struct machine_devs *m)
 	registry_init(&m->reg);
 	m->uart = uart16550_create(&com1, &sink);
 	m->rtc = rtc_create(NULL);
-	m->kbd = i8042_create(&kbd, NULL, NULL);
+	m->kbd = i8042_create(&kbd, &kbd, NULL, NULL);
 	assert_int_equal(registry_add(&m->reg, &uart16550_device_ops, m->uart, NULL), 0);
 	assert_int_equal(registry_add(&m->reg, &rtc_device_ops, m->rtc, NULL), 0);
 	assert_int_equal(registry_add(&m->reg, &i8042_device_ops, m->kbd, NULL), 0);
@@ -122,7 +122,7 @@ static void program(struct machine_devs *m)
 	assert_int_equal(uart16550_receive(m->uart, (const uint8_t *)"hey", 3), 3);
 	rtc_write(m->rtc, 0x0b, 0x06);		/* binary, 24 h */
 	rtc_write(m->rtc, 0x20, 0x77);		/* a CMOS byte of its own */
-	i8042_key(m->kbd, 0x1c);
+	i8042_keyboard_sink.key(m->kbd, 28, true);	/* KEY_ENTER: set 1 0x1c, translated */
 }
 
 static void check(struct machine_devs *m)

@@ -11,6 +11,8 @@
  *                    lie inside the redrawn square; prints their cost
  *   input            pattern, then send keys and pointer moves
  *   png FILE         save the first frame
+ *   pixel X,Y        print the first frame's pixel at (X, Y) as RRGGBB
+ *   quit             press and release Escape (the guest's quit key)
  *   refused          the connection must fail (a wrong password)
  */
 #include <rfb/keysym.h>
@@ -338,7 +340,7 @@ int main(int argc, char **argv)
 	}
 	if (argc < 3) {
 		fprintf(stderr, "usage: vnc_client [-p FILE] ADDR:PORT|unix:PATH pattern|hold S|"
-				"redraw S|input|png FILE|refused\n");
+				"redraw S|input|quit|png FILE|pixel X,Y|refused\n");
 		return 2;
 	}
 	cmd = argv[2];
@@ -360,6 +362,17 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(cmd, "png"))
 		return save_png(cl, arg) ? 1 : 0;
+	if (!strcmp(cmd, "pixel")) {
+		int x, y;
+
+		if (sscanf(arg, "%d,%d", &x, &y) != 2 || x < 0 || y < 0 || x >= cl->width ||
+		    y >= cl->height)
+			return 2;
+		printf("pixel %d,%d: %06x\n", x, y, pixel(cl, x, y));
+		return 0;
+	}
+	if (!strcmp(cmd, "quit"))
+		return !SendKeyEvent(cl, XK_Escape, TRUE) || !SendKeyEvent(cl, XK_Escape, FALSE);
 	r = check_pattern(cl);
 	printf("cursor: %ux%u\n", V.cursor_w, V.cursor_h);
 	if (r)
@@ -368,6 +381,7 @@ int main(int argc, char **argv)
 		return run(cl, atof(arg));
 	if (!strcmp(cmd, "input"))
 		return send_input(cl);
+
 	if (!strcmp(cmd, "redraw")) {
 		b0 = bytes_read();
 		t0 = now();

@@ -1,0 +1,313 @@
+/* virtio-input's configuration space and its two queues, against rings in real guest memory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/input.h"
+#include "virtio/input_config.h"
+#include "virtio/input_queue.h"
+
+#include <string.h>
+
+#define QSZ	8
+#define DESC	0x1000
+#define AVAIL	0x2000
+#define USED	0x3000
+#define BUFS	0x10000
+#define MEM	(1 << 20)
+
+static struct guest_mem gm;
+static struct dma_space ds;
+static struct virtqueue vq;
+static struct virtq_chain chain;
+static struct virtio_input_events pending;
+static struct virtio_input_stats stats;
+
+static void put_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	uint8_t d[16];
+
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &len, 4);
+	memcpy(d + 12, &flags, 2);
+	memcpy(d + 14, &next, 2);
+	gm_write(&gm, DESC + 16 * i, d, 16);
+}
+
+static void offer(uint16_t head)
+{
+	uint16_t idx;
+
+	gm_read(&gm, AVAIL + 2, &idx, 2);
+	gm_write(&gm, AVAIL + 4 + 2 * (idx % QSZ), &head, 2);
+	idx++;
+	gm_write(&gm, AVAIL + 2, &idx, 2);
+}
+
+static uint16_t used_idx(void)
+{
+	uint16_t idx;
+
+	gm_read(&gm, USED + 2, &idx, 2);
+	return idx;
+}
+
+static int setup(void **state)
+{
+	struct guest_mem_range r = { 0, MEM };
+
+	(void)state;
+	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
+		return -1;
+	dma_space_init(&ds, &gm, NULL, 0x08);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	guest_mem_destroy(&gm);
+	return 0;
+}
+
+static int fresh(void **state)
+{
+	uint8_t zero[0x3000] = { 0 };
+
+	(void)state;
+	gm_write(&gm, DESC, zero, sizeof(zero));
+	vq_init(&vq, &ds, QSZ, DESC, AVAIL, USED, false, false);
+	memset(&pending, 0, sizeof(pending));
+	memset(&stats, 0, sizeof(stats));
+	return 0;
+}
+
+static uint8_t select_size(struct virtio_input_config *c, uint8_t select, uint8_t subsel)
+{
+	uint8_t sel[2] = { select, subsel }, size;
+
+	virtio_input_config_write(c, 0, sel, 2);
+	virtio_input_config_read(c, 2, &size, 1);
+	return size;
+}
+
+static void test_config_ids(void **state)
+{
+	struct virtio_input_config c;
+	char name[129] = { 0 };
+	uint8_t ids[8], size;
+
+	(void)state;
+	virtio_input_config_init(&c, VIRTIO_INPUT_KEYBOARD, 0);
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_UNSET, 0), 0);
+	size = select_size(&c, VIRTIO_INPUT_CFG_ID_NAME, 0);
+	virtio_input_config_read(&c, VIRTIO_INPUT_CFG_UNION, name, size);
+	assert_string_equal(name, "vessel virtio keyboard");
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_ID_NAME, 1), 0);
+	size = select_size(&c, VIRTIO_INPUT_CFG_ID_SERIAL, 0);
+	memset(name, 0, sizeof(name));
+	virtio_input_config_read(&c, VIRTIO_INPUT_CFG_UNION, name, size);
+	assert_string_equal(name, "keyboard0");
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_ID_DEVIDS, 0), 8);
+	virtio_input_config_read(&c, VIRTIO_INPUT_CFG_UNION, ids, 8);
+	assert_int_equal(ids[0] | ids[1] << 8, 0x06);	/* BUS_VIRTUAL */
+	assert_int_equal(ids[4] | ids[5] << 8, 1);
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_PROP_BITS, 0), 0);
+	assert_int_equal(select_size(&c, 0x55, 0), 0);	/* an unknown select */
+}
+
+static bool bit(const uint8_t *u, unsigned b)
+{
+	return u[b / 8] >> (b % 8) & 1;
+}
+
+static void test_config_keyboard_bits(void **state)
+{
+	struct virtio_input_config c;
+	uint8_t u[128];
+
+	(void)state;
+	virtio_input_config_init(&c, VIRTIO_INPUT_KEYBOARD, 0);
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_EV_BITS, EV_KEY), 32);
+	virtio_input_config_read(&c, VIRTIO_INPUT_CFG_UNION, u, sizeof(u));
+	assert_false(bit(u, 0));	/* KEY_RESERVED */
+	assert_true(bit(u, 1) && bit(u, 30) && bit(u, 103) && bit(u, 255));
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_EV_BITS, EV_REP), 1);
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_EV_BITS, EV_LED), 1);
+	virtio_input_config_read(&c, VIRTIO_INPUT_CFG_UNION, u, 1);
+	assert_int_equal(u[0], 0x07);	/* Num, Caps, Scroll Lock */
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_EV_BITS, EV_ABS), 0);
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_ABS_INFO, ABS_X), 0);
+	assert_true(virtio_input_has_key(1) && virtio_input_has_key(255));
+	assert_false(virtio_input_has_key(0) || virtio_input_has_key(BTN_LEFT));
+}
+
+static void test_config_tablet(void **state)
+{
+	struct virtio_input_config c;
+	uint8_t u[128], all[VIRTIO_INPUT_CFG_SIZE + 8], size = 0xff;
+	uint32_t abs[5];
+
+	(void)state;
+	virtio_input_config_init(&c, VIRTIO_INPUT_TABLET, 0);
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_EV_BITS, EV_ABS), 1);
+	virtio_input_config_read(&c, VIRTIO_INPUT_CFG_UNION, u, 1);
+	assert_int_equal(u[0], 0x03);	/* ABS_X, ABS_Y */
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_EV_BITS, EV_KEY), BTN_MIDDLE / 8 + 1);
+	virtio_input_config_read(&c, VIRTIO_INPUT_CFG_UNION, u, BTN_MIDDLE / 8 + 1);
+	assert_true(bit(u, BTN_LEFT) && bit(u, BTN_RIGHT) && bit(u, BTN_MIDDLE));
+	assert_false(bit(u, 30));
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_EV_BITS, EV_REL), 2);
+	virtio_input_config_read(&c, VIRTIO_INPUT_CFG_UNION, u, 2);
+	assert_true(bit(u, REL_WHEEL));
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_ABS_INFO, ABS_Y), 20);
+	virtio_input_config_read(&c, VIRTIO_INPUT_CFG_UNION, abs, sizeof(abs));
+	assert_int_equal(abs[0], 0);
+	assert_int_equal(abs[1], INPUT_ABS_MAX);
+	assert_int_equal(select_size(&c, VIRTIO_INPUT_CFG_ABS_INFO, 2), 0);	/* ABS_Z */
+	/* size is the device's: a write there changes nothing; past the end reads 0. */
+	virtio_input_config_write(&c, 2, &size, 1);
+	virtio_input_config_read(&c, 2, &size, 1);
+	assert_int_equal(size, 0);
+	virtio_input_config_read(&c, 0, all, sizeof(all));
+	assert_int_equal(all[VIRTIO_INPUT_CFG_SIZE + 3], 0);
+}
+
+static void read_event(unsigned i, uint8_t *b)
+{
+	gm_read(&gm, BUFS + 16 * i, b, 8);
+}
+
+static void test_events_wait_for_buffers(void **state)
+{
+	uint8_t b[8];
+	unsigned i;
+
+	(void)state;
+	virtio_input_queue_event(&pending, &stats, EV_KEY, 30, 1);
+	virtio_input_queue_event(&pending, &stats, EV_SYN, SYN_REPORT, 0);
+	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), 0);
+	assert_int_equal(pending.count, 2);
+	/* One buffer: one event goes, the other waits. */
+	put_desc(0, BUFS, 8, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), 1);
+	read_event(0, b);
+	assert_int_equal(b[0] | b[1] << 8, EV_KEY);
+	assert_int_equal(b[2] | b[3] << 8, 30);
+	assert_int_equal(b[4], 1);
+	assert_int_equal(pending.count, 1);
+	for (i = 1; i < 4; i++) {
+		put_desc(i, BUFS + 16 * i, 8, VIRTQ_DESC_F_WRITE, 0);
+		offer((uint16_t)i);
+	}
+	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), 1);
+	read_event(1, b);
+	assert_int_equal(b[0] | b[1] << 8, EV_SYN);
+	assert_int_equal(used_idx(), 2);
+	assert_int_equal(stats.events, 2);
+	assert_int_equal(pending.count, 0);
+}
+
+static void test_events_split_buffer_and_negative(void **state)
+{
+	uint8_t b[8];
+
+	(void)state;
+	/* An event over two 4-byte buffers of one chain. */
+	put_desc(0, BUFS, 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+	put_desc(1, BUFS + 4, 4, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	virtio_input_queue_event(&pending, &stats, EV_REL, REL_WHEEL, (uint32_t)-1);
+	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), 1);
+	read_event(0, b);
+	assert_int_equal(b[2], REL_WHEEL);
+	assert_int_equal(b[4] & b[5] & b[6] & b[7], 0xff);
+}
+
+static void test_events_oldest_dropped(void **state)
+{
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < VIRTIO_INPUT_PENDING + 3; i++)
+		virtio_input_queue_event(&pending, &stats, EV_ABS, ABS_X, i);
+	assert_int_equal(pending.count, VIRTIO_INPUT_PENDING);
+	assert_int_equal(stats.dropped, 3);
+	assert_int_equal(pending.ev[pending.head].value, 3);	/* the oldest left */
+}
+
+static void test_events_bad_buffers(void **state)
+{
+	(void)state;
+	virtio_input_queue_event(&pending, &stats, EV_KEY, 30, 1);
+	put_desc(0, BUFS, 4, VIRTQ_DESC_F_WRITE, 0);	/* too small for an event */
+	offer(0);
+	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), -1);
+	fresh(NULL);
+	virtio_input_queue_event(&pending, &stats, EV_KEY, 30, 1);
+	put_desc(0, MEM - 4, 8, VIRTQ_DESC_F_WRITE, 0);	/* past the end of RAM */
+	offer(0);
+	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), -1);
+	fresh(NULL);
+	virtio_input_queue_event(&pending, &stats, EV_KEY, 30, 1);
+	put_desc(0, BUFS, 8, 0, 0);	/* device-readable only */
+	offer(0);
+	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), -1);
+}
+
+static void put_status(unsigned i, uint16_t type, uint16_t code, uint32_t value, uint32_t len)
+{
+	uint8_t b[8];
+
+	memcpy(b, &type, 2);
+	memcpy(b + 2, &code, 2);
+	memcpy(b + 4, &value, 4);
+	gm_write(&gm, BUFS + 16 * i, b, 8);
+	put_desc(i, BUFS + 16 * i, len, 0, 0);
+	offer((uint16_t)i);
+}
+
+static void test_status(void **state)
+{
+	uint32_t leds = 0;
+
+	(void)state;
+	put_status(0, EV_LED, LED_CAPSL, 1, 8);
+	put_status(1, EV_LED, LED_NUML, 1, 8);
+	put_status(2, EV_LED, LED_NUML, 0, 8);
+	assert_int_equal(virtio_input_take_status(&vq, &chain, &leds, &stats), 1);
+	assert_int_equal(leds, 1u << LED_CAPSL);
+	assert_int_equal(stats.statuses, 3);
+	/* Malformed reports are counted and ignored; the ring goes on. */
+	put_status(3, EV_LED, 9, 1, 8);		/* no such LED */
+	put_status(4, EV_KEY, 30, 1, 8);	/* not a status */
+	put_status(5, EV_LED, LED_NUML, 1, 6);	/* short */
+	put_status(6, EV_LED, LED_NUML, 7, 8);	/* not on or off */
+	assert_int_equal(virtio_input_take_status(&vq, &chain, &leds, &stats), 1);
+	assert_int_equal(leds, 1u << LED_CAPSL);
+	assert_int_equal(stats.bad_statuses, 4);
+	assert_int_equal(used_idx(), 7);
+	/* A chain that leaves RAM breaks the ring's rules: a reset. */
+	put_desc(7, MEM + 0x1000, 8, 0, 0);
+	offer(7);
+	assert_int_equal(virtio_input_take_status(&vq, &chain, &leds, &stats), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_config_ids),
+		cmocka_unit_test(test_config_keyboard_bits),
+		cmocka_unit_test(test_config_tablet),
+		cmocka_unit_test_setup(test_events_wait_for_buffers, fresh),
+		cmocka_unit_test_setup(test_events_split_buffer_and_negative, fresh),
+		cmocka_unit_test_setup(test_events_oldest_dropped, fresh),
+		cmocka_unit_test_setup(test_events_bad_buffers, fresh),
+		cmocka_unit_test_setup(test_status, fresh),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
