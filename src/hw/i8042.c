@@ -58,6 +58,7 @@ struct i8042 {
 	uint8_t pending_cmd;	/* controller command awaiting its data byte */
 	uint8_t obuf;		/* the output buffer: valid while STS_OBF */
 	struct ps2_queue ctrl;	/* the controller's own replies, before the devices' bytes */
+	struct ps2_queue ctrl_aux;	/* 0xd3's bytes: as from the mouse, past its disable bit */
 	bool xlate_break;	/* translating: an F0 from the keyboard awaits its code */
 	struct ps2_kbd kbd;
 	struct ps2_mouse mouse;
@@ -111,7 +112,8 @@ static void refill(struct i8042 *k)
 	if (ps2_queue_pop(&k->ctrl, &v) ||
 	    (!(k->cb & CB_KBD_DISABLE) && kbd_byte(k, &v))) {
 		k->status = (uint8_t)((k->status | STS_OBF) & ~STS_AUX_OBF);
-	} else if (!(k->cb & CB_AUX_DISABLE) && ps2_mouse_read(&k->mouse, &v)) {
+	} else if (ps2_queue_pop(&k->ctrl_aux, &v) ||
+		   (!(k->cb & CB_AUX_DISABLE) && ps2_mouse_read(&k->mouse, &v))) {
 		k->status |= STS_OBF | STS_AUX_OBF;
 	} else {
 		return;
@@ -192,8 +194,12 @@ static void data_write(struct i8042 *k, uint8_t val)
 		reply(k, val);
 		break;
 	case CMD_WRITE_AUX_OBUF:
-		/* As if the mouse sent it: Linux's AUX_LOOP probe wants AUXDATA with it. */
-		ps2_queue_push(&k->mouse.out, val);
+		/*
+		 * As if the mouse sent it (AUXDATA set), but written by the controller,
+		 * so not held by the aux port's disable bit: Linux's AUX_LOOP probe
+		 * runs with the port disabled.
+		 */
+		ps2_queue_push(&k->ctrl_aux, val);
 		break;
 	case CMD_WRITE_AUX:
 		ps2_mouse_write(&k->mouse, val);
@@ -348,6 +354,7 @@ static void power_on(struct i8042 *k)
 	k->obuf = 0;
 	k->xlate_break = false;
 	ps2_queue_clear(&k->ctrl);
+	ps2_queue_clear(&k->ctrl_aux);
 	ps2_kbd_reset(&k->kbd);
 	ps2_mouse_reset(&k->mouse);
 }
@@ -468,7 +475,7 @@ static void put_mouse(struct state_writer *w, const struct ps2_mouse *m)
 
 /*
  * Version 2: the controller (status, command byte, output port, pending
- * command, output buffer, a pending translated break, its reply queue), then
+ * command, output buffer, a pending translated break, its reply queues), then
  * the keyboard and the mouse, each with its own queue.
  */
 static int kbc_save(void *dev, struct state_writer *w)
@@ -483,6 +490,7 @@ static int kbc_save(void *dev, struct state_writer *w)
 	state_put_u8(w, k->obuf);
 	state_put_bool(w, k->xlate_break);
 	put_queue(w, &k->ctrl);
+	put_queue(w, &k->ctrl_aux);
 	put_kbd(w, &k->kbd);
 	put_mouse(w, &k->mouse);
 	pthread_mutex_unlock(&k->lock);
@@ -560,6 +568,7 @@ static void get_v2(struct state_reader *r, struct i8042 *k)
 	k->obuf = state_get_u8(r);
 	k->xlate_break = state_get_bool(r);
 	get_queue(r, &k->ctrl, PS2_QUEUE_SIZE);
+	get_queue(r, &k->ctrl_aux, PS2_QUEUE_SIZE);
 	get_kbd(r, &k->kbd);
 	get_mouse(r, &k->mouse);
 }
@@ -588,6 +597,7 @@ static int kbc_restore(void *dev, struct state_reader *r, uint32_t version)
 	k->obuf = tmp->obuf;
 	k->xlate_break = tmp->xlate_break;
 	k->ctrl = tmp->ctrl;
+	k->ctrl_aux = tmp->ctrl_aux;
 	k->kbd = tmp->kbd;
 	k->mouse = tmp->mouse;
 	refill(k);

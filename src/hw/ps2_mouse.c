@@ -217,8 +217,8 @@ void ps2_mouse_move(struct ps2_mouse *m, unsigned x, unsigned y, unsigned button
 	if (m->id == PS2_MOUSE_ID_WHEEL && (pressed & INPUT_BTN_WHEEL_DOWN) && m->wheel < 127)
 		m->wheel++;
 	m->held = buttons;
-	m->x = (int)(x / PS2_MOUSE_UNIT);
-	m->y = (int)(y / PS2_MOUSE_UNIT);
+	m->x = (int)((x > INPUT_ABS_MAX ? INPUT_ABS_MAX : x) / PS2_MOUSE_UNIT);
+	m->y = (int)((y > INPUT_ABS_MAX ? INPUT_ABS_MAX : y) / PS2_MOUSE_UNIT);
 	m->buttons = (uint8_t)((buttons & INPUT_BTN_LEFT ? PKT_LEFT : 0) |
 			       (buttons & INPUT_BTN_RIGHT ? PKT_RIGHT : 0) |
 			       (buttons & INPUT_BTN_MIDDLE ? PKT_MIDDLE : 0));

@@ -77,6 +77,67 @@ static void input_config_write(struct virtio_dev *vd, uint64_t off, const void *
 	virtio_input_config_write(&in->cfg, off, data, len);
 }
 
+void virtio_input_save(struct virtio_dev *vd, struct state_writer *w)
+{
+	struct virtio_input *in = vd->opaque;
+	const struct virtio_input_events *q = &in->pending;
+	unsigned i;
+
+	state_put_u8(w, in->cfg.select);
+	state_put_u8(w, in->cfg.subsel);
+	state_put_u8(w, (uint8_t)in->leds);
+	pthread_mutex_lock(&in->ev_lock);
+	state_put_u8(w, (uint8_t)in->buttons);
+	state_put_u16(w, (uint16_t)q->count);
+	for (i = 0; i < q->count; i++) {
+		const struct virtio_input_event *e = &q->ev[(q->head + i) % VIRTIO_INPUT_PENDING];
+
+		state_put_u16(w, e->type);
+		state_put_u16(w, e->code);
+		state_put_u32(w, e->value);
+	}
+	pthread_mutex_unlock(&in->ev_lock);
+}
+
+int virtio_input_restore(struct virtio_dev *vd, struct state_reader *r, bool apply)
+{
+	struct virtio_input *in = vd->opaque;
+	uint8_t sel[2], leds, buttons;
+	unsigned count, i;
+
+	state_get(r, sel, sizeof(sel));
+	leds = state_get_u8(r);
+	buttons = state_get_u8(r);
+	count = state_get_u16(r);
+	if (leds > 7 || buttons > 0x1f || count > VIRTIO_INPUT_PENDING) {
+		state_reject(r);
+		return -1;
+	}
+	pthread_mutex_lock(&in->ev_lock);
+	for (i = 0; i < count; i++) {
+		struct virtio_input_event e;
+
+		e.type = state_get_u16(r);
+		e.code = state_get_u16(r);
+		e.value = state_get_u32(r);
+		if (apply)
+			in->pending.ev[i] = e;
+	}
+	if (apply) {
+		in->pending.head = 0;
+		in->pending.count = count;
+		in->buttons = buttons;
+	}
+	pthread_mutex_unlock(&in->ev_lock);
+	if (r->failed)
+		return -1;
+	if (apply) {
+		virtio_input_config_write(&in->cfg, 0, sel, sizeof(sel));
+		in->leds = leds;
+	}
+	return 0;
+}
+
 static const struct virtio_dev_ops input_ops = {
 	.reset = input_vd_reset,
 	.notify = input_notify,

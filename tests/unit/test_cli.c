@@ -62,6 +62,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.mem_size, MACHINE_DEFAULT_MEM);
 	assert_true(cfg.host_quirks);
 	assert_false(cfg.pit);
+	assert_int_equal(cfg.input, INPUT_PS2);
 }
 
 static void test_errors(void **state)
@@ -128,6 +129,22 @@ static void test_net(void **state)
 	assert_int_equal(PARSE(&cfg, "--net"), EXIT_USAGE);
 }
 
+static void test_input(void **state)
+{
+	struct machine_config cfg;
+	char err[2048];
+
+	(void)state;
+	assert_int_equal(PARSE(&cfg, "--input", "virtio"), 0);
+	assert_int_equal(cfg.input, INPUT_VIRTIO);
+	assert_int_equal(PARSE(&cfg, "--input=virtio", "--input", "ps2"), 0);
+	assert_int_equal(cfg.input, INPUT_PS2);
+	assert_int_equal(PARSE(&cfg, "--input", "usb"), EXIT_USAGE);
+	assert_int_equal(PARSE(&cfg, "--input"), EXIT_USAGE);
+	assert_int_equal(run_vessel("run --input tablet", err, sizeof(err)), 2);
+	assert_non_null(strstr(err, "--input 'tablet': 'virtio' or 'ps2'"));
+}
+
 static void test_binary_errors(void **state)
 {
 	char err[2048];
@@ -157,6 +174,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_net),
+		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_binary_errors),
 	};
 

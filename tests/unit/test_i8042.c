@@ -294,12 +294,16 @@ static void test_aux_port_commands(void **state)
 	assert_true(cb & 0x20);		/* aux off at power-on */
 	i8042_write(k, 0x64, 0xa9);
 	EXPECT(k, false, 0x00);
-	/* Linux's AUX_LOOP probe: the byte comes back as the mouse's. */
+	/* Linux's AUX_LOOP probe, with the port off: the byte comes back as the mouse's. */
 	i8042_write(k, 0x64, 0xd3);
 	i8042_write(k, 0x60, 0x5a);
-	assert_empty(k);		/* held: the aux port is off */
-	i8042_write(k, 0x64, 0xa8);
 	EXPECT(k, true, 0x5a);
+	/* The mouse's own bytes wait while the port is off. */
+	i8042_write(k, 0x64, 0xd4);
+	i8042_write(k, 0x60, 0xf2);
+	assert_empty(k);
+	i8042_write(k, 0x64, 0xa8);
+	EXPECT(k, true, 0xfa, 0x00);
 	i8042_write(k, 0x64, 0x20);
 	assert_false(i8042_read(k, 0x60) & 0x20);
 	i8042_write(k, 0x64, 0xa7);
@@ -462,15 +466,15 @@ static void test_save_restore(void **state)
 	i8042_mouse_sink.pointer(b, 0, 0, 0);
 	EXPECT(b, true, 0x18, 0xec, 0, 0);	/* the mouse went on from where it was */
 	assert_empty(b);
-	/* Truncated, or with set 3 (after the controller's 6 bytes and empty queue): refused. */
+	/* Truncated, or with set 3 (after the controller's 6 bytes and empty queues): refused. */
 	state_writer_init(&w);
 	assert_int_equal(i8042_device_ops.save(b, &w), 0);
 	state_reader_init(&r, w.buf, w.len - 1);
 	assert_int_not_equal(i8042_device_ops.restore(a, &r, 2), 0);
-	w.buf[8] = 3;
+	w.buf[9] = 3;
 	state_reader_init(&r, w.buf, w.len);
 	assert_int_not_equal(i8042_device_ops.restore(a, &r, 2), 0);
-	w.buf[8] = 2;
+	w.buf[9] = 2;
 	state_reader_init(&r, w.buf, w.len);
 	assert_int_equal(i8042_device_ops.restore(a, &r, 2), 0);
 	state_writer_free(&w);
