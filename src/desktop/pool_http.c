@@ -171,8 +171,11 @@ static int dispatch(struct lws *wsi, struct pool *p, struct pool_session *s, con
 	}
 }
 
-/* Before an upgrade: only a desktop's socket URL, with its token, while it runs. */
-static int confirm_upgrade(struct lws *wsi, struct pool *p, struct pool_session *s)
+/*
+ * Before an upgrade: only a desktop's socket URL, with its token, while it
+ * runs. The connection may have no session data yet: the answers are lws's.
+ */
+static int confirm_upgrade(struct lws *wsi, struct pool *p)
 {
 	char uri[128];
 	struct pool_route r;
@@ -183,7 +186,7 @@ static int confirm_upgrade(struct lws *wsi, struct pool *p, struct pool_session 
 		return -1;
 	pool_route(POOL_GET, uri, &r);
 	if (r.kind != ROUTE_SOCKET)
-		return reply_message(wsi, s, 404, "not found", "Nothing to upgrade here.", NULL) ? -1 : 1;
+		return lws_return_http_status(wsi, 404, "nothing to upgrade here") ? -1 : 1;
 	d = authorize(wsi, p, &r, &ok);
 	if (!d || !ok)
 		return lws_return_http_status(wsi, d ? 403 : 404, NULL) ? -1 : 1;
@@ -234,6 +237,22 @@ int pool_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 	char uri[128];
 
 	switch (reason) {
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return confirm_upgrade(wsi, p);
+	case LWS_CALLBACK_CLOSED_HTTP:
+		/* Also for a connection closed before its session data was made. */
+		if (s) {
+			free(s->body);
+			s->body = NULL;
+		}
+		return 0;
+	default:
+		break;
+	}
+	if (!s)
+		return reason == LWS_CALLBACK_HTTP || reason == LWS_CALLBACK_ESTABLISHED ? -1 :
+		       lws_callback_http_dummy(wsi, reason, user, in, len);
+	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		return on_request(wsi, p, s, in);
 	case LWS_CALLBACK_HTTP_BODY:
@@ -247,12 +266,6 @@ int pool_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *
 		return dispatch(wsi, p, s, uri);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return s->replying ? write_body(wsi, s) : 0;
-	case LWS_CALLBACK_CLOSED_HTTP:
-		free(s->body);
-		s->body = NULL;
-		return 0;
-	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-		return confirm_upgrade(wsi, p, s);
 	case LWS_CALLBACK_ESTABLISHED:
 	case LWS_CALLBACK_RECEIVE:
 	case LWS_CALLBACK_SERVER_WRITEABLE:

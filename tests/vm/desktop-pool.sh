@@ -64,6 +64,19 @@ curl -sf "http://$ADDR/" | grep -q 'href="/desktop/desktop3"' || fail "the index
 [ "$(code "http://$ADDR/novnc/core/rfb.js")" = 200 ] || fail "noVNC's rfb.js is not served"
 [ "$(code "http://$ADDR/novnc/../desktop1.token")" = 404 ] || fail "a path out of noVNC's files is served"
 
+echo "== connections that close at once or mid-request"
+python3 - "$ADDR" <<'PY'
+import socket, sys
+host, port = sys.argv[1].split(':')
+for data in (b'', b'GET /desk', b'GET / HTTP/1.1\r\nHost: x\r\n', b'\x16\x03\x01\x02\x00'):
+    s = socket.create_connection((host, int(port)))
+    s.sendall(data)
+    s.close()
+PY
+sleep 0.5
+kill -0 "$POOL" || fail "the pool died of a connection that closed early"
+[ "$(code "http://$ADDR/")" = 200 ] || fail "no index after connections that closed early"
+
 echo "== tokens"
 [ "$(code "http://$ADDR/desktop/desktop1")" = 403 ] || fail "no token: not 403"
 [ "$(code "http://$ADDR/desktop/desktop1?token=$T2")" = 403 ] || fail "another desktop's token: not 403"
