@@ -12,11 +12,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool reserve(struct pool_text *t, size_t need)
+{
+	char *s;
+
+	if (need <= t->cap)
+		return true;
+	s = realloc(t->s, need * 2);
+	if (!s)
+		return false;
+	t->s = s;
+	t->cap = need * 2;
+	return true;
+}
+
 void pool_text_add(struct pool_text *t, const char *fmt, ...)
 {
 	va_list ap;
-	size_t need;
-	char *s;
 	int n;
 
 	if (t->failed)
@@ -24,14 +36,9 @@ void pool_text_add(struct pool_text *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	need = t->len + (size_t)n + 1;
-	if (n < 0 || (need > t->cap && !(s = realloc(t->s, need * 2)))) {
+	if (n < 0 || !reserve(t, t->len + (size_t)n + 1)) {
 		t->failed = true;
 		return;
-	}
-	if (need > t->cap) {
-		t->s = s;
-		t->cap = need * 2;
 	}
 	va_start(ap, fmt);
 	vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);

@@ -101,6 +101,23 @@ def rfb_init(s):
     return version.decode().strip(), w, h, name.decode(errors='replace')
 
 
+def hold(s, w, h, seconds):
+    """A viewer watching: one whole screen, then incremental updates; bytes received."""
+    send_frame(s, struct.pack('!BBHHHH', 3, 0, 0, 0, w, h))
+    end, total = time.time() + seconds, 0
+    while time.time() < end:
+        s.settimeout(max(0.01, end - time.time()))
+        try:
+            op, data = recv_frame(s)
+        except (socket.timeout, TimeoutError):
+            break
+        if op == 8:
+            raise EOFError('WebSocket closed')
+        total += len(data)
+        send_frame(s, struct.pack('!BBHHHH', 3, 1, 0, 0, w, h))
+    return total
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('addr')
@@ -111,6 +128,8 @@ def main():
     ap.add_argument('--rfb', action='store_true')
     ap.add_argument('--stall', type=float, default=0,
                     help='ask for full updates and never read them for this long')
+    ap.add_argument('--hold', type=float, default=0,
+                    help='watch the screen this long (incremental updates); print the bytes')
     a = ap.parse_args()
     s, status = handshake(a.addr, a.path, a.token, a.cookie)
     if status != a.expect_status:
@@ -119,6 +138,8 @@ def main():
     if a.rfb:
         version, w, h, name = rfb_init(s)
         print(f'rfb {version} {w}x{h} {name}')
+    if a.hold:
+        print(f'held {hold(s, w, h, a.hold)} bytes')
     if a.stall:
         # FramebufferUpdateRequest, not incremental, many times over; read nothing.
         req = struct.pack('!BBHHHH', 3, 0, 0, 0, w, h)
