@@ -12,7 +12,8 @@
  *  - a 64x64 checker block at (W/2 - 32, H/2 - 32) of 8x8 cells, the cell
  *    (i, j) white ffffff when i + j is even, black 000000 when odd;
  *  - with vessel.redraw=HZ, the 32x32 square at (32, 32) is filled HZ
- *    times a second, alternately with 2040c0 and c04020 (first 2040c0).
+ *    times a second, the k-th time (k from 0) with 2040c0 + k * 030201
+ *    (modulo 2^24): every redraw a colour of its own.
  * Without vessel.redraw the guest then reports viewer input (guest/input.h)
  * until the quit key (vessel.quitkey=CODE, default Esc) powers it off, and
  * keeps an 8x8 marker, 00ff80, with its top left corner at the pointer.
@@ -31,6 +32,7 @@
 #define DISPI_BPP		0x3
 #define DISPI_ENABLE		0x4
 #define DISPI_VIRT_WIDTH	0x6
+#define DISPI_VIRT_HEIGHT	0x7
 #define DISPI_X_OFFSET		0x8
 #define DISPI_Y_OFFSET		0x9
 #define DISPI_ENABLED		0x01
@@ -42,8 +44,8 @@
 #define REDRAW_X		32
 #define REDRAW_Y		32
 #define REDRAW_SIZE		32
-#define REDRAW_COLOR_A		0x2040c0
-#define REDRAW_COLOR_B		0xc04020
+#define REDRAW_COLOR		0x2040c0
+#define REDRAW_STEP		0x030201
 #define MARKER_SIZE		8
 #define MARKER_COLOR		0x00ff80
 
@@ -163,7 +165,7 @@ static void redraw_loop(void *arg)
 
 	for (k = 0;; k++) {
 		fill(s, REDRAW_X, REDRAW_Y, REDRAW_SIZE, REDRAW_SIZE,
-		     k % 2 ? REDRAW_COLOR_B : REDRAW_COLOR_A);
+		     (REDRAW_COLOR + k * REDRAW_STEP) & 0xffffff);
 		next += s->period;
 		while (rdtsc() < next)
 			cpu_relax();
@@ -191,16 +193,21 @@ void run_display(const struct acpi_info *acpi, unsigned slot, unsigned redraw_hz
 	dispi_write(mmio, DISPI_XRES, (uint16_t)s.width);
 	dispi_write(mmio, DISPI_YRES, (uint16_t)s.height);
 	dispi_write(mmio, DISPI_VIRT_WIDTH, (uint16_t)s.width);
+	dispi_write(mmio, DISPI_VIRT_HEIGHT, (uint16_t)s.height);
 	dispi_write(mmio, DISPI_X_OFFSET, 0);
 	dispi_write(mmio, DISPI_Y_OFFSET, 0);
 	dispi_write(mmio, DISPI_ENABLE, DISPI_ENABLED | DISPI_LFB_ENABLED);
 	if (!(dispi_read(mmio, DISPI_ENABLE) & DISPI_ENABLED) ||
 	    dispi_read(mmio, DISPI_XRES) != s.width)
 		guest_panic("display: the device refused the mode");
-	/* A mode the device must refuse: it stays as it was. */
+	/* A width past the device's maximum: vessel's keeps the mode as it was. */
 	dispi_write(mmio, DISPI_XRES, 4096);
-	if (dispi_read(mmio, DISPI_XRES) != s.width)
-		guest_panic("display: the device took a width of 4096");
+	if (dispi_read(mmio, DISPI_XRES) == s.width) {
+		con_printf("vessel-guest: display: a width of 4096 was refused\n");
+	} else {
+		con_printf("vessel-guest: display: a width of 4096 was taken\n");
+		dispi_write(mmio, DISPI_XRES, (uint16_t)s.width);
+	}
 	user_run(draw_pattern, &s);
 	con_printf("vessel-guest: display: %ux%u pattern drawn\n", s.width, s.height);
 	if (redraw_hz) {

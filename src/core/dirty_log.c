@@ -70,12 +70,16 @@ static int harvest(struct dirty_log *d, unsigned long *scratch, struct error *er
 {
 	struct guest_mem_region *r = d->r;
 	struct kvm_dirty_log log = { .slot = r->slot, .dirty_bitmap = scratch };
+	unsigned long any = 0;
 	size_t i;
 	unsigned u;
 
 	if (ioctl(d->kvm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
 		return error_set(err, errno, "KVM_GET_DIRTY_LOG (%s): %s", r->name, strerror(errno));
-	if (d->kvm->manual_dirty > 0) {
+	for (i = 0; i < d->words; i++)
+		any |= scratch[i];
+	/* Nothing written, nothing to protect again: a still screen costs one ioctl a sync. */
+	if (any && d->kvm->manual_dirty > 0) {
 		struct kvm_clear_dirty_log clear = {
 			.slot = r->slot,
 			.num_pages = (uint32_t)(r->size / GUEST_PAGE_SIZE),

@@ -48,7 +48,14 @@ static const struct input_sink *pick(const struct input_router *r, bool want_key
 void input_route_key(struct input_router *r, unsigned code, bool down)
 {
 	const struct input_sink *s = pick(r, true);
+	uint8_t was = 0;
 
+	if (code < INPUT_KEY_CODES)
+		was = __atomic_exchange_n(&r->held[code],
+					  down && s ? (uint8_t)(s - r->sinks + 1) : 0,
+					  __ATOMIC_RELAXED);
+	if (!down && was)
+		s = &r->sinks[was - 1];	/* the release goes where the press went */
 	if (!s) {
 		__atomic_add_fetch(&r->dropped, 1, __ATOMIC_RELAXED);
 		return;
@@ -60,11 +67,16 @@ void input_route_key(struct input_router *r, unsigned code, bool down)
 void input_route_pointer(struct input_router *r, unsigned x, unsigned y, unsigned buttons)
 {
 	const struct input_sink *s = pick(r, false);
+	uint32_t now = s ? (uint32_t)(s - r->sinks + 1) << 8 | (buttons & 0xff) : 0, was;
 
 	if (x > INPUT_ABS_MAX)
 		x = INPUT_ABS_MAX;
 	if (y > INPUT_ABS_MAX)
 		y = INPUT_ABS_MAX;
+	was = __atomic_exchange_n(&r->pointer, now, __ATOMIC_RELAXED);
+	/* Moving to another device: the old one lets go of what it held. */
+	if ((was >> 8) && (was >> 8) != (now >> 8) && (was & 0xff))
+		r->sinks[(was >> 8) - 1].ops->pointer(r->sinks[(was >> 8) - 1].dev, x, y, 0);
 	if (!s) {
 		__atomic_add_fetch(&r->dropped, 1, __ATOMIC_RELAXED);
 		return;

@@ -1,16 +1,12 @@
 /*
- * The VNC server of one machine. libvncserver owns the protocol (RFB 3.8,
- * its encodings, VNC authentication, WebSockets); this file owns the
- * frame: the screen libvncserver encodes from is a copy of what the guest
- * shows, brought up to date only where the dirty log says the guest wrote,
- * and only where those pages' pixels changed. Everything runs on the
- * server's thread, so the copy and the encoders never race.
+ * The VNC server of one machine: its screen, its thread, its connections
+ * and the viewers' events. libvncserver owns the protocol (RFB 3.8, its
+ * encodings, VNC authentication, WebSockets); vnc_frame.c keeps the screen
+ * up to date. Everything runs on the server's thread.
  */
 #include "desktop/vnc.h"
-#include "core/dirty_log.h"
 #include "core/log.h"
-#include "desktop/dirty_rects.h"
-#include "desktop/vnc_conn.h"
+#include "desktop/vnc_internal.h"
 #include "desktop/vnc_input.h"
 #include "desktop/vnc_listen.h"
 #include "desktop/vnc_password.h"
@@ -30,33 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NS_PER_SEC		1000000000ull
 /* How long a new TCP connection may stay silent before it is taken for a viewer. */
 #define TCP_GRACE_NS		1000000000ull
 #define UNIX_GRACE_NS		100000000ull	/* no browser on a unix socket */
 #define STOP_RETRY_NS		10000000
 
-struct vnc_server {
-	struct vnc_options opts;
-	char password[VNC_PASSWORD_MAX + 1];
-	char *passwords[2];
-	int listen_fd;
-	int http_idle_fd;	/* libvncserver's httpd "listens" here: never readable */
-	struct machine *m;
-	struct bochs_display *disp;
-	unsigned pref_width, pref_height;
-	rfbScreenInfoPtr screen;
-	uint8_t *shadow;	/* the screen's pixels: R, G, B, X bytes (libvncserver's format) */
-	struct display_scanout mode;
-	struct dirty_log log;
-	bool log_open;
-	unsigned long *bitmap;
-	struct vnc_input input;
-	struct vnc_conns conns;
-	pthread_t thread;
-	bool thread_started;
-	int stop;
-};
 
 static uint64_t now_ns(void)
 {
@@ -80,117 +54,28 @@ static void rfb_log(const char *fmt, ...)
 	pr_debug("vnc: %s", line);
 }
 
-/* The guest's pixel (0x00RRGGBB in its byte order) as libvncserver's R, G, B, X. */
-static inline uint32_t convert(uint32_t g, bool big_endian)
-{
-	if (big_endian)
-		g = __builtin_bswap32(g);
-	return ((g >> 16) & 0xff) | (g & 0xff00) | ((g & 0xff) << 16);
-}
-
-/*
- * Copy @r of the guest's screen into the shadow and tell libvncserver the
- * part that changed: a dirty page whose pixels are what they were costs
- * the viewers nothing.
- */
-static void refresh(struct vnc_server *s, const struct fb_rect *r)
-{
-	const uint8_t *fb = bochs_display_fb(s->disp);
-	unsigned x0 = UINT32_MAX, x1 = 0, y0 = UINT32_MAX, y1 = 0, x, y;
-	const struct display_scanout *m = &s->mode;
-
-	for (y = r->y; y < r->y + r->h; y++) {
-		const uint32_t *src = (const uint32_t *)(fb + m->offset + (uint64_t)y * m->stride);
-		uint32_t *dst = (uint32_t *)(s->shadow + (size_t)y * m->width * 4);
-		unsigned first = UINT32_MAX, last = 0;
-
-		for (x = r->x; x < r->x + r->w; x++) {
-			uint32_t v = convert(__atomic_load_n(&src[x], __ATOMIC_RELAXED),
-					     m->big_endian);
-
-			if (v == dst[x])
-				continue;
-			dst[x] = v;
-			if (first == UINT32_MAX)
-				first = x;
-			last = x;
-		}
-		if (first == UINT32_MAX)
-			continue;
-		x0 = first < x0 ? first : x0;
-		x1 = last + 1 > x1 ? last + 1 : x1;
-		y0 = y < y0 ? y : y0;
-		y1 = y + 1;
-	}
-	if (y0 != UINT32_MAX)
-		rfbMarkRectAsModified(s->screen, (int)x0, (int)y0, (int)x1, (int)y1);
-}
-
-static void refresh_all(struct vnc_server *s)
-{
-	struct fb_rect all = { 0, 0, s->mode.width, s->mode.height };
-
-	if (s->mode.enabled)
-		refresh(s, &all);
-}
-
-/* A new mode (or the first): the screen takes its size, every viewer is told. */
-static int set_mode(struct vnc_server *s, const struct display_scanout *now)
-{
-	unsigned w = now->enabled ? now->width : s->pref_width;
-	unsigned h = now->enabled ? now->height : s->pref_height;
-	uint8_t *old = s->shadow, *buf;
-
-	if (w != (unsigned)s->screen->width || h != (unsigned)s->screen->height) {
-		buf = calloc((size_t)w * h, 4);
-		if (!buf)
-			return -1;
-		rfbNewFramebuffer(s->screen, (char *)buf, (int)w, (int)h, 8, 3, 4);
-		s->shadow = buf;
-		free(old);
-	} else if (!now->enabled) {
-		memset(s->shadow, 0, (size_t)w * h * 4);
-		rfbMarkRectAsModified(s->screen, 0, 0, (int)w, (int)h);
-	}
-	s->mode = *now;
-	s->mode.width = w;
-	s->mode.height = h;
-	vnc_input_set_size(&s->input, w, h);
-	refresh_all(s);
-	return 0;
-}
-
-static void frame(struct vnc_server *s)
-{
-	struct fb_rect rects[DIRTY_RECTS_MAX];
-	struct display_scanout now;
-	unsigned n, i;
-
-	bochs_display_scanout(s->disp, &now);
-	if (dirty_log_sync(&s->log, s->bitmap, NULL))
-		return;
-	if (now.generation != s->mode.generation) {
-		set_mode(s, &now);
-		return;
-	}
-	n = dirty_rects(s->bitmap, dirty_log_words(&s->log), &s->mode, rects, DIRTY_RECTS_MAX);
-	for (i = 0; i < n; i++)
-		refresh(s, &rects[i]);
-}
-
 static struct vnc_server *server_of(rfbClientPtr cl)
 {
 	return cl->screen->screenData;
 }
 
+/* A viewer's input: the guest is likely to answer on its screen, ticks at full rate. */
 static void on_key(rfbBool down, rfbKeySym keysym, rfbClientPtr cl)
 {
-	vnc_input_key(&server_of(cl)->input, down, keysym);
+	struct vnc_server *s = server_of(cl);
+
+	s->tick = s->period;
+	s->still_frames = 0;
+	vnc_input_key(&s->input, down, keysym);
 }
 
 static void on_pointer(int buttons, int x, int y, rfbClientPtr cl)
 {
-	vnc_input_pointer(&server_of(cl)->input, buttons, x, y);
+	struct vnc_server *s = server_of(cl);
+
+	s->tick = s->period;
+	s->still_frames = 0;
+	vnc_input_pointer(&s->input, buttons, x, y);
 	rfbDefaultPtrAddEvent(buttons, x, y, cl);	/* where a drawn cursor goes */
 }
 
@@ -206,17 +91,9 @@ static int on_desktop_size(int w, int h, int screens, struct rfbExtDesktopScreen
 	return vnc_input_desktop_size(&server_of(cl)->input, w, h, screens);
 }
 
-/* A new viewer gets the screen as it is now: the shadow is brought up to date first. */
 static enum rfbNewClientAction on_new_client(rfbClientPtr cl)
 {
-	struct vnc_server *s = server_of(cl);
-	struct display_scanout now;
-
-	bochs_display_scanout(s->disp, &now);
-	if (dirty_log_sync(&s->log, s->bitmap, NULL) == 0 && now.generation == s->mode.generation)
-		refresh_all(s);
-	else
-		set_mode(s, &now);
+	vnc_frame_new_viewer(server_of(cl));
 	return RFB_CLIENT_ACCEPT;
 }
 
@@ -247,11 +124,18 @@ static void serve_connection(void *opaque, int fd, enum vnc_conn_kind kind)
 		close(fd);
 		return;
 	case VNC_CONN_HTTP_FILE:
-		/* libvncserver's httpd serves noVNC's files from httpDir, one request at a time. */
+		/*
+		 * libvncserver's httpd serves noVNC's files from httpDir: the whole
+		 * request is in, so it answers in this one call. Outside it httpDir
+		 * is unset, which spares every rfbProcessEvents the httpd's select.
+		 */
+		s->screen->httpSock = fd;
+		s->screen->httpDir = VNC_NOVNC_DIR;
+		rfbHttpCheckFds(s->screen);
+		s->screen->httpDir = NULL;
 		if (s->screen->httpSock != RFB_INVALID_SOCKET)
 			close(s->screen->httpSock);
-		s->screen->httpSock = fd;
-		rfbHttpCheckFds(s->screen);
+		s->screen->httpSock = RFB_INVALID_SOCKET;
 		return;
 	default:
 		close(fd);
@@ -291,7 +175,7 @@ static void wait_idle(struct vnc_server *s)
 static void *server_thread(void *arg)
 {
 	struct vnc_server *s = arg;
-	uint64_t period = NS_PER_SEC / s->opts.fps, next = now_ns(), t;
+	uint64_t next = now_ns(), t;
 	sigset_t set;
 
 	pthread_setname_np(pthread_self(), "vnc");
@@ -308,16 +192,15 @@ static void *server_thread(void *arg)
 			wait_idle(s);
 			serve_connections(s);
 			next = now_ns();
+			s->tick = s->period;
 			continue;
 		}
 		t = now_ns();
 		if (t >= next) {
-			frame(s);
-			next += period;
-			if (next <= t)
-				next = t + period;
+			vnc_frame(s);
+			next = t + vnc_next_tick(s);
 		}
-		wait = next - t > period ? period : next - t;
+		wait = next > t ? next - t : 0;
 		if (vnc_conns_wait_ns(&s->conns, t) < wait)
 			wait = vnc_conns_wait_ns(&s->conns, t);
 		rfbProcessEvents(s->screen, (long)(wait / 1000));
@@ -412,6 +295,7 @@ static int setup_screen(struct vnc_server *s, struct error *err)
 		return error_set(err, ENOMEM, "vnc: out of memory");
 	sc->frameBuffer = (char *)s->shadow;
 	sc->screenData = s;
+	vnc_frame_set_format(s, false);
 	sc->desktopName = "vessel";
 	sc->alwaysShared = TRUE;	/* a viewer joining never disconnects another */
 	sc->deferUpdateTime = 0;	/* the frame tick paces updates */
@@ -430,7 +314,6 @@ static int setup_screen(struct vnc_server *s, struct error *err)
 	sc->port = sc->ipv6port = 0;
 	sc->socketState = RFB_SOCKET_READY;
 	sc->httpInitDone = TRUE;
-	sc->httpDir = VNC_NOVNC_DIR;
 	/*
 	 * libvncserver's httpd serves only the connections handed to it in
 	 * httpSock: its listening sockets are an eventfd that never fires
@@ -467,6 +350,7 @@ int vnc_server_start(struct vnc_server *s, struct machine *m, struct error *err)
 	if (setup_screen(s, err))
 		return -1;
 	s->mode.generation = ~0u;	/* the first frame takes the guest's mode */
+	s->period = s->tick = NS_PER_SEC / s->opts.fps;
 	r = pthread_create(&s->thread, NULL, server_thread, s);
 	if (r)
 		return error_set(err, r, "vnc: cannot start its thread: %s", strerror(r));

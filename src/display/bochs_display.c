@@ -66,10 +66,12 @@ static void bar_moved(struct pci_device *pci, unsigned n)
 {
 	struct bochs_display *d = pci->opaque;
 	const struct pci_bar *b = &pci->bars[n];
+	struct error err;
 
 	if (n != BOCHS_FB_BAR || !d->fb || !b->mapped || b->addr == d->fb->gpa)
 		return;
-	if (guest_mem_move_device(d->gm, d->kvm, d->fb, b->addr, NULL)) {
+	/* Onto RAM or another region: counted, not logged (the guest could repeat it). */
+	if (guest_mem_move_device(d->gm, d->kvm, d->fb, b->addr, &err)) {
 		d->fb_moves_refused++;
 		return;
 	}

@@ -60,9 +60,9 @@ static void test_ready_by_priority(void **state)
 	assert_true(virtio.last_down);
 	/* The guest has not set virtio-input up (yet, or any more): the i8042 takes it. */
 	virtio.ready = false;
-	input_route_key(&r, 30, false);
+	input_route_key(&r, 31, true);
 	assert_int_equal(ps2.keys, 1);
-	assert_false(ps2.last_down);
+	assert_int_equal(ps2.last_code, 31);
 	assert_int_equal(r.routed, 2);
 	assert_int_equal(r.dropped, 0);
 }
@@ -148,6 +148,65 @@ static void test_full(void **state)
 	assert_int_equal(r.nr, INPUT_MAX_SINKS);
 }
 
+/* The guest's virtio driver comes up between a press and its release. */
+static void test_release_follows_press(void **state)
+{
+	struct input_router r;
+	struct fake ps2 = { .ready = true }, virtio = { 0 };
+
+	(void)state;
+	input_router_init(&r);
+	input_router_add(&r, &keyboard, &ps2, 0);
+	input_router_add(&r, &keyboard, &virtio, 10);
+	input_route_key(&r, 42, true);
+	assert_int_equal(ps2.keys, 1);
+	virtio.ready = true;
+	input_route_key(&r, 42, false);	/* to the i8042, which has the key down */
+	assert_int_equal(ps2.keys, 2);
+	assert_false(ps2.last_down);
+	assert_int_equal(virtio.keys, 0);
+	input_route_key(&r, 42, false);	/* a release of a key not down: the ready device */
+	assert_int_equal(virtio.keys, 1);
+	input_route_key(&r, 0x2ff, true);	/* the last code tracked */
+	input_route_key(&r, 0x300, true);	/* past it: routed, not tracked */
+	virtio.ready = false;
+	input_route_key(&r, 0x2ff, false);
+	input_route_key(&r, 0x300, false);
+	assert_int_equal(virtio.keys, 4);
+	assert_int_equal(ps2.keys, 3);
+	assert_int_equal(virtio.last_code, 0x2ff);
+	assert_int_equal(ps2.last_code, 0x300);
+}
+
+static void test_pointer_switch_lets_go(void **state)
+{
+	struct input_router r;
+	struct fake ps2 = { .ready = true }, virtio = { 0 };
+
+	(void)state;
+	input_router_init(&r);
+	input_router_add(&r, &tablet, &ps2, 0);
+	input_router_add(&r, &tablet, &virtio, 10);
+	input_route_pointer(&r, 10, 20, INPUT_BTN_LEFT);
+	assert_int_equal(ps2.pointers, 1);
+	virtio.ready = true;
+	input_route_pointer(&r, 30, 40, INPUT_BTN_LEFT);
+	assert_int_equal(ps2.pointers, 2);	/* the i8042's mouse lets go of the button */
+	assert_int_equal(ps2.last_buttons, 0);
+	assert_int_equal(ps2.last_x, 30);
+	assert_int_equal(virtio.pointers, 1);
+	assert_int_equal(virtio.last_buttons, INPUT_BTN_LEFT);
+	virtio.ready = false;
+	input_route_pointer(&r, 50, 60, 0);	/* back: virtio-input lets go */
+	assert_int_equal(virtio.pointers, 2);
+	assert_int_equal(virtio.last_buttons, 0);
+	assert_int_equal(ps2.pointers, 3);
+	virtio.ready = true;
+	input_route_pointer(&r, 70, 80, 0);	/* nothing held: no extra event */
+	assert_int_equal(ps2.pointers, 3);
+	assert_int_equal(virtio.pointers, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +216,8 @@ int main(void)
 		cmocka_unit_test(test_clamp_and_drop),
 		cmocka_unit_test(test_no_ready_hook_is_always_ready),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_release_follows_press),
+		cmocka_unit_test(test_pointer_switch_lets_go),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,6 +43,28 @@ client "127.0.0.1:$PORT" pattern | tee "$WORK/c1"
 grep -q 'pattern: 1024x768 ok' "$WORK/c1" || fail "not the 1024x768 pattern"
 grep -q 'cursor: 11x16' "$WORK/c1" || fail "the server sent no cursor shape"
 
+echo "the browser's side of the port: noVNC's page and files, WebSocket"
+if command -v curl >/dev/null; then
+	url=http://127.0.0.1:$PORT
+	curl -s -D "$WORK/h" -o /dev/null "$url/" || fail "GET / failed"
+	grep -q '^HTTP/1.1 302' "$WORK/h" && grep -q '^Location: /vnc.html?autoconnect=true' "$WORK/h" ||
+		fail "GET / is not a redirect to noVNC's page"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/vnc.html?autoconnect=true")" = 200 ] ||
+		fail "no vnc.html"
+	[ "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$url/core/rfb.js")" = \
+		"200 application/javascript" ] || fail "no core/rfb.js as JavaScript"
+	[ "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$url/app/../../../etc/passwd")" = 404 ] ||
+		fail "a path with .. was served"
+	timeout 5 curl -s -N -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+		-H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+		-H 'Origin: http://127.0.0.1' -H 'Sec-WebSocket-Protocol: binary' \
+		-D "$WORK/ws" -o "$WORK/wsbody" "$url/websockify" || true
+	grep -q '^HTTP/1.1 101' "$WORK/ws" || fail "no WebSocket upgrade"
+	grep -aq 'RFB 003.008' "$WORK/wsbody" || fail "no RFB greeting over the WebSocket"
+else
+	echo "  (no curl: skipped)"
+fi
+
 echo "two viewers at once; the VM is unaffected by their leaving"
 client "127.0.0.1:$PORT" hold 3 >"$WORK/c2" &
 hold_pid=$!
@@ -59,6 +81,7 @@ start_vm 'pattern drawn' --display 1280x720 --vnc "127.0.0.1:$PORT" --cmdline ve
 client "127.0.0.1:$PORT" pattern | grep -q 'pattern: 1280x720 ok' || fail "not the 1280x720 pattern"
 stop_vm
 grep -q 'EDID preferred mode 1280x720' "$WORK/out" || fail "the EDID did not say 1280x720"
+grep -q 'a width of 4096 was refused' "$WORK/out" || fail "the device took a width past its maximum"
 
 echo "VNC authentication, over a unix socket"
 printf 'sesame\n' >"$WORK/pw"

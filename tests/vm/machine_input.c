@@ -7,7 +7,10 @@
  *   machine_input ps2           no virtio-input: the i8042's keyboard (set 1 through the
  *                               translation) and PS/2 mouse (relative packets summing to
  *                               the pointer's position, at 32 units a count)
- * and the quit key powers the guest off. Exit 0 on success, 1 on a failure, 77 without /dev/kvm.
+ * and the quit key powers the guest off. For the long suite, with Linux (its initramfs
+ * running tests/long/guest-tests/input, which prints what evdev delivers):
+ *   machine_input linux KERNEL INITRD virtio|ps2
+ * Exit 0 on success, 1 on a failure, 77 without /dev/kvm.
  */
 #include "core/input.h"
 #include "machine/machine.h"
@@ -31,6 +34,7 @@
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static char out[1 << 20];
 static size_t out_len, seen;	/* seen: the output already matched */
+static const char *prefix = "vessel-guest: input: ";	/* of the guest's reports */
 
 static void guest_output(void *opaque, const uint8_t *buf, size_t len)
 {
@@ -63,14 +67,14 @@ static const char *next_report(char *line, size_t len)
 	const char *p, *end;
 
 	pthread_mutex_lock(&out_lock);
-	p = strstr(out + seen, "vessel-guest: input: ");
+	p = strstr(out + seen, prefix);
 	end = p ? strchr(p, '\n') : NULL;
 	if (!end) {
 		pthread_mutex_unlock(&out_lock);
 		return NULL;
 	}
 	seen = (size_t)(end + 1 - out);
-	p += strlen("vessel-guest: input: ");
+	p += strlen(prefix);
 	if (end > p && end[-1] == '\r')
 		end--;	/* the console's line ends */
 	snprintf(line, len, "%.*s", (int)(end - p), p);
@@ -260,6 +264,89 @@ static int run(bool virtio, bool iommu)
 	return 0;
 }
 
+/* The guest's reports, for the log: which devices Linux found, what evdev said. */
+static void print_reports(void)
+{
+	const char *p = out;
+
+	while ((p = strstr(p, prefix))) {
+		const char *end = strchr(p, '\n');
+
+		if (!end)
+			break;
+		printf("  | %.*s\n", (int)(end - p - (end > p && end[-1] == '\r')), p);
+		p = end + 1;
+	}
+}
+
+/* A key as evdev reports it: EV_KEY, the code, 1 then 0. */
+static void linux_key(struct machine *m, unsigned code)
+{
+	char want[64];
+
+	machine_input_key(m, code, true);
+	snprintf(want, sizeof(want), "key 1 %u 1", code);
+	expect(want);
+	machine_input_key(m, code, false);
+	snprintf(want, sizeof(want), "key 1 %u 0", code);
+	expect(want);
+}
+
+static int run_linux(const char *kernel, const char *initrd, bool virtio)
+{
+	static struct machine_config cfg;
+	struct error err = { 0 };
+	struct machine *m;
+	void *status;
+	pthread_t t;
+
+	machine_config_defaults(&cfg);
+	cfg.kernel_path = kernel;
+	cfg.initrd_path = initrd;
+	cfg.cmdline = "console=ttyS0 panic=-1 quiet vessel_test=input";
+	cfg.input = virtio ? INPUT_VIRTIO : INPUT_PS2;
+	cfg.host_console = false;
+	cfg.output = (struct machine_output){ guest_output, NULL };
+	prefix = "VESSEL-INPUT: ";
+	m = machine_create(&cfg, &err);
+	if (!m)
+		fail("machine_create: %s", err.msg);
+	if (machine_start(m, &err))
+		fail("machine_start: %s", err.msg);
+	pthread_create(&t, NULL, waiter, m);
+	expect_prefix("keyboard event");
+	expect_prefix("pointer event");
+	expect_prefix("ready");
+	linux_key(m, KEY_A);
+	linux_key(m, KEY_UP);
+	machine_input_pointer(m, 1000, 2000, 0);
+	if (virtio) {
+		expect("pointer 3 0 1000");
+		expect("pointer 3 1 2000");
+	}
+	machine_input_pointer(m, 20000, 30000, 0);
+	if (virtio) {
+		expect("pointer 3 0 20000");
+		expect("pointer 3 1 30000");
+	} else {
+		expect_pointer_at("pointer rel 625 937");	/* the counts: 20000 / 32, 30000 / 32 */
+	}
+	machine_input_pointer(m, 20000, 30000, INPUT_BTN_LEFT);
+	expect("pointer 1 272 1");
+	machine_input_pointer(m, 20000, 30000, 0);
+	expect("pointer 1 272 0");
+	linux_key(m, KEY_ESC);
+	expect("done");
+	pthread_join(t, &status);
+	machine_destroy(m);
+	if (!strstr(out, "VESSEL-TEST-RESULT: PASS") || *(int *)status != 0)
+		fail("the guest's test did not pass (status %d)", *(int *)status);
+	print_reports();
+	printf("PASS: Linux's evdev got the keys and pointer sent, via %s\n",
+	       virtio ? "virtio-input" : "the i8042's keyboard and PS/2 mouse");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -275,6 +362,9 @@ int main(int argc, char **argv)
 		return run(true, true);
 	if (argc == 2 && !strcmp(argv[1], "ps2"))
 		return run(false, false);
-	fprintf(stderr, "usage: machine_input virtio|virtio-iommu|ps2\n");
+	if (argc == 5 && !strcmp(argv[1], "linux") &&
+	    (!strcmp(argv[4], "virtio") || !strcmp(argv[4], "ps2")))
+		return run_linux(argv[2], argv[3], !strcmp(argv[4], "virtio"));
+	fprintf(stderr, "usage: machine_input virtio|virtio-iommu|ps2 | linux KERNEL INITRD virtio|ps2\n");
 	return 2;
 }

@@ -1,0 +1,55 @@
+/* The VNC server's state, shared by vnc.c (server, thread, events) and vnc_frame.c (the screen). */
+#ifndef VESSEL_DESKTOP_VNC_INTERNAL_H
+#define VESSEL_DESKTOP_VNC_INTERNAL_H
+
+#include "core/dirty_log.h"
+#include "desktop/dirty_rects.h"
+#include "desktop/vnc_conn.h"
+#include "desktop/vnc_input.h"
+#include "desktop/vnc_options.h"
+#include "desktop/vnc_password.h"
+#include "machine/machine.h"
+
+#include <rfb/rfb.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NS_PER_SEC		1000000000ull
+
+struct vnc_server {
+	struct vnc_options opts;
+	char password[VNC_PASSWORD_MAX + 1];
+	char *passwords[2];
+	int listen_fd;
+	int http_idle_fd;	/* libvncserver's httpd "listens" here: never readable */
+	struct machine *m;
+	struct bochs_display *disp;
+	unsigned pref_width, pref_height;
+	rfbScreenInfoPtr screen;
+	uint8_t *shadow;	/* the screen's pixels, in the guest's format */
+	struct display_scanout mode;
+	struct dirty_log log;
+	bool log_open;
+	unsigned long *bitmap;
+	struct vnc_input input;
+	struct vnc_conns conns;
+	uint64_t period, tick;		/* ns: the fps's frame time; the tick now */
+	bool changed;			/* the last frame found something to send */
+	unsigned still_frames;		/* frames in a row that found nothing */
+	pthread_t thread;
+	bool thread_started;
+	int stop;
+};
+
+/* The framebuffer's pixels as the guest writes them, in its byte order. */
+void vnc_frame_set_format(struct vnc_server *s, bool big_endian);
+/* A frame tick: the dirty log's pages into the screen, what changed marked for the viewers. */
+void vnc_frame(struct vnc_server *s);
+/* A viewer connected: the screen brought up to date for it. */
+void vnc_frame_new_viewer(struct vnc_server *s);
+/* Nanoseconds to the next tick, from what the last one found. */
+uint64_t vnc_next_tick(struct vnc_server *s);
+
+#endif
