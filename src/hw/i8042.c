@@ -422,57 +422,6 @@ static void kbc_destroy(void *dev)
 	i8042_destroy(dev);
 }
 
-static void put_queue(struct state_writer *w, const struct ps2_queue *q)
-{
-	unsigned i;
-
-	state_put_u8(w, (uint8_t)q->count);
-	for (i = 0; i < q->count; i++)
-		state_put_u8(w, q->b[(q->head + i) % PS2_QUEUE_SIZE]);
-}
-
-static void get_queue(struct state_reader *r, struct ps2_queue *q, unsigned max)
-{
-	unsigned count = state_get_u8(r);
-
-	ps2_queue_clear(q);
-	if (count > max) {
-		state_reject(r);
-		return;
-	}
-	state_get(r, q->b, count);
-	q->count = count;
-}
-
-static void put_kbd(struct state_writer *w, const struct ps2_kbd *kb)
-{
-	state_put_u8(w, kb->pending);
-	state_put_u8(w, kb->set);
-	state_put_u8(w, kb->leds);
-	state_put_u8(w, kb->last);
-	state_put_bool(w, kb->scanning);
-	put_queue(w, &kb->out);
-}
-
-static void put_mouse(struct state_writer *w, const struct ps2_mouse *m)
-{
-	state_put_u8(w, m->pending);
-	state_put_u8(w, m->id);
-	state_put_u8(w, m->rate);
-	state_put_u8(w, m->resolution);
-	state_put(w, m->knock, sizeof(m->knock));
-	state_put_u8(w, (uint8_t)(m->enabled | m->remote << 1 | m->wrap << 2 | m->scaling21 << 3));
-	state_put_u16(w, (uint16_t)m->x);
-	state_put_u16(w, (uint16_t)m->y);
-	state_put_u16(w, (uint16_t)m->reported_x);
-	state_put_u16(w, (uint16_t)m->reported_y);
-	state_put_u8(w, (uint8_t)(int8_t)m->wheel);
-	state_put_u8(w, (uint8_t)m->held);
-	state_put_u8(w, m->buttons);
-	state_put_u8(w, m->reported_buttons);
-	put_queue(w, &m->out);
-}
-
 /*
  * Version 2: the controller (status, command byte, output port, pending
  * command, output buffer, a pending translated break, its reply queues), then
@@ -489,55 +438,12 @@ static int kbc_save(void *dev, struct state_writer *w)
 	state_put_u8(w, k->pending_cmd);
 	state_put_u8(w, k->obuf);
 	state_put_bool(w, k->xlate_break);
-	put_queue(w, &k->ctrl);
-	put_queue(w, &k->ctrl_aux);
-	put_kbd(w, &k->kbd);
-	put_mouse(w, &k->mouse);
+	ps2_queue_save(w, &k->ctrl);
+	ps2_queue_save(w, &k->ctrl_aux);
+	ps2_kbd_save(&k->kbd, w);
+	ps2_mouse_save(&k->mouse, w);
 	pthread_mutex_unlock(&k->lock);
 	return 0;
-}
-
-static void get_kbd(struct state_reader *r, struct ps2_kbd *kb)
-{
-	kb->pending = state_get_u8(r);
-	kb->set = state_get_u8(r);
-	kb->leds = state_get_u8(r);
-	kb->last = state_get_u8(r);
-	kb->scanning = state_get_bool(r);
-	get_queue(r, &kb->out, PS2_QUEUE_SIZE);
-	if (kb->set < 1 || kb->set > 2)
-		state_reject(r);
-}
-
-static void get_mouse(struct state_reader *r, struct ps2_mouse *m)
-{
-	uint8_t modes;
-
-	m->pending = state_get_u8(r);
-	m->id = state_get_u8(r);
-	m->rate = state_get_u8(r);
-	m->resolution = state_get_u8(r);
-	state_get(r, m->knock, sizeof(m->knock));
-	modes = state_get_u8(r);
-	m->enabled = modes & 1;
-	m->remote = modes & 2;
-	m->wrap = modes & 4;
-	m->scaling21 = modes & 8;
-	m->x = state_get_u16(r);
-	m->y = state_get_u16(r);
-	m->reported_x = state_get_u16(r);
-	m->reported_y = state_get_u16(r);
-	m->wheel = (int8_t)state_get_u8(r);
-	m->held = state_get_u8(r);
-	m->buttons = state_get_u8(r);
-	m->reported_buttons = state_get_u8(r);
-	get_queue(r, &m->out, PS2_QUEUE_SIZE);
-	if ((m->id != PS2_MOUSE_ID && m->id != PS2_MOUSE_ID_WHEEL) || m->resolution > 3 ||
-	    m->x > INPUT_ABS_MAX / PS2_MOUSE_UNIT || m->y > INPUT_ABS_MAX / PS2_MOUSE_UNIT ||
-	    m->reported_x > INPUT_ABS_MAX / PS2_MOUSE_UNIT ||
-	    m->reported_y > INPUT_ABS_MAX / PS2_MOUSE_UNIT || m->wheel < -127 || modes > 15 ||
-	    m->buttons > 7 || m->reported_buttons > 7)
-		state_reject(r);
 }
 
 /*
@@ -553,7 +459,7 @@ static void get_v1(struct state_reader *r, struct i8042 *k)
 	k->pending_cmd = state_get_u8(r);
 	k->kbd.pending = state_get_u8(r);
 	k->kbd.set = state_get_u8(r);
-	get_queue(r, &k->ctrl, 16);
+	ps2_queue_restore(r, &k->ctrl, 16);
 	k->status &= (uint8_t)~(STS_OBF | STS_AUX_OBF);
 	if (k->kbd.set < 1 || k->kbd.set > 2)
 		state_reject(r);
@@ -567,10 +473,10 @@ static void get_v2(struct state_reader *r, struct i8042 *k)
 	k->pending_cmd = state_get_u8(r);
 	k->obuf = state_get_u8(r);
 	k->xlate_break = state_get_bool(r);
-	get_queue(r, &k->ctrl, PS2_QUEUE_SIZE);
-	get_queue(r, &k->ctrl_aux, PS2_QUEUE_SIZE);
-	get_kbd(r, &k->kbd);
-	get_mouse(r, &k->mouse);
+	ps2_queue_restore(r, &k->ctrl, PS2_QUEUE_SIZE);
+	ps2_queue_restore(r, &k->ctrl_aux, PS2_QUEUE_SIZE);
+	ps2_kbd_restore(&k->kbd, r);
+	ps2_mouse_restore(&k->mouse, r);
 }
 
 static int kbc_restore(void *dev, struct state_reader *r, uint32_t version)

@@ -158,3 +158,26 @@ bool ps2_kbd_read(struct ps2_kbd *k, uint8_t *v)
 	k->last = *v;
 	return true;
 }
+
+/* Its part of the i8042's record: pending command, set, LEDs, last byte, scanning, queue. */
+void ps2_kbd_save(const struct ps2_kbd *kb, struct state_writer *w)
+{
+	state_put_u8(w, kb->pending);
+	state_put_u8(w, kb->set);
+	state_put_u8(w, kb->leds);
+	state_put_u8(w, kb->last);
+	state_put_bool(w, kb->scanning);
+	ps2_queue_save(w, &kb->out);
+}
+
+void ps2_kbd_restore(struct ps2_kbd *kb, struct state_reader *r)
+{
+	kb->pending = state_get_u8(r);
+	kb->set = state_get_u8(r);
+	kb->leds = state_get_u8(r);
+	kb->last = state_get_u8(r);
+	kb->scanning = state_get_bool(r);
+	ps2_queue_restore(r, &kb->out, PS2_QUEUE_SIZE);
+	if (kb->set < 1 || kb->set > 2)
+		state_reject(r);
+}

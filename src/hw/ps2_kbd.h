@@ -29,4 +29,8 @@ void ps2_kbd_key(struct ps2_kbd *k, unsigned code, bool down);
 /* The keyboard's next byte for the controller; false if it has none. */
 bool ps2_kbd_read(struct ps2_kbd *k, uint8_t *v);
 
+/* Its part of the i8042's saved record; restore rejects values it cannot have. */
+void ps2_kbd_save(const struct ps2_kbd *kb, struct state_writer *w);
+void ps2_kbd_restore(struct ps2_kbd *kb, struct state_reader *r);
+
 #endif

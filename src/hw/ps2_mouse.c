@@ -230,3 +230,57 @@ bool ps2_mouse_read(struct ps2_mouse *m, uint8_t *v)
 		send_packet(m);
 	return ps2_queue_pop(&m->out, v);
 }
+
+/*
+ * Its part of the i8042's record: pending command, id, rate, resolution, the
+ * knock, the modes, the pointer and what was reported of it, the buttons, queue.
+ */
+void ps2_mouse_save(const struct ps2_mouse *m, struct state_writer *w)
+{
+	state_put_u8(w, m->pending);
+	state_put_u8(w, m->id);
+	state_put_u8(w, m->rate);
+	state_put_u8(w, m->resolution);
+	state_put(w, m->knock, sizeof(m->knock));
+	state_put_u8(w, (uint8_t)(m->enabled | m->remote << 1 | m->wrap << 2 | m->scaling21 << 3));
+	state_put_u16(w, (uint16_t)m->x);
+	state_put_u16(w, (uint16_t)m->y);
+	state_put_u16(w, (uint16_t)m->reported_x);
+	state_put_u16(w, (uint16_t)m->reported_y);
+	state_put_u8(w, (uint8_t)(int8_t)m->wheel);
+	state_put_u8(w, (uint8_t)m->held);
+	state_put_u8(w, m->buttons);
+	state_put_u8(w, m->reported_buttons);
+	ps2_queue_save(w, &m->out);
+}
+
+void ps2_mouse_restore(struct ps2_mouse *m, struct state_reader *r)
+{
+	uint8_t modes;
+
+	m->pending = state_get_u8(r);
+	m->id = state_get_u8(r);
+	m->rate = state_get_u8(r);
+	m->resolution = state_get_u8(r);
+	state_get(r, m->knock, sizeof(m->knock));
+	modes = state_get_u8(r);
+	m->enabled = modes & 1;
+	m->remote = modes & 2;
+	m->wrap = modes & 4;
+	m->scaling21 = modes & 8;
+	m->x = state_get_u16(r);
+	m->y = state_get_u16(r);
+	m->reported_x = state_get_u16(r);
+	m->reported_y = state_get_u16(r);
+	m->wheel = (int8_t)state_get_u8(r);
+	m->held = state_get_u8(r);
+	m->buttons = state_get_u8(r);
+	m->reported_buttons = state_get_u8(r);
+	ps2_queue_restore(r, &m->out, PS2_QUEUE_SIZE);
+	if ((m->id != PS2_MOUSE_ID && m->id != PS2_MOUSE_ID_WHEEL) || m->resolution > 3 ||
+	    m->x > INPUT_ABS_MAX / PS2_MOUSE_UNIT || m->y > INPUT_ABS_MAX / PS2_MOUSE_UNIT ||
+	    m->reported_x > INPUT_ABS_MAX / PS2_MOUSE_UNIT ||
+	    m->reported_y > INPUT_ABS_MAX / PS2_MOUSE_UNIT || m->wheel < -127 || modes > 15 ||
+	    m->buttons > 7 || m->reported_buttons > 7)
+		state_reject(r);
+}

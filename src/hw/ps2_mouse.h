@@ -44,4 +44,8 @@ void ps2_mouse_move(struct ps2_mouse *m, unsigned x, unsigned y, unsigned button
 /* The next byte for the controller: a command's reply, or a movement packet in stream mode. */
 bool ps2_mouse_read(struct ps2_mouse *m, uint8_t *v);
 
+/* Its part of the i8042's saved record; restore rejects values it cannot have. */
+void ps2_mouse_save(const struct ps2_mouse *m, struct state_writer *w);
+void ps2_mouse_restore(struct ps2_mouse *m, struct state_reader *r);
+
 #endif

@@ -2,6 +2,8 @@
 #ifndef VESSEL_HW_PS2_QUEUE_H
 #define VESSEL_HW_PS2_QUEUE_H
 
+#include "core/state.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,5 +43,9 @@ static inline void ps2_queue_clear(struct ps2_queue *q)
 {
 	q->head = q->count = 0;
 }
+
+/* Into a record and back; restore refuses more than @max bytes. */
+void ps2_queue_save(struct state_writer *w, const struct ps2_queue *q);
+void ps2_queue_restore(struct state_reader *r, struct ps2_queue *q, unsigned max);
 
 #endif

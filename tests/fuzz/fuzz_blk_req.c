@@ -4,7 +4,7 @@
  * guest RAM and the disk, and is then carried out on a small image.
  */
 #include "backend/disk_io.h"
-#include "core/log.h"
+#include "fuzz_common.h"
 #include "virtio/blk_req.h"
 
 #include <stdlib.h>
@@ -23,9 +23,6 @@ static struct blk_req req;
 static struct disk disk;
 static struct disk_io io;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static void done(void *opaque, struct disk_request *r, int res)
 {
 	(void)opaque;
@@ -35,14 +32,12 @@ static void done(void *opaque, struct disk_request *r, int res)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct guest_mem_range r = { 0, MEM };
 	int fd = memfd_create("fuzz-disk", 0);
 
 	(void)argc;
 	(void)argv;
-	log_set_quiet(true);
-	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL) || fd < 0 ||
-	    ftruncate(fd, IMG_SECTORS * 512))
+	fuzz_guest_mem(&gm, MEM);
+	if (fd < 0 || ftruncate(fd, IMG_SECTORS * 512))
 		abort();
 	dma_space_init(&ds, &gm, NULL, 0);
 	disk = (struct disk){ .fd = fd, .path = "fuzz", .size = IMG_SECTORS * 512 };

@@ -1,6 +1,6 @@
 /* libFuzzer target: kernel images (bzImage headers, ELF/PVH) are user input. */
 #include "boot/boot.h"
-#include "core/log.h"
+#include "fuzz_common.h"
 
 #include <stdlib.h>
 
@@ -11,18 +11,11 @@ static struct mem_layout layout;
 static struct e820_entry e820[E820_MAX];
 static unsigned e820_entries;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct guest_mem_range r = { 0, RAM };
-
 	(void)argc;
 	(void)argv;
-	log_set_quiet(true);
-	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
-		abort();
+	fuzz_guest_mem(&gm, RAM);
 	layout_compute(RAM, &layout);
 	e820_entries = e820_build(&layout, e820);
 	return 0;

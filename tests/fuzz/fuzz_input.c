@@ -11,8 +11,8 @@
  * interrupt line up only with a byte of its port in the output buffer, and
  * a restored i8042 saving the very bytes it was restored from.
  */
+#include "fuzz_common.h"
 #include "core/input.h"
-#include "core/log.h"
 #include "hw/i8042.h"
 #include "virtio/input_config.h"
 #include "virtio/input_queue.h"
@@ -33,18 +33,12 @@ static uint8_t before[MEM];
 static struct virtq_chain chain;
 static int levels[16];
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct guest_mem_range r = { 0, MEM };
-
 	(void)argc;
 	(void)argv;
-	log_set_quiet(true);
-	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
-		abort();
+	fuzz_guest_mem(&gm, MEM);
+	/* A dirty log's user, as far as the VMM's own writes go. */
 	gm.regions[0].vmm_dirty = dirty;
 	gm.regions[0].logging = true;
 	dma_space_init(&ds, &gm, NULL, 0);

@@ -8,7 +8,7 @@
  * wrote was the device's anyway); and every page the device writes is in the
  * dirty log.
  */
-#include "core/log.h"
+#include "fuzz_common.h"
 #include "virtio/net_ctrl.h"
 #include "virtio/net_hdr.h"
 #include "virtio/net_queue.h"
@@ -44,18 +44,11 @@ static struct dma_space ds;
 static uint8_t before[MEM];
 static unsigned long dirty[1];	/* the VMM's dirty bits: a page each */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct guest_mem_range r = { 0, MEM };
-
 	(void)argc;
 	(void)argv;
-	log_set_quiet(true);
-	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
-		abort();
+	fuzz_guest_mem(&gm, MEM);
 	/* A dirty log's user, as far as the VMM's own writes go. */
 	gm.regions[0].vmm_dirty = dirty;
 	gm.regions[0].logging = true;

@@ -1,5 +1,5 @@
 /* libFuzzer target: a guest's virtqueue (descriptor table, avail ring) is hostile input. */
-#include "core/log.h"
+#include "fuzz_common.h"
 #include "virtio/virtqueue.h"
 
 #include <stdlib.h>
@@ -15,18 +15,11 @@ static struct guest_mem gm;
 static struct dma_space ds;
 static struct virtq_chain chain;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct guest_mem_range r = { 0, MEM };
-
 	(void)argc;
 	(void)argv;
-	log_set_quiet(true);
-	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
-		abort();
+	fuzz_guest_mem(&gm, MEM);
 	dma_space_init(&ds, &gm, NULL, 0);
 	return 0;
 }

@@ -5,8 +5,7 @@
  * chooses the table address and the commands, then come the requests; the
  * rest of the input is the guest memory that holds the table.
  */
-#include "core/log.h"
-#include "iommu/vtd.h"
+#include "fuzz_vtd.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,37 +15,14 @@
 #define REQ	12
 #define MAX_REQS 32
 
-static struct guest_mem gm;
-static struct io_bus bus;
-static struct vtd v;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void sink(void *opaque, uint64_t addr, uint32_t data)
-{
-	(void)opaque;
-	(void)addr;
-	(void)data;
-}
-
-static void wr(unsigned off, uint64_t val, unsigned len)
-{
-	io_bus_access(&bus, VTD_BASE_ADDR + off, &val, len, true);
-}
+static struct vtd_fixture f;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct guest_mem_range r = { 0, MEM };
-
 	(void)argc;
 	(void)argv;
-	log_set_quiet(true);
-	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
-		abort();
-	io_bus_init(&bus);
-	vtd_init(&v, &gm, &(struct vtd_msi_sink){ sink, NULL }, false);
-	return vtd_attach(&v, &bus) ? -1 : 0;
+	fuzz_vtd_fixture(&f, MEM, false);
+	return 0;
 }
 
 /*
@@ -71,16 +47,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!(data[9] & 1))
 		irta = (irta & 0xfffull) | ((irta >> 12) % (MEM / 4096)) << 12;
-	memset(gm.regions[0].hva, 0, MEM);
-	memcpy(gm.regions[0].hva + (irta & ~0xfffull) % MEM, data + used,
+	memset(f.gm.regions[0].hva, 0, MEM);
+	memcpy(f.gm.regions[0].hva + (irta & ~0xfffull) % MEM, data + used,
 	       size - used < MEM - (irta & ~0xfffull) % MEM ? size - used :
 							   MEM - (irta & ~0xfffull) % MEM);
-	vtd_destroy(&v);
-	vtd_init(&v, &gm, &(struct vtd_msi_sink){ sink, NULL }, false);
-	wr(DMAR_FECTL_REG, data[9] & 8 ? 0 : DMA_FECTL_IM, 4);
-	wr(DMAR_IRTA_REG, irta, 8);
-	wr(DMAR_GCMD_REG, DMA_GCMD_SIRTP, 4);
-	wr(DMAR_GCMD_REG, (data[9] & 2 ? DMA_GCMD_IRE : 0) | (data[9] & 4 ? DMA_GCMD_CFI : 0), 4);
+	fuzz_vtd_reset(&f, false);
+	fuzz_vtd_write(&f, DMAR_FECTL_REG, data[9] & 8 ? 0 : DMA_FECTL_IM, 4);
+	fuzz_vtd_write(&f, DMAR_IRTA_REG, irta, 8);
+	fuzz_vtd_write(&f, DMAR_GCMD_REG, DMA_GCMD_SIRTP, 4);
+	fuzz_vtd_write(&f, DMAR_GCMD_REG, (data[9] & 2 ? DMA_GCMD_IRE : 0) | (data[9] & 4 ? DMA_GCMD_CFI : 0), 4);
 	for (i = 0; i < n; i++) {
 		const uint8_t *r = data + HDR + (size_t)i * REQ;
 		struct vtd_msi_msg out;
@@ -91,8 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&addr, r + 4, 4);
 		memcpy(&msi, r + 8, 4);
 		if (r[2] & 2)
-			wr(DMAR_FSTS_REG, ~0u, 4);
-		if (vtd_remap_msi(&v, sid, addr, msi, &out, r[2] & 1) == 0 &&
+			fuzz_vtd_write(&f, DMAR_FSTS_REG, ~0u, 4);
+		if (vtd_remap_msi(&f.v, sid, addr, msi, &out, r[2] & 1) == 0 &&
 		    (out.addr & ~0xfffffull) != 0xfee00000u && out.addr != addr)
 			abort();	/* a remapped message goes to the interrupt window */
 	}

@@ -123,10 +123,13 @@ R="$WORK/rootless"
 mkdir -p "$R"
 chown nobody "$R"
 as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups env XDG_RUNTIME_DIR="$R" "$@"; }
+# A checkout under /root is out of nobody's reach: run a copy of the binary.
+cp "$(readlink -f "$RUNC")" "$R/vessel-runc"
+chmod 755 "$R/vessel-runc"
 make_bundle "$R/b" >/dev/null
 rm "$R/b/config.json"
 chown -R nobody "$R/b"
-as_nobody "$RUNC" spec --rootless --bundle "$R/b"
+as_nobody "$R/vessel-runc" spec --rootless --bundle "$R/b"
 nobody_id=$(id -u nobody)
 edit "$R/b" 'c["process"]["terminal"] = False; c["root"]["readonly"] = False
 for m in c["linux"]["uidMappings"] + c["linux"]["gidMappings"]:
@@ -135,7 +138,7 @@ c["linux"]["gidMappings"][0]["hostID"] = '"$(id -g nobody)"'
 '
 args "$R/b" sh -c 'echo "rootless=$(id -u) $(tr -s " " <"/proc/self/uid_map")"'
 status=0
-out=$(cd "$R" && as_nobody "$RUNC" run --bundle "$R/b" rl1 2>&1) || status=$?
+out=$(cd "$R" && as_nobody "$R/vessel-runc" run --bundle "$R/b" rl1 2>&1) || status=$?
 printf '%s\n' "$out" | sed 's/^/  | /'
 expect_status 0
 expect_out "^rootless=0 +0 $nobody_id 1$"
