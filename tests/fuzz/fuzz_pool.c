@@ -7,6 +7,8 @@
  * query arguments and the Cookie header separated by newlines; for the
  * template (odd) the JSON text.
  */
+#include "fuzz_common.h"
+
 #include "core/error.h"
 #include "desktop/pool_route.h"
 #include "desktop/pool_template.h"
@@ -89,6 +91,14 @@ static void template(const uint8_t *data, size_t size)
 				abort();
 	pool_args_free(&args);
 	json_decref(root);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	log_set_quiet(true);
+	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
