@@ -62,8 +62,10 @@ static int reply(struct lws *wsi, struct pool_session *s, int status, struct poo
 {
 	uint8_t buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
 
-	if (body->failed)
+	if (body->failed) {
+		free(body->s);
 		return -1;
+	}
 	s->status = status;
 	s->body = body->s;
 	s->len = body->len;
