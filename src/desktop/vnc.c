@@ -91,8 +91,21 @@ static int on_desktop_size(int w, int h, int screens, struct rfbExtDesktopScreen
 	return vnc_input_desktop_size(&server_of(cl)->input, w, h, screens);
 }
 
+/*
+ * libvncserver 0.9.14 leaves a WebSocket viewer's context behind when it
+ * goes (fixed upstream by 3acb43eb, "fix memory leak on webclient
+ * disconnect"); nothing reads it after this hook, and a fixed library finds
+ * it NULL.
+ */
+static void on_client_gone(rfbClientPtr cl)
+{
+	free(cl->wsctx);
+	cl->wsctx = NULL;
+}
+
 static enum rfbNewClientAction on_new_client(rfbClientPtr cl)
 {
+	cl->clientGoneHook = on_client_gone;
 	vnc_frame_new_viewer(server_of(cl));
 	return RFB_CLIENT_ACCEPT;
 }
