@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(gcc meson ninja-build pkg-config liburing-dev libjansson-dev libseccomp-dev libslirp-dev
 	libwebsockets-dev libvncserver-dev zlib1g-dev novnc)
 test_pkgs=(libcmocka-dev acpica-tools clang llvm libclang-rt-dev busybox-static qemu-system-x86 cpio python3
-	python3-yaml curl procps util-linux iproute2 podman containerd passt)
+	python3-yaml curl procps util-linux iproute2 podman containerd passt chromium)
 long_pkgs=(linux-source-6.1 make bc bison flex libelf-dev libssl-dev cpio xz-utils busybox-static kmod e2fsprogs
 	debootstrap git)
 bench_pkgs=(qemu-system-x86 time hyperfine crun runc busybox-static)

@@ -27,5 +27,7 @@ void run_usage(FILE *f);
 int oci_main(int argc, char **argv);
 /* vessel ctl: the control API's client (argv[0] is "ctl"). */
 int cmd_ctl(int argc, char **argv);
+/* vessel desktop: a pool of desktops (argv[0] is "desktop"). */
+int cmd_desktop(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@ static void usage(FILE *f)
 		"usage: vessel COMMAND [options]\n\n"
 		"commands:\n"
 		"  run        boot a VM (the built-in guest, or --kernel FILE)\n"
+		"  desktop    run a pool of desktops behind one web listener ('vessel desktop --help')\n"
 		"  ctl        drive a VM through its control API ('vessel ctl --help')\n"
 		"  oci        the OCI container runtime, with runc's command line\n"
 		"             ('vessel oci --help'; called as vessel-runc it is runc)\n\n"
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
 		return oci_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "desktop"))
+		return cmd_desktop(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return cmd_ctl(argc - 1, argv + 1);
 	fprintf(stderr, "vessel: unknown command '%s'\nTry 'vessel --help'.\n", argv[1]);
