@@ -312,30 +312,19 @@ static void rx_resume(void *arg)
 
 static ssize_t passt_tx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
-	struct frame *f = frame_from_iov(iov, n);
-	size_t len;
-
 	(void)q;
-	if (!f)
-		return -ENOMEM;
-	len = f->len;
-	return frame_queue_push(&to_passt(be)->txq, f) ? -ENOBUFS : (ssize_t)len;
+	return frame_queue_push_iov(&to_passt(be)->txq, iov, n);
 }
 
 static ssize_t passt_rx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
 	struct passt *p = to_passt(be);
 	bool resume;
-	struct frame *f = frame_queue_pop(&p->rxq, &resume);
-	ssize_t r;
+	ssize_t r = frame_queue_pop_iov(&p->rxq, iov, n, &resume);
 
 	(void)q;
 	if (resume)
 		event_loop_defer(p->loop, rx_resume, p);
-	if (!f)
-		return -EAGAIN;
-	r = frame_to_iov(f, iov, n);
-	free(f);
 	return r;
 }
 
@@ -461,6 +450,7 @@ static int spawn_passt(struct passt *p, const struct net_options *o, struct erro
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], STDERR_FILENO);
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);	/* nothing of vessel's */
 	r = posix_spawnp(&p->pid, "passt", &fa, &attr, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);

@@ -331,27 +331,14 @@ static const SlirpCb user_callbacks = {
 
 static ssize_t user_tx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
-	struct frame *f = frame_from_iov(iov, n);
-	size_t len;
-
 	(void)q;
-	if (!f)
-		return -ENOMEM;
-	len = f->len;
-	return frame_queue_push(&to_user(be)->txq, f) ? -ENOBUFS : (ssize_t)len;
+	return frame_queue_push_iov(&to_user(be)->txq, iov, n);
 }
 
 static ssize_t user_rx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
-	struct frame *f = frame_queue_pop(&to_user(be)->rxq, NULL);
-	ssize_t r;
-
 	(void)q;
-	if (!f)
-		return -EAGAIN;
-	r = frame_to_iov(f, iov, n);
-	free(f);
-	return r;
+	return frame_queue_pop_iov(&to_user(be)->rxq, iov, n, NULL);
 }
 
 static int user_set_offload(struct net_backend *be, unsigned offloads)
