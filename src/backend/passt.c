@@ -21,6 +21,7 @@
  */
 #include "backend/frame_queue.h"
 #include "backend/net_backend.h"
+#include "backend/passt_stream.h"
 #include "core/event_loop.h"
 #include "core/log.h"
 
@@ -41,8 +42,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PASST_LEN_SIZE		4		/* the big-endian length before each frame */
-#define PASST_MAX_FRAME		(14 + NET_MAX_MTU)	/* an Ethernet header and the largest MTU */
 #define PASST_BUF		(256 * 1024)	/* bytes read, or packed to write, at once */
 #define PASST_START_MS		10000		/* how long passt may take to listen */
 #define PASST_STOP_MS		2000		/* how long it may take to leave, then SIGKILL */
@@ -137,39 +136,28 @@ static void stream_dead(struct passt *p, const char *why)
 	p->sock_watch = NULL;
 }
 
-static uint32_t get_be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void put_be32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
-}
-
 /* Split p->in into frames for the guest; false when the queue to it is full. */
 static bool split_frames(struct passt *p)
 {
 	size_t off = 0;
 	bool room = true;
 
-	while (p->in_len - off >= PASST_LEN_SIZE) {
-		uint32_t len = get_be32(p->in + off);
+	for (;;) {
+		const uint8_t *data;
+		uint32_t len;
 		struct frame *f;
+		int r = passt_next_frame(p->in + off, p->in_len - off, &data, &len);
 
-		if (len == 0 || len > PASST_MAX_FRAME) {
+		if (r < 0) {
 			stream_dead(p, "passt sent a frame length out of range");
 			return true;
 		}
-		if (p->in_len - off < PASST_LEN_SIZE + len)
+		if (r == 0)
 			break;
 		f = frame_new(len);
 		if (!f)
 			break;
-		memcpy(f->data, p->in + off + PASST_LEN_SIZE, len);
+		memcpy(f->data, data, len);
 		if (frame_queue_try_push(&p->rxq, f)) {
 			free(f);
 			room = false;
@@ -224,7 +212,7 @@ static void pack_frames(struct passt *p)
 			p->held = f;
 			return;
 		}
-		put_be32(p->out + p->out_len, (uint32_t)f->len);
+		passt_put_len(p->out + p->out_len, (uint32_t)f->len);
 		memcpy(p->out + p->out_len + PASST_LEN_SIZE, f->data, f->len);
 		p->out_len += PASST_LEN_SIZE + f->len;
 		free(f);
