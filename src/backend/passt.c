@@ -110,9 +110,10 @@ static ssize_t read_stderr(struct passt *p)
 static void stderr_ready(void *arg, uint32_t events)
 {
 	struct passt *p = arg;
+	ssize_t n = read_stderr(p);
 
 	(void)events;
-	if (read_stderr(p) == 0 || (errno != EAGAIN && errno != EINTR)) {
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		event_watch_remove(p->err_watch);
 		p->err_watch = NULL;
 	}
@@ -126,6 +127,9 @@ static void set_sock_events(struct passt *p, uint32_t events)
 		p->sock_events = events;
 }
 
+static void set_tx_blocked(struct passt *p, bool blocked);
+
+/* The link is gone: what is packed is dropped, and what the guest sends from now on. */
 static void stream_dead(struct passt *p, const char *why)
 {
 	if (p->dead)
@@ -134,6 +138,8 @@ static void stream_dead(struct passt *p, const char *why)
 	pr_err("--net passt: %s: the guest's network is gone", why);
 	event_watch_remove(p->sock_watch);
 	p->sock_watch = NULL;
+	p->out_off = p->out_len = 0;
+	set_tx_blocked(p, false);
 }
 
 /* Split p->in into frames for the guest; false when the queue to it is full. */
@@ -251,7 +257,7 @@ static void write_frames(struct passt *p)
 		}
 		if (n < 0) {
 			stream_dead(p, strerror(errno));
-			break;
+			continue;	/* packing drops the rest */
 		}
 		p->out_off += (size_t)n;
 	}
