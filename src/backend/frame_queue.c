@@ -133,7 +133,7 @@ struct frame *frame_new(size_t len)
 	return f;
 }
 
-struct frame *frame_from_iov(const struct iovec *iov, unsigned n)
+ssize_t frame_queue_push_iov(struct frame_queue *q, const struct iovec *iov, unsigned n)
 {
 	size_t len = 0, off = 0;
 	struct frame *f;
@@ -143,28 +143,33 @@ struct frame *frame_from_iov(const struct iovec *iov, unsigned n)
 		len += iov[i].iov_len;
 	f = frame_new(len);
 	if (!f)
-		return NULL;
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		memcpy(f->data + off, iov[i].iov_base, iov[i].iov_len);
 		off += iov[i].iov_len;
 	}
-	return f;
+	return frame_queue_push(q, f) ? -ENOBUFS : (ssize_t)len;
 }
 
-ssize_t frame_to_iov(const struct frame *f, const struct iovec *iov, unsigned n)
+ssize_t frame_queue_pop_iov(struct frame_queue *q, const struct iovec *iov, unsigned n,
+			    bool *resume)
 {
+	struct frame *f = frame_queue_pop(q, resume);
 	size_t room = 0, off = 0;
+	ssize_t r;
 	unsigned i;
 
+	if (!f)
+		return -EAGAIN;
 	for (i = 0; i < n; i++)
 		room += iov[i].iov_len;
-	if (f->len > room)
-		return -EMSGSIZE;
-	for (i = 0; i < n && off < f->len; i++) {
+	r = f->len > room ? -EMSGSIZE : (ssize_t)f->len;
+	for (i = 0; i < n && r > 0 && off < f->len; i++) {
 		size_t k = f->len - off < iov[i].iov_len ? f->len - off : iov[i].iov_len;
 
 		memcpy(iov[i].iov_base, f->data + off, k);
 		off += k;
 	}
-	return (ssize_t)f->len;
+	free(f);
+	return r;
 }

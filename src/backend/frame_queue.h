@@ -57,9 +57,15 @@ struct frame *frame_queue_pop(struct frame_queue *q, bool *resume);
 
 /* A frame of @len bytes, uninitialised; NULL when out of memory. */
 struct frame *frame_new(size_t len);
-/* The bytes of @iov[0..@n) as one frame; NULL when out of memory. */
-struct frame *frame_from_iov(const struct iovec *iov, unsigned n);
-/* Copy @f into @iov[0..@n): its length, or -EMSGSIZE when it does not fit. */
-ssize_t frame_to_iov(const struct frame *f, const struct iovec *iov, unsigned n);
+
+/*
+ * A NIC's backend ops over a pair of queues: the frame in @iov[0..@n) queued
+ * (its length, -ENOMEM, or -ENOBUFS when the queue was full and it was
+ * dropped); the oldest frame copied out (its length, -EAGAIN when none waits,
+ * -EMSGSIZE when it did not fit and was dropped), *@resume as for pop.
+ */
+ssize_t frame_queue_push_iov(struct frame_queue *q, const struct iovec *iov, unsigned n);
+ssize_t frame_queue_pop_iov(struct frame_queue *q, const struct iovec *iov, unsigned n,
+			    bool *resume);
 
 #endif

@@ -21,6 +21,7 @@
  */
 #include "backend/frame_queue.h"
 #include "backend/net_backend.h"
+#include "backend/passt_stream.h"
 #include "core/event_loop.h"
 #include "core/log.h"
 
@@ -41,8 +42,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PASST_LEN_SIZE		4		/* the big-endian length before each frame */
-#define PASST_MAX_FRAME		(14 + NET_MAX_MTU)	/* an Ethernet header and the largest MTU */
 #define PASST_BUF		(256 * 1024)	/* bytes read, or packed to write, at once */
 #define PASST_START_MS		10000		/* how long passt may take to listen */
 #define PASST_STOP_MS		2000		/* how long it may take to leave, then SIGKILL */
@@ -111,9 +110,10 @@ static ssize_t read_stderr(struct passt *p)
 static void stderr_ready(void *arg, uint32_t events)
 {
 	struct passt *p = arg;
+	ssize_t n = read_stderr(p);
 
 	(void)events;
-	if (read_stderr(p) == 0 || (errno != EAGAIN && errno != EINTR)) {
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		event_watch_remove(p->err_watch);
 		p->err_watch = NULL;
 	}
@@ -127,6 +127,9 @@ static void set_sock_events(struct passt *p, uint32_t events)
 		p->sock_events = events;
 }
 
+static void set_tx_blocked(struct passt *p, bool blocked);
+
+/* The link is gone: what is packed is dropped, and what the guest sends from now on. */
 static void stream_dead(struct passt *p, const char *why)
 {
 	if (p->dead)
@@ -135,19 +138,8 @@ static void stream_dead(struct passt *p, const char *why)
 	pr_err("--net passt: %s: the guest's network is gone", why);
 	event_watch_remove(p->sock_watch);
 	p->sock_watch = NULL;
-}
-
-static uint32_t get_be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static void put_be32(uint8_t *b, uint32_t v)
-{
-	b[0] = (uint8_t)(v >> 24);
-	b[1] = (uint8_t)(v >> 16);
-	b[2] = (uint8_t)(v >> 8);
-	b[3] = (uint8_t)v;
+	p->out_off = p->out_len = 0;
+	set_tx_blocked(p, false);
 }
 
 /* Split p->in into frames for the guest; false when the queue to it is full. */
@@ -156,20 +148,22 @@ static bool split_frames(struct passt *p)
 	size_t off = 0;
 	bool room = true;
 
-	while (p->in_len - off >= PASST_LEN_SIZE) {
-		uint32_t len = get_be32(p->in + off);
+	for (;;) {
+		const uint8_t *data;
+		uint32_t len;
 		struct frame *f;
+		int r = passt_next_frame(p->in + off, p->in_len - off, &data, &len);
 
-		if (len == 0 || len > PASST_MAX_FRAME) {
+		if (r < 0) {
 			stream_dead(p, "passt sent a frame length out of range");
 			return true;
 		}
-		if (p->in_len - off < PASST_LEN_SIZE + len)
+		if (r == 0)
 			break;
 		f = frame_new(len);
 		if (!f)
 			break;
-		memcpy(f->data, p->in + off + PASST_LEN_SIZE, len);
+		memcpy(f->data, data, len);
 		if (frame_queue_try_push(&p->rxq, f)) {
 			free(f);
 			room = false;
@@ -224,7 +218,7 @@ static void pack_frames(struct passt *p)
 			p->held = f;
 			return;
 		}
-		put_be32(p->out + p->out_len, (uint32_t)f->len);
+		passt_put_len(p->out + p->out_len, (uint32_t)f->len);
 		memcpy(p->out + p->out_len + PASST_LEN_SIZE, f->data, f->len);
 		p->out_len += PASST_LEN_SIZE + f->len;
 		free(f);
@@ -263,7 +257,7 @@ static void write_frames(struct passt *p)
 		}
 		if (n < 0) {
 			stream_dead(p, strerror(errno));
-			break;
+			continue;	/* packing drops the rest */
 		}
 		p->out_off += (size_t)n;
 	}
@@ -312,30 +306,19 @@ static void rx_resume(void *arg)
 
 static ssize_t passt_tx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
-	struct frame *f = frame_from_iov(iov, n);
-	size_t len;
-
 	(void)q;
-	if (!f)
-		return -ENOMEM;
-	len = f->len;
-	return frame_queue_push(&to_passt(be)->txq, f) ? -ENOBUFS : (ssize_t)len;
+	return frame_queue_push_iov(&to_passt(be)->txq, iov, n);
 }
 
 static ssize_t passt_rx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
 	struct passt *p = to_passt(be);
 	bool resume;
-	struct frame *f = frame_queue_pop(&p->rxq, &resume);
-	ssize_t r;
+	ssize_t r = frame_queue_pop_iov(&p->rxq, iov, n, &resume);
 
 	(void)q;
 	if (resume)
 		event_loop_defer(p->loop, rx_resume, p);
-	if (!f)
-		return -EAGAIN;
-	r = frame_to_iov(f, iov, n);
-	free(f);
 	return r;
 }
 
@@ -461,6 +444,7 @@ static int spawn_passt(struct passt *p, const struct net_options *o, struct erro
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pipe_fd[1], STDERR_FILENO);
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);	/* nothing of vessel's */
 	r = posix_spawnp(&p->pid, "passt", &fa, &attr, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);

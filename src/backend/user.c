@@ -370,14 +370,8 @@ static const SlirpCb user_callbacks = {
 
 static ssize_t user_tx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
-	struct frame *f = frame_from_iov(iov, n);
-	size_t len;
-
 	(void)q;
-	if (!f)
-		return -ENOMEM;
-	len = f->len;
-	return frame_queue_push(&to_user(be)->txq, f) ? -ENOBUFS : (ssize_t)len;
+	return frame_queue_push_iov(&to_user(be)->txq, iov, n);
 }
 
 /* On the slirp thread: the guest took half the rx queue; read the sockets again. */
@@ -398,17 +392,12 @@ static bool user_tx_full(struct net_backend *be, unsigned q)
 static ssize_t user_rx(struct net_backend *be, unsigned q, const struct iovec *iov, unsigned n)
 {
 	struct user_net *u = to_user(be);
-	bool resume;
-	struct frame *f = frame_queue_pop(&u->rxq, &resume);
-	ssize_t r;
+	bool resume = false;
+	ssize_t r = frame_queue_pop_iov(&u->rxq, iov, n, &resume);
 
 	(void)q;
 	if (resume)
 		event_loop_defer(u->loop, rx_release, u);
-	if (!f)
-		return -EAGAIN;
-	r = frame_to_iov(f, iov, n);
-	free(f);
 	return r;
 }
 

@@ -100,7 +100,7 @@ void run_usage(FILE *f)
 		"                    (libslirp, no privileges): NAT, DHCP, DNS; QEMU's\n"
 		"                    addresses (10.0.2.0/24, gateway .2, DNS .3, guest .15);\n"
 		"                    forwards listen on 127.0.0.1 unless ADDR is given\n"
-		"  --net passt[,hostfwd=...]...|[,socket=PATH]  a NIC on passt (no privileges;\n"
+		"  --net passt[,hostfwd=...]...[,socket=PATH]  a NIC on passt (no privileges;\n"
 		"                    the guest's packets parsed in passt's own sandboxed\n"
 		"                    process): vessel starts passt with the forwards (as its\n"
 		"                    -t/-u) and stops it at exit, or connects to socket=PATH\n"

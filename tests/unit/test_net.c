@@ -22,6 +22,20 @@ static void assert_ip(struct in_addr a, const char *want)
 	assert_string_equal(got, want);
 }
 
+/* The forwards "hostfwd=tcp::2222-:22,hostfwd=udp:0.0.0.0:5353-:53" parse to. */
+static void assert_two_fwds(const struct net_options *o)
+{
+	assert_int_equal(o->nr_fwds, 2);
+	assert_false(o->fwd[0].udp);
+	assert_ip(o->fwd[0].host, "127.0.0.1");
+	assert_int_equal(o->fwd[0].host_port, 2222);
+	assert_int_equal(o->fwd[0].guest_port, 22);
+	assert_true(o->fwd[1].udp);
+	assert_ip(o->fwd[1].host, "0.0.0.0");
+	assert_int_equal(o->fwd[1].host_port, 5353);
+	assert_int_equal(o->fwd[1].guest_port, 53);
+}
+
 /* passt: forwards for the passt vessel starts, or the socket of one already running. */
 static void test_passt_options(void **state)
 {
@@ -36,13 +50,7 @@ static void test_passt_options(void **state)
 	assert_int_equal(o.mtu, NET_DEFAULT_MTU);
 	assert_int_equal(net_options_parse(&o, "passt,hostfwd=tcp::2222-:22,hostfwd=udp:0.0.0.0:"
 					   "5353-:53,mac=02:00:00:12:34:56,mtu=9000", &err), 0);
-	assert_int_equal(o.nr_fwds, 2);
-	assert_false(o.fwd[0].udp);
-	assert_ip(o.fwd[0].host, "127.0.0.1");
-	assert_int_equal(o.fwd[0].host_port, 2222);
-	assert_int_equal(o.fwd[0].guest_port, 22);
-	assert_true(o.fwd[1].udp);
-	assert_ip(o.fwd[1].host, "0.0.0.0");
+	assert_two_fwds(&o);
 	assert_true(o.has_mac);
 	assert_int_equal(o.mac[5], 0x56);
 	assert_int_equal(o.mtu, 9000);
@@ -69,15 +77,7 @@ static void test_user_options(void **state)
 	assert_int_equal(o.nr_fwds, 0);
 	assert_int_equal(net_options_parse(&o, "user,hostfwd=tcp::2222-:22,hostfwd=udp:0.0.0.0:"
 					   "5353-:53,restrict=on,mtu=9000", &err), 0);
-	assert_int_equal(o.nr_fwds, 2);
-	assert_false(o.fwd[0].udp);
-	assert_ip(o.fwd[0].host, "127.0.0.1");
-	assert_int_equal(o.fwd[0].host_port, 2222);
-	assert_int_equal(o.fwd[0].guest_port, 22);
-	assert_true(o.fwd[1].udp);
-	assert_ip(o.fwd[1].host, "0.0.0.0");
-	assert_int_equal(o.fwd[1].host_port, 5353);
-	assert_int_equal(o.fwd[1].guest_port, 53);
+	assert_two_fwds(&o);
 	assert_true(o.user.restrict_on);
 	assert_int_equal(o.mtu, 9000);
 	assert_int_equal(net_options_parse(&o, "user,dns=172.16.0.53,net=172.16.0.0/16", &err), 0);

@@ -15,37 +15,7 @@ command -v passt >/dev/null || { echo "SKIP: passt is not installed (scripts/dep
 gateway=$(ip -4 route show default 2>/dev/null | awk '/^default via/ {print $3; exit}')
 [ -n "$gateway" ] || { echo "SKIP: no IPv4 default route: passt has no interface to copy"; exit 77; }
 
-cat >"$WORK/udp-echo.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1])
-while True:
-    data, peer = s.recvfrom(65535)
-    s.sendto(data, peer)
-PY
-cat >"$WORK/udp-ask.py" <<'PY'
-import socket, sys, time
-msg = b"hello through passt's forward"
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.25)
-end = time.time() + float(sys.argv[2])
-while time.time() < end:
-    s.sendto(msg, ("127.0.0.1", int(sys.argv[1])))
-    try:
-        data, _ = s.recvfrom(65535)
-    except socket.timeout:
-        continue
-    print("reply ok" if data == msg else "reply differs: %r" % data)
-    sys.exit(0 if data == msg else 1)
-print("no reply")
-sys.exit(1)
-PY
-free_port() {
-	python3 -c 'import socket, sys
-s = socket.socket(socket.AF_INET, getattr(socket, "SOCK_" + sys.argv[1]))
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
-}
+. "$(dirname "$0")/net-udp.sh"
 # no_passt_of PID: nothing of the passt the vessel with PID started is left.
 no_passt_of() {
 	! pgrep -f "vessel-passt-$1-" >/dev/null || fail "a passt of vessel $1 still runs"
