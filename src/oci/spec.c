@@ -678,7 +678,8 @@ int spec_load_file(const char *file, const char *bundle, struct oci_spec *spec)
 	memset(spec, 0, sizeof(*spec));
 	root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		if (jerr.line < 0 || errno == ENOENT)
+		/* errno is no witness here: jansson leaves whatever it was. */
+		if (jerr.line < 0 || json_error_code(&jerr) == json_error_cannot_open_file)
 			pr_err("%s: %s", file, jerr.text);
 		else
 			pr_err("%s:%d:%d: %s", file, jerr.line, jerr.column, jerr.text);
