@@ -11,8 +11,9 @@ static void put_cpu(struct state_writer *w, const struct snapshot_cpu *c)
 	state_put(w, c->vendor, 12);
 	state_put_u32(w, c->family);
 	state_put_u32(w, c->model);
+	/* The count as given, the words there are: a count past them is the parser's to refuse. */
 	state_put_u32(w, c->nr_features);
-	for (i = 0; i < c->nr_features; i++)
+	for (i = 0; i < c->nr_features && i < SNAPSHOT_CPU_WORDS_MAX; i++)
 		state_put_u32(w, c->features[i]);
 }
 

@@ -262,13 +262,14 @@ start_vm power-button 'power-button: .*waiting'
 "$VESSEL" ctl --api-socket "$SOCK" events >"$WORK/events" 2>&1 &
 events_pid=$!
 # The stream is there before the press, or the shutdown could come first.
-for _ in $(seq 100); do grep -q '"event":"state"' "$WORK/events" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q '"event":"state"' "$WORK/events" && break; sleep 0.1; done
+grep -q '"event":"state"' "$WORK/events" || fail "the event stream is not up after 30 s: $(cat "$WORK/events")"
 req PUT /vm/power-button 202
 status=0
 wait "$vm_pid" || status=$?
 grep -q 'power-button: pressed, powering off' "$WORK/raw" || fail "the guest never saw the button"
 [ "$status" -eq 0 ] || fail "vessel exited $status after the power button, not 0"
-wait "$events_pid" || fail "vessel ctl events failed"
+wait "$events_pid" || fail "vessel ctl events failed: $(cat "$WORK/events")"
 tail -n1 "$WORK/events" | grep -q '"exit_status":0' || fail "no shutdown event with status 0"
 
 echo "a NIC's link goes down and up, and the guest is told"
