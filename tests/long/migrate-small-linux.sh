@@ -37,8 +37,8 @@ src_pid="" dst_pid=""
 # A failed check leaves neither vessel running.
 trap 'kill $src_pid $dst_pid 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-# progress FILE: the chunk counts the guest reported there, one a line.
-progress() { tr -d '\r' <"$1" | sed -n "s|^write: \([0-9]*\)/$CHUNKS$|\1|p"; }
+# progress [FILE]: the chunk counts the guest reported in FILE (or stdin), one a line.
+progress() { tr -d '\r' <"${1:-/dev/stdin}" | sed -n "s|^write: \([0-9]*\)/$CHUNKS$|\1|p"; }
 
 timeout "$TEST_TIMEOUT" "$VESSEL" run --incoming "unix:$WORK/in.sock" --api-socket "$WORK/dst.sock" \
 	</dev/null >"$WORK/dst.out" 2>"$WORK/dst.err" &
