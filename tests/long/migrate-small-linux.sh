@@ -53,7 +53,7 @@ wait_line "$WORK/src.out" "^write: 1/$CHUNKS$" "$src_pid"
 start=$(date +%s.%N)
 "$VESSEL" ctl --api-socket "$WORK/src.sock" migrate "unix:$WORK/in.sock" >"$WORK/migrate.out" 2>&1 ||
 	{ sed 's/^/  | /' "$WORK/migrate.out" "$WORK/src.err" "$WORK/dst.err"; fail "vessel ctl migrate failed"; }
-tail -n1 "$WORK/migrate.out"
+sed "s/^/  /" "$WORK/migrate.out"
 awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "migrated in %.1f s (wall)\n", e - s }'
 status=0
 wait "$src_pid" || status=$?
