@@ -160,23 +160,29 @@ static void serve_connections(struct vnc_server *s)
 {
 	int fd;
 
-	while ((fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-		if (!vnc_conns_add(&s->conns, fd, now_ns())) {
-			close(fd);
-			continue;
-		}
+	vnc_conns_check(&s->conns, now_ns(), serve_connection, s);
+	/* Past VNC_MAX_PENDING held, the rest wait in the listen backlog until one is known. */
+	while (s->conns.nr < VNC_MAX_PENDING &&
+	       (fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		vnc_conns_add(&s->conns, fd, now_ns());
 		/* Watched by libvncserver's select beside its clients. */
 		FD_SET(fd, &s->screen->allFds);
 		if (fd > s->screen->maxFd)
 			s->screen->maxFd = fd;
 	}
 	vnc_conns_check(&s->conns, now_ns(), serve_connection, s);
+	if (s->conns.nr < VNC_MAX_PENDING)
+		FD_SET(s->listen_fd, &s->screen->allFds);
+	else
+		FD_CLR(s->listen_fd, &s->screen->allFds);
 }
 
 /* No viewer, nothing to draw: sleep until a connection comes (or the stop signal). */
 static void wait_idle(struct vnc_server *s)
 {
-	struct pollfd p[VNC_MAX_PENDING + 1] = { { s->listen_fd, POLLIN, 0 } };
+	/* Full of held connections, the listener waits (poll skips a negative fd). */
+	int lfd = s->conns.nr < VNC_MAX_PENDING ? s->listen_fd : -1;
+	struct pollfd p[VNC_MAX_PENDING + 1] = { { lfd, POLLIN, 0 } };
 	uint64_t wait = vnc_conns_wait_ns(&s->conns, now_ns());
 	unsigned i;
 

@@ -12,7 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define LISTEN_BACKLOG	16
+/* Viewers arrive in bursts (a pool page opened by a class): a unix connect past a full backlog fails at once. */
+#define LISTEN_BACKLOG	SOMAXCONN
 
 static int listen_tcp(const struct vnc_options *o, struct error *err)
 {
