@@ -69,3 +69,9 @@ vm_echo() {
 	tr -d '\r' <"$WORK/raw" >"$WORK/out"
 	sed 's/^/  | /' "$WORK/out"
 }
+
+# guest_counts FILE [NAME]: the N of each complete "NAME: N" line (default
+# "counter") in FILE, in order; a last line still being written is not one.
+guest_counts() {
+	{ cat "$1"; echo '#end'; } | tr -d '\r' | sed -n "s/^${2:-counter}: \([0-9][0-9]*\)$/\1/p"
+}

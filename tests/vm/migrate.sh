@@ -24,9 +24,6 @@ wait_line() {
 	fail "no '$2' in $1"
 }
 
-# counters FILE [PREFIX]: the counts the guest printed ("counter: N", or "PREFIX: N").
-counters() { tr -d '\r' <"$1" | sed -n "s/^${2:-counter}: \([0-9]*\)$/\1/p"; }
-
 # src_up [MODE]: the counter guest (or vessel.test=MODE) with the API, counting.
 src_up() {
 	local mode=${1:-counter}
@@ -69,7 +66,7 @@ migrate_ok() {
 	tail -n1 "$WORK/migrate.out" | python3 -c 'import json,sys; e=json.load(sys.stdin)
 assert e["event"] == "migrated" and e["rounds"] >= 2, e
 assert 0 < e["downtime_ms"] <= e["total_ms"], e' || fail "no migrated event with the figures"
-	last=$(counters "$WORK/src.out" | tail -n1)
+	last=$(guest_counts "$WORK/src.out" | tail -n1)
 	wait_line "$WORK/dst.out" "^counter: $((last + 20))"
 	python3 "$(dirname "$0")/continuity.py" counter "$WORK/src.out" "$WORK/dst.out" ||
 		fail "the count did not go on at the destination"
@@ -78,7 +75,7 @@ assert 0 < e["downtime_ms"] <= e["total_ms"], e' || fail "no migrated event with
 	wait "$dst_pid" || status=$?
 	[ "$status" -eq 143 ] || fail "the destination exited $status after PUT /vm/stop, not 143"
 	n=$(head -c 32 "$DISK" | tr -d '\0' | sed -n 's/^counter: \([0-9]*\)$/\1/p')
-	last=$(counters "$WORK/dst.out" | tail -n1)
+	last=$(guest_counts "$WORK/dst.out" | tail -n1)
 	[ "$n" = "$last" ] || [ "$n" = $((last + 1)) ] ||
 		fail "the disk says counter $n, the destination's console $last"
 }
@@ -110,7 +107,7 @@ grep '"event":"migration-failed"' "$WORK/events"
 grep -q '"event":"migrated"' "$WORK/events" && fail "the migration completed to a killed destination"
 kill "$events_pid"
 wait "$events_pid" 2>/dev/null || true
-before=$(counters "$WORK/src.out" churn | tail -n1)
+before=$(guest_counts "$WORK/src.out" churn | tail -n1)
 wait_line "$WORK/src.out" "^churn: $((before + 20))"
 [ "$(curl -s --unix-socket "$WORK/src.sock" http://vessel/vm | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" = running ] ||
 	fail "the source is not running after the failed migration"
@@ -130,7 +127,7 @@ cat "$WORK/migrate.err"
 [ "$status" -eq 1 ] && grep -q 'not vessel' "$WORK/migrate.err" ||
 	fail "a peer that is not vessel: no clear error"
 wait "$peer_pid" || true
-before=$(counters "$WORK/src.out" churn | tail -n1)
+before=$(guest_counts "$WORK/src.out" churn | tail -n1)
 wait_line "$WORK/src.out" "^churn: $((before + 5))"
 
 echo "bad requests"

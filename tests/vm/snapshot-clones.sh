@@ -13,8 +13,7 @@ SOCK=$WORK/api.sock
 DISK=$WORK/disk.img
 truncate -s 8M "$DISK"
 
-counts() { tr -d '\r' <"$1" | sed -n 's/^counter: \([0-9][0-9]*\)$/\1/p'; }
-last_count() { counts "$1" | tail -1; }
+last_count() { guest_counts "$1" | tail -1; }
 
 rm -f "$SOCK"
 timeout --kill-after=5 "$TEST_TIMEOUT" "$VESSEL" run --cmdline vessel.test=counter \
@@ -49,7 +48,7 @@ for i in $(seq "$CLONES"); do
 	done
 	# The snapshot may cut a line: the source's output and the clone's are one stream.
 	cat "$WORK/run" "$WORK/clone$i" >"$WORK/joined$i"
-	[ "$(counts "$WORK/joined$i" | awk -v at="$at" 'prev == at { print; exit } { prev = $1 }')" = \
+	[ "$(guest_counts "$WORK/joined$i" | awk -v at="$at" 'prev == at { print; exit } { prev = $1 }')" = \
 		$((at + 1)) ] ||
 		{ cat "$WORK/clone$i"; fail "clone $i did not go on from count $at"; }
 	[ "$(last_count "$WORK/clone$i")" -ge $((at + 20)) ] ||

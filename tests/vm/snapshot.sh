@@ -25,9 +25,7 @@ api() {
 	[ "$code" = 200 ] || [ "$code" = 202 ] || fail "$1 $2: HTTP $code"
 }
 
-# counts FILE: the numbers of the complete "counter: N" lines in FILE, in order.
-counts() { tr -d '\r' <"$1" | sed -n 's/^counter: \([0-9][0-9]*\)$/\1/p'; }
-last_count() { counts "$1" | tail -1; }
+last_count() { guest_counts "$1" | tail -1; }
 
 # wait_count FILE N PID: until FILE shows count N (the VM PID still alive).
 wait_count() {
@@ -121,7 +119,7 @@ stop_vm
 echo "restored --paused, it waits for the API's resume"
 start "$WORK/run3" --restore "$WORK/diff" --paused
 sleep 0.5
-counts "$WORK/run3" | grep -q . && fail "the guest counted before the resume"
+guest_counts "$WORK/run3" | grep -q . && fail "the guest counted before the resume"
 curl -s --unix-socket "$SOCK" http://vessel/vm | grep -q '"state":"paused"' ||
 	fail "GET /vm does not say paused"
 api PUT /vm/resume
