@@ -10,6 +10,7 @@
  * leaks, hangs and that failing are the bugs.
  */
 #include "fuzz_common.h"
+#include "fuzz_sinks.h"
 
 #include "backend/net_backend.h"
 #include "core/io_bus.h"
@@ -56,49 +57,6 @@ static struct {
 	struct target t[NR_TARGETS];
 } m;
 
-static void msi_send(void *opaque, uint64_t addr, uint32_t data)
-{
-	(void)opaque;
-	(void)addr;
-	(void)data;
-}
-
-static void msi_route(void *opaque, unsigned v, uint64_t addr, uint32_t data)
-{
-	(void)opaque;
-	(void)v;
-	(void)addr;
-	(void)data;
-}
-
-static void msi_fire(void *opaque, unsigned v)
-{
-	(void)opaque;
-	(void)v;
-}
-
-static void line_set(void *opaque, unsigned gsi, int level)
-{
-	ioapic_set_irq(opaque, gsi, level);
-}
-
-static void sink_write(void *opaque, const uint8_t *buf, size_t len)
-{
-	(void)opaque;
-	(void)buf;
-	(void)len;
-}
-
-static void kbd_reset(void *opaque)
-{
-	(void)opaque;
-}
-
-static time_t fixed_now(void)
-{
-	return 1700000000;
-}
-
 static void add(unsigned i, const struct device_ops *ops, void *dev)
 {
 	m.t[i].ops = ops;
@@ -125,13 +83,13 @@ static char *disk_image(void)
 
 static void platform_devices(void)
 {
-	struct irq_line com1 = { line_set, &m.ioapic, COM1_IRQ };
-	struct irq_line kbd = { line_set, &m.ioapic, I8042_KBD_IRQ };
-	struct irq_line aux = { line_set, &m.ioapic, I8042_AUX_IRQ };
-	struct uart_sink out = { sink_write, NULL };
+	struct irq_line com1 = { fuzz_line_set, &m.ioapic, COM1_IRQ };
+	struct irq_line kbd = { fuzz_line_set, &m.ioapic, I8042_KBD_IRQ };
+	struct irq_line aux = { fuzz_line_set, &m.ioapic, I8042_AUX_IRQ };
+	struct uart_sink out = { fuzz_sink_write, NULL };
 	struct uart16550 *uart = uart16550_create(&com1, &out);
-	struct i8042 *k = i8042_create(&kbd, &aux, kbd_reset, NULL);
-	struct rtc *rtc = rtc_create(fixed_now);
+	struct i8042 *k = i8042_create(&kbd, &aux, fuzz_kbd_reset, NULL);
+	struct rtc *rtc = rtc_create(fuzz_fixed_now);
 	uint8_t b = 'x';
 
 	if (!uart || !k || !rtc)
@@ -147,11 +105,11 @@ static void platform_devices(void)
 
 static void virtio_devices(void)
 {
-	struct virtio_pci_env env = { .msix = { msi_route, msi_fire, NULL } };
-	struct virtio_console_sink out = { sink_write, NULL };
+	struct virtio_pci_env env = { .msix = { fuzz_msi_route, fuzz_msi_fire, NULL } };
+	struct virtio_console_sink out = { fuzz_sink_write, NULL };
 	struct blk_options bo = { .path = disk_image(), .serial = "fuzz", .queues = 2,
 				  .sync_io = true };
-	struct irq_line intx = { line_set, &m.ioapic, 0 };
+	struct irq_line intx = { fuzz_line_set, &m.ioapic, 0 };
 	struct net_options no;
 	struct error err = { 0 };
 
@@ -176,8 +134,8 @@ static void virtio_devices(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct ioapic_msi_sink ioapic_sink = { msi_send, msi_route, NULL };
-	struct vtd_msi_sink vtd_sink = { msi_send, NULL };
+	struct ioapic_msi_sink ioapic_sink = { fuzz_msi_send, fuzz_msi_route, NULL };
+	struct vtd_msi_sink vtd_sink = { fuzz_msi_send, NULL };
 	unsigned i;
 
 	(void)argc;

@@ -8,6 +8,9 @@
  * raises (received bytes, key presses, interrupts, EOIs). Accesses that hit
  * nothing are fine; crashes, leaks and hangs are not.
  */
+#include "fuzz_common.h"
+#include "fuzz_sinks.h"
+
 #include "core/layout.h"
 #include "core/io_bus.h"
 #include "core/log.h"
@@ -47,51 +50,6 @@ struct platform {
 	uint8_t scratch[IO_BAR_SIZE + MEM32_BAR_SIZE];
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void msi_send(void *opaque, uint64_t addr, uint32_t data)
-{
-	(void)opaque;
-	(void)addr;
-	(void)data;
-}
-
-static void msi_route(void *opaque, unsigned pin, uint64_t addr, uint32_t data)
-{
-	(void)opaque;
-	(void)pin;
-	(void)addr;
-	(void)data;
-}
-
-static void msix_fire(void *opaque, unsigned v)
-{
-	(void)opaque;
-	(void)v;
-}
-
-static void line_set(void *opaque, unsigned gsi, int level)
-{
-	ioapic_set_irq(opaque, gsi, level);
-}
-
-static void uart_out(void *opaque, const uint8_t *buf, size_t len)
-{
-	(void)opaque;
-	(void)buf;
-	(void)len;
-}
-
-static void kbd_reset(void *opaque)
-{
-	(void)opaque;
-}
-
-static time_t fixed_now(void)
-{
-	return 1700000000;
-}
 
 /* The MSI-X BAR: the table, then the PBA (as virtio_pci lays out its BAR). */
 static void msix_bar_read(void *opaque, uint64_t off, void *data, unsigned len)
@@ -139,21 +97,21 @@ static const struct pci_device_ops dev_ops = { .config_written = dev_config_writ
 
 static int platform_init(struct platform *p)
 {
-	struct ioapic_msi_sink ioapic_sink = { msi_send, msi_route, NULL };
-	struct msix_sink msix_sink = { msi_route, msix_fire, NULL };
-	struct irq_line com1 = { line_set, &p->ioapic, COM1_IRQ };
-	struct irq_line kbd = { line_set, &p->ioapic, I8042_KBD_IRQ };
-	struct irq_line aux = { line_set, &p->ioapic, I8042_AUX_IRQ };
-	struct irq_line intx = { line_set, &p->ioapic, 0 };
-	struct uart_sink out = { uart_out, NULL };
+	struct ioapic_msi_sink ioapic_sink = { fuzz_msi_send, fuzz_msi_route, NULL };
+	struct msix_sink msix_sink = { fuzz_msi_route, fuzz_msi_fire, NULL };
+	struct irq_line com1 = { fuzz_line_set, &p->ioapic, COM1_IRQ };
+	struct irq_line kbd = { fuzz_line_set, &p->ioapic, I8042_KBD_IRQ };
+	struct irq_line aux = { fuzz_line_set, &p->ioapic, I8042_AUX_IRQ };
+	struct irq_line intx = { fuzz_line_set, &p->ioapic, 0 };
+	struct uart_sink out = { fuzz_sink_write, NULL };
 
 	memset(p, 0, sizeof(*p));
 	io_bus_init(&p->pio);
 	io_bus_init(&p->mmio);
 	ioapic_init(&p->ioapic, 0, &ioapic_sink);
 	p->uart = uart16550_create(&com1, &out);
-	p->kbd = i8042_create(&kbd, &aux, kbd_reset, NULL);
-	p->rtc = rtc_create(fixed_now);
+	p->kbd = i8042_create(&kbd, &aux, fuzz_kbd_reset, NULL);
+	p->rtc = rtc_create(fuzz_fixed_now);
 	if (!p->uart || !p->kbd || !p->rtc || ioapic_attach(&p->ioapic, &p->mmio, IOAPIC_ADDR) ||
 	    uart16550_attach(p->uart, &p->pio, COM1_PORT) || i8042_attach(p->kbd, &p->pio) ||
 	    rtc_attach(p->rtc, &p->pio) ||
