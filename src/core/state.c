@@ -67,6 +67,12 @@ void state_put_bool(struct state_writer *w, bool v)
 	state_put_u8(w, v);
 }
 
+void state_put_blob(struct state_writer *w, const void *p, size_t n)
+{
+	state_put_u32(w, (uint32_t)n);
+	state_put(w, p, n);
+}
+
 void state_reader_init(struct state_reader *r, const void *buf, size_t len)
 {
 	*r = (struct state_reader){ .buf = buf, .len = len };
@@ -125,6 +131,19 @@ bool state_get_bool(struct state_reader *r)
 	if (v > 1)
 		state_invalid(r, "a boolean of %u at byte %zu", v, r->off - 1);
 	return v == 1;
+}
+
+int state_get_blob(struct state_reader *r, void *p, size_t n, const char *what)
+{
+	uint32_t len = state_get_u32(r);
+
+	if (!r->failed && len != n)
+		state_invalid(r, "%s is %u bytes, this host has %zu", what, len, n);
+	if (r->failed) {
+		memset(p, 0, n);
+		return -1;
+	}
+	return state_get(r, p, n);
 }
 
 void state_reject(struct state_reader *r)

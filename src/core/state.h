@@ -33,6 +33,8 @@ void state_put_u16(struct state_writer *w, uint16_t v);
 void state_put_u32(struct state_writer *w, uint32_t v);
 void state_put_u64(struct state_writer *w, uint64_t v);
 void state_put_bool(struct state_writer *w, bool v);
+/* @n bytes after their length: a structure laid out as this host lays it out. */
+void state_put_blob(struct state_writer *w, const void *p, size_t n);
 
 void state_reader_init(struct state_reader *r, const void *buf, size_t len);
 /* Each returns 0, or -1 (and marks the reader failed) past the end. */
@@ -42,6 +44,8 @@ uint16_t state_get_u16(struct state_reader *r);
 uint32_t state_get_u32(struct state_reader *r);
 uint64_t state_get_u64(struct state_reader *r);
 bool state_get_bool(struct state_reader *r);
+/* A blob of exactly @n bytes; of another length, the reader fails naming @what. */
+int state_get_blob(struct state_reader *r, void *p, size_t n, const char *what);
 /* A value the reader's owner found invalid: the record is rejected. */
 void state_reject(struct state_reader *r);
 /* The same, saying which value and why (the first reason given is kept). */

@@ -133,21 +133,11 @@ void vcpu_msr_list_free(struct vcpu_msr_list *l)
 	l->nr = 0;
 }
 
-static void put_blob(struct state_writer *w, const void *p, size_t n)
-{
-	state_put_u32(w, (uint32_t)n);
-	state_put(w, p, n);
-}
-
-/* A blob of exactly @n bytes, as this host's KVM lays the structure out. */
 static int get_blob(struct state_reader *r, void *p, size_t n, const char *what,
 		    struct error *err)
 {
-	uint32_t len = state_get_u32(r);
-
-	if (r->failed || len != n || state_get(r, p, n))
-		return error_set(err, EINVAL, "vCPU state: %s is %u bytes, this host's KVM has %zu",
-				 what, len, n);
+	if (state_get_blob(r, p, n, what))
+		return error_set(err, EINVAL, "vCPU state: %s", r->reason[0] ? r->reason : what);
 	return 0;
 }
 
@@ -175,13 +165,13 @@ static int save_sregs(struct vcpu *v, struct state_writer *w, struct error *err)
 		if (get_ioctl(v->fd, KVM_GET_SREGS2, &s2, "KVM_GET_SREGS2", err))
 			return -1;
 		state_put_u8(w, SREGS_V2);
-		put_blob(w, &s2, sizeof(s2));
+		state_put_blob(w, &s2, sizeof(s2));
 		return 0;
 	}
 	if (get_ioctl(v->fd, KVM_GET_SREGS, &s, "KVM_GET_SREGS", err))
 		return -1;
 	state_put_u8(w, SREGS_V1);
-	put_blob(w, &s, sizeof(s));
+	state_put_blob(w, &s, sizeof(s));
 	return 0;
 }
 
@@ -197,7 +187,7 @@ static int save_xsave(struct vcpu *v, struct state_writer *w, struct error *err)
 	r = v2 ? get_ioctl(v->fd, KVM_GET_XSAVE2, x, "KVM_GET_XSAVE2", err) :
 		 get_ioctl(v->fd, KVM_GET_XSAVE, x, "KVM_GET_XSAVE", err);
 	if (!r)
-		put_blob(w, x, n);
+		state_put_blob(w, x, n);
 	free(x);
 	return r;
 }
@@ -245,25 +235,25 @@ int vcpu_state_save(struct vcpu *v, const struct vcpu_msr_list *msrs, struct sta
 	if (get_ioctl(v->fd, KVM_GET_REGS, &regs, "KVM_GET_REGS", err) ||
 	    save_sregs(v, w, err))
 		return -1;
-	put_blob(w, &regs, sizeof(regs));
+	state_put_blob(w, &regs, sizeof(regs));
 	if (save_xsave(v, w, err))
 		return -1;
 	if (kvm_check_extension(&v->vm->kvm, KVM_CAP_XCRS) > 0 &&
 	    get_ioctl(v->fd, KVM_GET_XCRS, &xcrs, "KVM_GET_XCRS", err))
 		return -1;
-	put_blob(w, &xcrs, sizeof(xcrs));
+	state_put_blob(w, &xcrs, sizeof(xcrs));
 	if (get_ioctl(v->fd, KVM_GET_LAPIC, &lapic, "KVM_GET_LAPIC", err))
 		return -1;
-	put_blob(w, &lapic, sizeof(lapic));
+	state_put_blob(w, &lapic, sizeof(lapic));
 	if (save_msrs(v, msrs, w, err))
 		return -1;
 	if (get_ioctl(v->fd, KVM_GET_VCPU_EVENTS, &events, "KVM_GET_VCPU_EVENTS", err) ||
 	    get_ioctl(v->fd, KVM_GET_MP_STATE, &mp, "KVM_GET_MP_STATE", err) ||
 	    get_ioctl(v->fd, KVM_GET_DEBUGREGS, &dbg, "KVM_GET_DEBUGREGS", err))
 		return -1;
-	put_blob(w, &events, sizeof(events));
-	put_blob(w, &mp, sizeof(mp));
-	put_blob(w, &dbg, sizeof(dbg));
+	state_put_blob(w, &events, sizeof(events));
+	state_put_blob(w, &mp, sizeof(mp));
+	state_put_blob(w, &dbg, sizeof(dbg));
 	return 0;
 }
 

@@ -27,20 +27,11 @@ struct guest_mem *machine_guest_mem(struct machine *m)
 	return &m->vm.mem;
 }
 
-static void put_blob(struct state_writer *w, const void *p, size_t n)
-{
-	state_put_u32(w, (uint32_t)n);
-	state_put(w, p, n);
-}
-
 static int get_blob(struct state_reader *r, void *p, size_t n, const char *what,
 		    struct error *err)
 {
-	uint32_t len = state_get_u32(r);
-
-	if (r->failed || len != n || state_get(r, p, n))
-		return error_set(err, EINVAL, "machine state: %s is %u bytes, this host's KVM "
-				 "has %zu", what, len, n);
+	if (state_get_blob(r, p, n, what))
+		return error_set(err, EINVAL, "machine state: %s", r->reason[0] ? r->reason : what);
 	return 0;
 }
 
@@ -79,7 +70,7 @@ static int save_kvm_devices(struct machine *m, struct state_writer *w, struct er
 
 		if (vm_ioctl(m, KVM_GET_IRQCHIP, &c, "KVM_GET_IRQCHIP", err))
 			return -1;
-		put_blob(w, &c, sizeof(c));
+		state_put_blob(w, &c, sizeof(c));
 	}
 	state_put_u8(w, m->cfg->pit);
 	if (m->cfg->pit) {
@@ -87,11 +78,11 @@ static int save_kvm_devices(struct machine *m, struct state_writer *w, struct er
 
 		if (vm_ioctl(m, KVM_GET_PIT2, &pit, "KVM_GET_PIT2", err))
 			return -1;
-		put_blob(w, &pit, sizeof(pit));
+		state_put_blob(w, &pit, sizeof(pit));
 	}
 	if (vm_ioctl(m, KVM_GET_CLOCK, &clock, "KVM_GET_CLOCK", err))
 		return -1;
-	put_blob(w, &clock, sizeof(clock));
+	state_put_blob(w, &clock, sizeof(clock));
 	return 0;
 }
 
