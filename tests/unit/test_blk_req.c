@@ -5,11 +5,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_vring.h"
+
 #include "virtio/blk_req.h"
 
 #include <string.h>
 
-#define MEM		(1 << 20)
 #define HDR		0x1000
 #define DATA		0x10000
 #define STATUS		0x2000
@@ -64,12 +65,9 @@ static void range(uint64_t sector, uint32_t sectors, uint32_t flags)
 
 static int setup(void **state)
 {
-	struct guest_mem_range r = { 0, MEM };
-
 	(void)state;
-	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
+	if (test_guest_init(&gm, &ds))
 		return -1;
-	dma_space_init(&ds, &gm, NULL, 0x08);
 	return 0;
 }
 

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_vring.h"
+
 #include "core/input.h"
 #include "virtio/input.h"
 #include "virtio/input_config.h"
@@ -14,12 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QSZ	8
-#define DESC	0x1000
-#define AVAIL	0x2000
-#define USED	0x3000
 #define BUFS	0x10000
-#define MEM	(1 << 20)
 
 static struct guest_mem gm;
 static struct dma_space ds;
@@ -28,43 +25,11 @@ static struct virtq_chain chain;
 static struct virtio_input_events pending;
 static struct virtio_input_stats stats;
 
-static void put_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
-{
-	uint8_t d[16];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	gm_write(&gm, DESC + 16 * i, d, 16);
-}
-
-static void offer(uint16_t head)
-{
-	uint16_t idx;
-
-	gm_read(&gm, AVAIL + 2, &idx, 2);
-	gm_write(&gm, AVAIL + 4 + 2 * (idx % QSZ), &head, 2);
-	idx++;
-	gm_write(&gm, AVAIL + 2, &idx, 2);
-}
-
-static uint16_t used_idx(void)
-{
-	uint16_t idx;
-
-	gm_read(&gm, USED + 2, &idx, 2);
-	return idx;
-}
-
 static int setup(void **state)
 {
-	struct guest_mem_range r = { 0, MEM };
-
 	(void)state;
-	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
+	if (test_guest_init(&gm, &ds))
 		return -1;
-	dma_space_init(&ds, &gm, NULL, 0x08);
 	return 0;
 }
 
@@ -194,8 +159,8 @@ static void test_events_wait_for_buffers(void **state)
 	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), 0);
 	assert_int_equal(pending.count, 2);
 	/* One buffer: one event goes, the other waits. */
-	put_desc(0, BUFS, 8, VIRTQ_DESC_F_WRITE, 0);
-	offer(0);
+	vring_put_desc(&gm, 0, BUFS, 8, VIRTQ_DESC_F_WRITE, 0);
+	vring_offer(&gm, 0);
 	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), 1);
 	read_event(0, b);
 	assert_int_equal(b[0] | b[1] << 8, EV_KEY);
@@ -203,13 +168,13 @@ static void test_events_wait_for_buffers(void **state)
 	assert_int_equal(b[4], 1);
 	assert_int_equal(pending.count, 1);
 	for (i = 1; i < 4; i++) {
-		put_desc(i, BUFS + 16 * i, 8, VIRTQ_DESC_F_WRITE, 0);
-		offer((uint16_t)i);
+		vring_put_desc(&gm, i, BUFS + 16 * i, 8, VIRTQ_DESC_F_WRITE, 0);
+		vring_offer(&gm, (uint16_t)i);
 	}
 	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), 1);
 	read_event(1, b);
 	assert_int_equal(b[0] | b[1] << 8, EV_SYN);
-	assert_int_equal(used_idx(), 2);
+	assert_int_equal(vring_used_idx(&gm), 2);
 	assert_int_equal(stats.events, 2);
 	assert_int_equal(pending.count, 0);
 }
@@ -220,9 +185,9 @@ static void test_events_split_buffer_and_negative(void **state)
 
 	(void)state;
 	/* An event over two 4-byte buffers of one chain. */
-	put_desc(0, BUFS, 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
-	put_desc(1, BUFS + 4, 4, VIRTQ_DESC_F_WRITE, 0);
-	offer(0);
+	vring_put_desc(&gm, 0, BUFS, 4, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+	vring_put_desc(&gm, 1, BUFS + 4, 4, VIRTQ_DESC_F_WRITE, 0);
+	vring_offer(&gm, 0);
 	virtio_input_queue_event(&pending, &stats, EV_REL, REL_WHEEL, (uint32_t)-1);
 	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), 1);
 	read_event(0, b);
@@ -246,18 +211,18 @@ static void test_events_bad_buffers(void **state)
 {
 	(void)state;
 	virtio_input_queue_event(&pending, &stats, EV_KEY, 30, 1);
-	put_desc(0, BUFS, 4, VIRTQ_DESC_F_WRITE, 0);	/* too small for an event */
-	offer(0);
+	vring_put_desc(&gm, 0, BUFS, 4, VIRTQ_DESC_F_WRITE, 0);	/* too small for an event */
+	vring_offer(&gm, 0);
 	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), -1);
 	fresh(NULL);
 	virtio_input_queue_event(&pending, &stats, EV_KEY, 30, 1);
-	put_desc(0, MEM - 4, 8, VIRTQ_DESC_F_WRITE, 0);	/* past the end of RAM */
-	offer(0);
+	vring_put_desc(&gm, 0, MEM - 4, 8, VIRTQ_DESC_F_WRITE, 0);	/* past the end of RAM */
+	vring_offer(&gm, 0);
 	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), -1);
 	fresh(NULL);
 	virtio_input_queue_event(&pending, &stats, EV_KEY, 30, 1);
-	put_desc(0, BUFS, 8, 0, 0);	/* device-readable only */
-	offer(0);
+	vring_put_desc(&gm, 0, BUFS, 8, 0, 0);	/* device-readable only */
+	vring_offer(&gm, 0);
 	assert_int_equal(virtio_input_fill_events(&vq, &chain, &pending, &stats), -1);
 }
 
@@ -269,8 +234,8 @@ static void put_status(unsigned i, uint16_t type, uint16_t code, uint32_t value,
 	memcpy(b + 2, &code, 2);
 	memcpy(b + 4, &value, 4);
 	gm_write(&gm, BUFS + 16 * i, b, 8);
-	put_desc(i, BUFS + 16 * i, len, 0, 0);
-	offer((uint16_t)i);
+	vring_put_desc(&gm, i, BUFS + 16 * i, len, 0, 0);
+	vring_offer(&gm, (uint16_t)i);
 }
 
 static void test_status(void **state)
@@ -292,10 +257,10 @@ static void test_status(void **state)
 	assert_int_equal(virtio_input_take_status(&vq, &chain, &leds, &stats), 1);
 	assert_int_equal(leds, 1u << LED_CAPSL);
 	assert_int_equal(stats.bad_statuses, 4);
-	assert_int_equal(used_idx(), 7);
+	assert_int_equal(vring_used_idx(&gm), 7);
 	/* A chain that leaves RAM breaks the ring's rules: a reset. */
-	put_desc(7, MEM + 0x1000, 8, 0, 0);
-	offer(7);
+	vring_put_desc(&gm, 7, MEM + 0x1000, 8, 0, 0);
+	vring_offer(&gm, 7);
 	assert_int_equal(virtio_input_take_status(&vq, &chain, &leds, &stats), -1);
 }
 

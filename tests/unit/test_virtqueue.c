@@ -5,51 +5,23 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_vring.h"
+
 #include "virtio/virtqueue.h"
 
 #include <pthread.h>
 #include <string.h>
-
-#define QSZ 8
-#define DESC 0x1000
-#define AVAIL 0x2000
-#define USED 0x3000
-#define MEM (1 << 20)
 
 static struct guest_mem gm;
 static struct dma_space ds;
 static struct virtqueue vq;
 static struct virtq_chain chain;
 
-static void put_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
-{
-	uint8_t d[16];
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	gm_write(&gm, DESC + 16 * i, d, 16);
-}
-
-static void offer(uint16_t head)
-{
-	uint16_t idx;
-
-	gm_read(&gm, AVAIL + 2, &idx, 2);
-	gm_write(&gm, AVAIL + 4 + 2 * (idx % QSZ), &head, 2);
-	idx++;
-	gm_write(&gm, AVAIL + 2, &idx, 2);
-}
-
 static int setup(void **state)
 {
-	struct guest_mem_range r = { 0, MEM };
-
 	(void)state;
-	if (guest_mem_init(&gm, &r, 1, GUEST_MEM_ANON, NULL))
+	if (test_guest_init(&gm, &ds))
 		return -1;
-	dma_space_init(&ds, &gm, NULL, 0x08);
 	vq_init(&vq, &ds, QSZ, DESC, AVAIL, USED, true, true);
 	return 0;
 }
@@ -68,10 +40,10 @@ static void test_chain_and_used_ring(void **state)
 
 	(void)state;
 	assert_int_equal(vq_pop(&vq, &chain), VQ_EMPTY);
-	put_desc(3, 0x10000, 16, VIRTQ_DESC_F_NEXT, 5);
-	put_desc(5, 0x11000, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 6);
-	put_desc(6, 0x12000, 1, VIRTQ_DESC_F_WRITE, 0);
-	offer(3);
+	vring_put_desc(&gm, 3, 0x10000, 16, VIRTQ_DESC_F_NEXT, 5);
+	vring_put_desc(&gm, 5, 0x11000, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 6);
+	vring_put_desc(&gm, 6, 0x12000, 1, VIRTQ_DESC_F_WRITE, 0);
+	vring_offer(&gm, 3);
 	assert_int_equal(vq_pop(&vq, &chain), VQ_CHAIN);
 	assert_int_equal(chain.head, 3);
 	assert_int_equal(chain.nr, 3);
@@ -105,8 +77,8 @@ static void test_indirect(void **state)
 	memcpy(tbl + 24, &l, 4);
 	memcpy(tbl + 28, &w, 2);
 	gm_write(&gm, 0x30000, tbl, sizeof(tbl));
-	put_desc(0, 0x30000, 32, VIRTQ_DESC_F_INDIRECT, 0);
-	offer(0);
+	vring_put_desc(&gm, 0, 0x30000, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	vring_offer(&gm, 0);
 	assert_int_equal(vq_pop(&vq, &chain), VQ_CHAIN);
 	assert_int_equal(chain.nr, 2);
 	assert_int_equal(chain.segs[1].addr, 0x21000);
@@ -117,25 +89,25 @@ static void test_hostile_rings(void **state)
 {
 	(void)state;
 	/* A descriptor loop. */
-	put_desc(0, 0x10000, 8, VIRTQ_DESC_F_NEXT, 1);
-	put_desc(1, 0x10000, 8, VIRTQ_DESC_F_NEXT, 0);
-	offer(0);
+	vring_put_desc(&gm, 0, 0x10000, 8, VIRTQ_DESC_F_NEXT, 1);
+	vring_put_desc(&gm, 1, 0x10000, 8, VIRTQ_DESC_F_NEXT, 0);
+	vring_offer(&gm, 0);
 	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
 	/* next out of the ring. */
-	put_desc(2, 0x10000, 8, VIRTQ_DESC_F_NEXT, QSZ);
-	offer(2);
+	vring_put_desc(&gm, 2, 0x10000, 8, VIRTQ_DESC_F_NEXT, QSZ);
+	vring_offer(&gm, 2);
 	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
 	/* A head index out of the ring. */
-	offer(QSZ + 1);
+	vring_offer(&gm, QSZ + 1);
 	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
 	/* Readable after writable. */
-	put_desc(3, 0x10000, 8, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 4);
-	put_desc(4, 0x10000, 8, 0, 0);
-	offer(3);
+	vring_put_desc(&gm, 3, 0x10000, 8, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 4);
+	vring_put_desc(&gm, 4, 0x10000, 8, 0, 0);
+	vring_offer(&gm, 3);
 	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
 	/* An indirect table whose length is no multiple of a descriptor. */
-	put_desc(5, 0x40000, 17, VIRTQ_DESC_F_INDIRECT, 0);
-	offer(5);
+	vring_put_desc(&gm, 5, 0x40000, 17, VIRTQ_DESC_F_INDIRECT, 0);
+	vring_offer(&gm, 5);
 	assert_int_equal(vq_pop(&vq, &chain), VQ_BROKEN);
 	/* A ring outside guest memory. */
 	vq_init(&vq, &ds, QSZ, DESC, MEM - 2, USED, true, true);
@@ -156,10 +128,10 @@ static void test_event_idx(void **state)
 	uint16_t used_event = 0;
 
 	(void)state;
-	put_desc(0, 0x10000, 8, 0, 0);
+	vring_put_desc(&gm, 0, 0x10000, 8, 0, 0);
 	gm_write(&gm, AVAIL + 4 + 2 * QSZ, &used_event, 2);
-	offer(0);
-	offer(0);
+	vring_offer(&gm, 0);
+	vring_offer(&gm, 0);
 	assert_int_equal(vq_pop(&vq, &chain), VQ_CHAIN);
 	vq_push(&vq, 0, 0);
 	assert_true(vq_should_notify(&vq));	/* used_idx went 0 -> 1 past event 0 */
@@ -192,10 +164,10 @@ static uint16_t avail_event(void)
 static void test_quiet_event_idx(void **state)
 {
 	(void)state;
-	put_desc(0, 0x10000, 8, 0, 0);
+	vring_put_desc(&gm, 0, 0x10000, 8, 0, 0);
 	assert_false(vq_has_avail(&vq));
 	assert_int_equal(vq_disable_notify(&vq), 0);
-	offer(0);
+	vring_offer(&gm, 0);
 	assert_true(vq_has_avail(&vq));
 	assert_int_equal(vq_pop(&vq, &chain), VQ_CHAIN);
 	assert_false(vq_has_avail(&vq));
