@@ -58,7 +58,8 @@ screen_stable() {
 # display_check KERNEL INITRD MEMORY [PNG]: the whole check; PNG, when given,
 # receives the screen with the guest's banner and marker.
 display_check() {
-	local kernel=$1 initrd=$2 memory=$3 png=${4:-} rows cols width height cell first last box
+	local kernel=$1 initrd=$2 memory=$3 png=${4:-} rows cols width height cell first last ncols
+	local box x y w h
 	rm -f "$WORK/vnc.sock"
 	mkfifo "$WORK/in"
 	timeout --kill-after=5 "$TEST_TIMEOUT" "$VESSEL" run --kernel "$kernel" --initrd "$initrd" \
@@ -66,6 +67,8 @@ display_check() {
 		--cmdline "console=ttyS0 panic=-1 consoleblank=0 vessel_test=display" \
 		<"$WORK/in" >"$WORK/raw" 2>&1 &
 	vm_pid=$!
+	# A check that fails leaves no VM behind.
+	trap 'kill "$vm_pid" 2>/dev/null; rm -rf "$WORK"' EXIT
 	exec 8>"$WORK/in"
 	wait_display_line '^VESSEL-DISPLAY: banner'
 	read -r rows cols < <(tr -d '\r' <"$WORK/raw" | sed -n 's/^VESSEL-DISPLAY: tty1 \([0-9]*\) \([0-9]*\)$/\1 \2/p')
@@ -87,19 +90,20 @@ display_check() {
 	# (b) The marker rows: the screen changes there and only there.
 	printf 'go\n' >&8
 	wait_display_line '^VESSEL-DISPLAY: marker'
-	read -r first last < <(tr -d '\r' <"$WORK/raw" |
-		sed -n 's/^VESSEL-DISPLAY: marker \([0-9]*\) \([0-9]*\)$/\1 \2/p')
+	read -r first last ncols < <(tr -d '\r' <"$WORK/raw" |
+		sed -n 's/^VESSEL-DISPLAY: marker \([0-9]*\) \([0-9]*\) \([0-9]*\)$/\1 \2 \3/p')
+	[ -n "$ncols" ] || fail "the guest did not say where it wrote its marker"
 	last=$((first + last - 1))
-	# 64 '#' a row: each glyph lights well over a tenth of its cell.
+	# A '#' lights well over a tenth of its cell.
 	screen_until "after the marker, changed" changed "$WORK/banner.ppm" \
-		$(((last - first + 1) * 64 * (width / cols) * cell / 10))
+		$(((last - first + 1) * ncols * (width / cols) * cell / 10))
 	read -r x y < <(awk '{split($5, p, ","); print p[1], p[2]}' "$WORK/count")
 	read -r w h < <(awk '{split($6, s, "x"); print s[1], s[2]}' "$WORK/count")
 	[ "$y" -ge $(((first - 1) * cell)) ] && [ $((y + h)) -le $((last * cell)) ] ||
 		fail "pixels changed outside rows $first-$last (y $(((first - 1) * cell)) to $((last * cell))): box $x,$y ${w}x$h"
-	[ $((x + w)) -le $((64 * width / cols)) ] ||
-		fail "pixels changed right of the marker's 64 columns: box $x,$y ${w}x$h"
-	echo "  the change lies in rows $first-$last, columns 1-64"
+	[ $((x + w)) -le $((ncols * width / cols)) ] ||
+		fail "pixels changed right of the marker's $ncols columns: box $x,$y ${w}x$h"
+	echo "  the change lies in rows $first-$last, columns 1-$ncols"
 	[ -z "$png" ] || timeout 60 "$CLIENT" "unix:$WORK/vnc.sock" png "$png" ||
 		fail "vnc_client png $png failed"
 
@@ -107,6 +111,7 @@ display_check() {
 	status=0
 	wait "$vm_pid" || status=$?
 	exec 8>&-
+	trap 'rm -rf "$WORK"' EXIT
 	rm -f "$WORK/in"
 	tr -d '\r' <"$WORK/raw" >"$WORK/out"
 	sed 's/^/  | /' "$WORK/out"
