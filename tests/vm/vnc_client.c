@@ -12,6 +12,11 @@
  *   input            pattern, then send keys and pointer moves
  *   bench SECONDS    after a second to settle, what SECONDS of updates cost (no checks)
  *   png FILE         save the first frame
+ *   ppm FILE         save the first frame as a binary PPM (P6), for "changed"
+ *   lit              count the first frame's pixels that are not black, and their
+ *                    bounding box (is anything drawn on a black console?)
+ *   changed FILE     count the pixels of the first frame that differ from the
+ *                    PPM FILE (an earlier "ppm" of the same screen), and their box
  *   pixel X,Y        print the first frame's pixel at (X, Y) as RRGGBB
  *   quit             press and release Escape (the guest's quit key)
  *   refused          the connection must fail (a wrong password)
@@ -282,6 +287,101 @@ out:
 	return r;
 }
 
+/* The frame as a binary PPM (netpbm's P6): a header, then RGB bytes row by row. */
+static int save_ppm(rfbClient *cl, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	int x, y, r = 0;
+
+	if (!f)
+		return -1;
+	fprintf(f, "P6\n%d %d\n255\n", cl->width, cl->height);
+	for (y = 0; y < cl->height; y++)
+		for (x = 0; x < cl->width; x++) {
+			uint32_t p = pixel(cl, x, y);
+
+			fputc((int)(p >> 16), f);
+			fputc((int)(p >> 8) & 0xff, f);
+			fputc((int)p & 0xff, f);
+		}
+	if (ferror(f))
+		r = -1;
+	if (fclose(f))
+		r = -1;
+	return r;
+}
+
+/* A PPM that save_ppm wrote for a screen of the frame's size: its RGB bytes, or NULL. */
+static uint8_t *load_ppm(rfbClient *cl, const char *path)
+{
+	size_t len = (size_t)cl->width * cl->height * 3;
+	FILE *f = fopen(path, "rb");
+	uint8_t *rgb = NULL;
+	int w, h, max;
+
+	if (!f) {
+		fprintf(stderr, "vnc_client: cannot open %s\n", path);
+		return NULL;
+	}
+	if (fscanf(f, "P6 %d %d %d", &w, &h, &max) != 3 || fgetc(f) != '\n' || max != 255) {
+		fprintf(stderr, "vnc_client: %s is not a PPM from vnc_client ppm\n", path);
+		goto out;
+	}
+	if (w != cl->width || h != cl->height) {
+		fprintf(stderr, "vnc_client: %s is %dx%d, the screen %dx%d\n", path, w, h,
+			cl->width, cl->height);
+		goto out;
+	}
+	rgb = malloc(len);
+	if (rgb && fread(rgb, 1, len, f) != len) {
+		fprintf(stderr, "vnc_client: %s is cut short\n", path);
+		free(rgb);
+		rgb = NULL;
+	}
+out:
+	fclose(f);
+	return rgb;
+}
+
+/*
+ * Print how many pixels of the frame differ from @ref (RGB bytes of a screen of
+ * the same size; NULL: black) and the box that holds them all.
+ */
+static void count_differing(rfbClient *cl, const uint8_t *ref, const char *what)
+{
+	unsigned long n = 0;
+	int x, y, x0 = cl->width, y0 = cl->height, x1 = 0, y1 = 0;
+
+	for (y = 0; y < cl->height; y++)
+		for (x = 0; x < cl->width; x++) {
+			const uint8_t *q = ref ? ref + ((size_t)y * cl->width + x) * 3 : NULL;
+			uint32_t e = q ? (uint32_t)q[0] << 16 | (uint32_t)q[1] << 8 | q[2] : 0;
+
+			if (pixel(cl, x, y) == e)
+				continue;
+			n++;
+			x0 = x < x0 ? x : x0;
+			y0 = y < y0 ? y : y0;
+			x1 = x + 1 > x1 ? x + 1 : x1;
+			y1 = y + 1 > y1 ? y + 1 : y1;
+		}
+	if (!n)
+		x0 = y0 = 0;
+	printf("%s: %lu pixels in %d,%d %dx%d of %dx%d\n", what, n, x0, y0, x1 - x0, y1 - y0,
+	       cl->width, cl->height);
+}
+
+static int compare_with(rfbClient *cl, const char *path)
+{
+	uint8_t *ref = load_ppm(cl, path);
+
+	if (!ref)
+		return 1;
+	count_differing(cl, ref, "changed");
+	free(ref);
+	return 0;
+}
+
 static int send_input(rfbClient *cl)
 {
 	static const uint32_t keys[] = { XK_a, XK_Z, XK_1, XK_Return, XK_Shift_L, XK_F1,
@@ -382,6 +482,14 @@ static int command(rfbClient *cl, struct viewer *v, const char *cmd, const char 
 		return 1;
 	if (!strcmp(cmd, "png"))
 		return save_png(cl, arg) ? 1 : 0;
+	if (!strcmp(cmd, "ppm"))
+		return save_ppm(cl, arg) ? 1 : 0;
+	if (!strcmp(cmd, "changed"))
+		return compare_with(cl, arg);
+	if (!strcmp(cmd, "lit")) {
+		count_differing(cl, NULL, "lit");
+		return 0;
+	}
 	if (!strcmp(cmd, "bench"))
 		return measure(cl, atof(arg), 1) < 0;
 	if (!strcmp(cmd, "pixel")) {
@@ -423,7 +531,8 @@ int main(int argc, char **argv)
 	}
 	if (argc < 3) {
 		fprintf(stderr, "usage: vnc_client [-p FILE] ADDR:PORT|unix:PATH pattern|hold S|"
-				"redraw S|bench S|input|quit|png FILE|pixel X,Y|refused\n");
+				"redraw S|bench S|input|quit|png FILE|ppm FILE|lit|changed FILE|\n"
+				"pixel X,Y|refused\n");
 		return 2;
 	}
 	cmd = argv[2];
