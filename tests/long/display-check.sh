@@ -11,12 +11,7 @@ CLIENT=${VNC_CLIENT:?VNC_CLIENT must name tests/vm/vnc_client}
 
 # wait_display_line REGEX: until the VM's output has a line matching REGEX, the VM alive.
 wait_display_line() {
-	for _ in $(seq $((TEST_TIMEOUT * 10))); do
-		tr -d '\r' <"$WORK/raw" | grep -qE -- "$1" && return 0
-		kill -0 "$vm_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	tr -d '\r' <"$WORK/raw" | sed 's/^/  | /'
+	guest_line "$WORK/raw" "$1" "$vm_pid" && return 0
 	if [ -n "${SKIP_IF_UNEMULATED:-}" ] && ! kill -0 "$vm_pid" 2>/dev/null &&
 		grep -q 'cannot emulate the guest instruction' "$WORK/raw"; then
 		echo "SKIP: this host's KVM cannot run this kernel to the end."

@@ -22,17 +22,6 @@ mke2fs -q -F -t ext4 "$DISK"
 want=$(awk -v chunks=$CHUNKS 'BEGIN { for (c = 0; c < chunks; c++)
 	for (n = 0; n < 16384; n++) printf "%07d:%07d\n", c, n }' | sha256sum | cut -d' ' -f1)
 
-# wait_line FILE REGEX PID: until FILE has a line matching REGEX, the process PID alive.
-wait_line() {
-	for _ in $(seq $((TEST_TIMEOUT * 10))); do
-		tr -d '\r' <"$1" | grep -qE -- "$2" && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.1
-	done
-	sed 's/^/  | /' "$1"
-	fail "no line matching /$2/ in $1"
-}
-
 src_pid="" dst_pid=""
 # A failed check leaves neither vessel running.
 trap 'kill $src_pid $dst_pid 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -43,13 +32,15 @@ progress() { tr -d '\r' <"${1:-/dev/stdin}" | sed -n "s|^write: \([0-9]*\)/$CHUN
 timeout "$TEST_TIMEOUT" "$VESSEL" run --incoming "unix:$WORK/in.sock" --api-socket "$WORK/dst.sock" \
 	</dev/null >"$WORK/dst.out" 2>"$WORK/dst.err" &
 dst_pid=$!
-wait_line "$WORK/dst.err" 'waiting for a migration' "$dst_pid"
+guest_line "$WORK/dst.err" 'waiting for a migration' "$dst_pid" ||
+	fail "the destination never waited for a migration"
 timeout "$TEST_TIMEOUT" "$VESSEL" run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" \
 	--memory 256M --cpus 1 --disk "$DISK" --api-socket "$WORK/src.sock" \
 	--cmdline "console=ttyS0 panic=-1 quiet vessel_test=migrate-write" \
 	</dev/null >"$WORK/src.out" 2>"$WORK/src.err" &
 src_pid=$!
-wait_line "$WORK/src.out" "^write: 1/$CHUNKS$" "$src_pid"
+guest_line "$WORK/src.out" "^write: 1/$CHUNKS$" "$src_pid" ||
+	fail "the guest never began writing its file"
 start=$(date +%s.%N)
 "$VESSEL" ctl --api-socket "$WORK/src.sock" migrate "unix:$WORK/in.sock" >"$WORK/migrate.out" 2>&1 ||
 	{ sed 's/^/  | /' "$WORK/migrate.out" "$WORK/src.err" "$WORK/dst.err"; fail "vessel ctl migrate failed"; }
@@ -62,7 +53,8 @@ last=$(progress "$WORK/src.out" | tail -n1)
 echo "source: wrote $last of $CHUNKS chunks"
 [ "$last" -lt "$CHUNKS" ] || fail "the guest finished writing before the migration ended: not mid-write"
 
-wait_line "$WORK/dst.out" '^VESSEL-TEST-RESULT: ' "$dst_pid"
+guest_line "$WORK/dst.out" '^VESSEL-TEST-RESULT: ' "$dst_pid" ||
+	fail "the guest's test never ended on the destination"
 status=0
 wait "$dst_pid" || status=$?
 sed 's/^/  | /' "$WORK/dst.out"

@@ -13,17 +13,9 @@ kdir=$("$here/build-kernel.sh")
 TEST_TIMEOUT=${LONG_TIMEOUT:-900}
 SOCK=$WORK/api.sock
 truncate -s 16M "$WORK/vda.img"
-
-# wait_line FILE REGEX PID: until FILE has a line matching REGEX, the process PID alive.
-wait_line() {
-	for _ in $(seq $((TEST_TIMEOUT * 10))); do
-		tr -d '\r' <"$1" | grep -qE -- "$2" && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.1
-	done
-	sed 's/^/  | /' "$1"
-	fail "no line matching /$2/"
-}
+vm_pid=""
+# A failed check leaves no VM running.
+trap 'kill $vm_pid 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 mkfifo "$WORK/in1"
 timeout "$TEST_TIMEOUT" "$VESSEL" run --kernel "$kdir/vmlinux" --initrd "$WORK/initramfs.cpio.gz" \
@@ -31,9 +23,11 @@ timeout "$TEST_TIMEOUT" "$VESSEL" run --kernel "$kdir/vmlinux" --initrd "$WORK/i
 	--cmdline "console=ttyS0 panic=-1 quiet vessel_test=shell" <"$WORK/in1" >"$WORK/run1" 2>&1 &
 vm_pid=$!
 exec 8>"$WORK/in1"
-wait_line "$WORK/run1" '^VESSEL-SHELL: ready' "$vm_pid"
+guest_line "$WORK/run1" '^VESSEL-SHELL: ready' "$vm_pid" ||
+	fail "the small kernel's shell never came up"
 printf 'echo before-$((6 * 7))\n' >&8
-wait_line "$WORK/run1" '^before-42$' "$vm_pid"
+guest_line "$WORK/run1" '^before-42$' "$vm_pid" ||
+	fail "the shell did not answer before the snapshot"
 curl -sf -X PUT --unix-socket "$SOCK" http://vessel/vm/pause >/dev/null || fail "pause failed"
 curl -sf -X PUT --unix-socket "$SOCK" -d "{\"dir\": \"$WORK/snap\"}" \
 	http://vessel/vm/snapshot >"$WORK/reply" || fail "the snapshot failed"
@@ -50,7 +44,8 @@ timeout "$TEST_TIMEOUT" "$VESSEL" run --restore "$WORK/snap" <"$WORK/in2" >"$WOR
 vm_pid=$!
 exec 8>"$WORK/in2"
 printf 'echo after-$((6 * 7)) $(cat /sys/block/vda/size)\n' >&8
-wait_line "$WORK/run2" '^after-42 32768$' "$vm_pid"
+guest_line "$WORK/run2" '^after-42 32768$' "$vm_pid" ||
+	fail "the restored shell did not answer its command"
 printf 'poweroff -f\n' >&8
 status=0
 wait "$vm_pid" || status=$?

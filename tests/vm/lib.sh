@@ -75,3 +75,15 @@ vm_echo() {
 guest_counts() {
 	{ cat "$1"; echo '#end'; } | tr -d '\r' | sed -n "s/^${2:-counter}: \([0-9][0-9]*\)$/\1/p"
 }
+
+# guest_line FILE REGEX PID: wait until FILE has a line matching REGEX while
+# the process PID lives; 1 (FILE shown) if it died or TEST_TIMEOUT passed.
+guest_line() {
+	for _ in $(seq $((TEST_TIMEOUT * 10))); do
+		tr -d '\r' <"$1" | grep -qE -- "$2" && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.1
+	done
+	tr -d '\r' <"$1" | sed 's/^/  | /'
+	return 1
+}
