@@ -117,7 +117,7 @@ static int take_cpu(struct receiver *r, struct error *err)
 		saved.features[i] = state_get_u32(&sr);
 	if (state_reader_done(&sr))
 		return error_set(err, EPROTO, "migration stream: the CPU record is malformed");
-	if (snapshot_cpu_identify(&here, r->cfg.kvm_path, err) ||
+	if (snapshot_cpu_identify_host(&here, r->cfg.kvm_path, err) ||
 	    snapshot_cpu_check(&saved, &here, err))
 		return error_prefix(err, "the source's CPU: ");
 	return 0;

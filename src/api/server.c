@@ -4,8 +4,8 @@
  * client that sends half a request holds nobody up, and libwebsockets drops
  * it after API_TIMEOUT_S; requests are answered by routes.c.
  */
-#include "api/api.h"
 #include "api/routes.h"
+#include "api/server_module.h"
 #include "core/log.h"
 
 #include <libwebsockets.h>
@@ -23,7 +23,7 @@
 #define API_BODY_MAX	16384
 #define API_DRAIN_MS	500	/* at exit, for replies and streams still being sent */
 
-struct api_server {
+struct api_http {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct lws_context *ctx;
 	struct machine *m;
@@ -76,7 +76,7 @@ static enum api_method request_method(struct lws *wsi)
 	return API_OTHER;
 }
 
-static void set_busy(struct api_server *s, struct api_conn *c, enum conn_phase phase)
+static void set_busy(struct api_http *s, struct api_conn *c, enum conn_phase phase)
 {
 	bool was = c->phase == CONN_REPLY || c->phase == CONN_STREAM;
 	bool is = phase == CONN_REPLY || phase == CONN_STREAM;
@@ -85,7 +85,7 @@ static void set_busy(struct api_server *s, struct api_conn *c, enum conn_phase p
 	c->phase = phase;
 }
 
-static void conn_reset(struct api_server *s, struct api_conn *c)
+static void conn_reset(struct api_http *s, struct api_conn *c)
 {
 	set_busy(s, c, CONN_IDLE);
 	free(c->body);
@@ -117,7 +117,7 @@ static int send_headers(struct lws *wsi, struct api_conn *c)
 	return 0;
 }
 
-static int dispatch(struct api_server *s, struct lws *wsi, struct api_conn *c)
+static int dispatch(struct api_http *s, struct lws *wsi, struct api_conn *c)
 {
 	struct api_request req = { c->method, c->path, c->body, c->len };
 
@@ -146,7 +146,7 @@ static int take_body(struct api_conn *c, const void *in, size_t len)
 	return 0;
 }
 
-static int on_request(struct api_server *s, struct lws *wsi, struct api_conn *c, const char *uri)
+static int on_request(struct api_http *s, struct lws *wsi, struct api_conn *c, const char *uri)
 {
 	char cl[24];
 
@@ -162,7 +162,7 @@ static int on_request(struct api_server *s, struct lws *wsi, struct api_conn *c,
 }
 
 /* The reply's body; then the connection waits for its next request. */
-static int write_reply(struct api_server *s, struct lws *wsi, struct api_conn *c)
+static int write_reply(struct api_http *s, struct lws *wsi, struct api_conn *c)
 {
 	uint8_t *buf = malloc(LWS_PRE + c->reply.len);
 	int r;
@@ -179,7 +179,7 @@ static int write_reply(struct api_server *s, struct lws *wsi, struct api_conn *c
 }
 
 /* The stream's first events, then every event logged since; closed after the shutdown. */
-static int write_stream(struct api_server *s, struct lws *wsi, struct api_conn *c)
+static int write_stream(struct api_http *s, struct lws *wsi, struct api_conn *c)
 {
 	uint8_t buf[LWS_PRE + API_EVENT_MAX];
 	bool last = false;
@@ -204,13 +204,13 @@ static int write_stream(struct api_server *s, struct lws *wsi, struct api_conn *
 
 static void drain_over(lws_sorted_usec_list_t *sul)
 {
-	struct api_server *s = lws_container_of(sul, struct api_server, drain);
+	struct api_http *s = lws_container_of(sul, struct api_http, drain);
 
 	s->drain_over = true;
 }
 
 /* Another thread logged an event, or asked the server to stop. */
-static void woken(struct api_server *s, struct lws *wsi)
+static void woken(struct api_http *s, struct lws *wsi)
 {
 	lws_callback_on_writable_all_protocol(s->ctx, lws_get_protocol(wsi));
 	if (__atomic_load_n(&s->closing, __ATOMIC_ACQUIRE) && !s->drain_armed) {
@@ -222,7 +222,7 @@ static void woken(struct api_server *s, struct lws *wsi)
 static int api_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 			size_t len)
 {
-	struct api_server *s = lws_context_user(lws_get_context(wsi));
+	struct api_http *s = lws_context_user(lws_get_context(wsi));
 	struct api_conn *c = user;
 
 	switch (reason) {
@@ -292,7 +292,7 @@ static int claim_path(const char *path, struct error *err)
 	return 0;
 }
 
-static struct lws_context *listen_on(struct api_server *s)
+static struct lws_context *listen_on(struct api_http *s)
 {
 	struct lws_context_creation_info info;
 	struct lws_context *ctx;
@@ -313,9 +313,9 @@ static struct lws_context *listen_on(struct api_server *s)
 	return ctx;
 }
 
-struct api_server *api_server_create(const char *path, struct error *err)
+static struct api_http *http_create(const char *path, struct error *err)
 {
-	struct api_server *s;
+	struct api_http *s;
 
 	if (claim_path(path, err))
 		return NULL;
@@ -352,7 +352,7 @@ static void observed(void *opaque, enum machine_event ev, int status)
 		[MACHINE_EVENT_SHUTDOWN] = "shutdown",
 		[MACHINE_EVENT_RESET] = "reset",
 	};
-	struct api_server *s = opaque;
+	struct api_http *s = opaque;
 	json_t *data = ev == MACHINE_EVENT_SHUTDOWN ? json_pack("{s:i}", "exit_status", status)
 						    : json_object();
 
@@ -360,7 +360,7 @@ static void observed(void *opaque, enum machine_event ev, int status)
 	lws_cancel_service(s->ctx);
 }
 
-static bool done(struct api_server *s)
+static bool done(struct api_http *s)
 {
 	return __atomic_load_n(&s->closing, __ATOMIC_ACQUIRE) && s->drain_armed &&
 	       (!s->nr_busy || s->drain_over);
@@ -368,7 +368,7 @@ static bool done(struct api_server *s)
 
 static void *serve(void *arg)
 {
-	struct api_server *s = arg;
+	struct api_http *s = arg;
 
 	while (!done(s))
 		if (lws_service(s->ctx, 0) < 0)
@@ -378,12 +378,12 @@ static void *serve(void *arg)
 
 static void wake_streams(void *opaque)
 {
-	struct api_server *s = opaque;
+	struct api_http *s = opaque;
 
 	lws_cancel_service(s->ctx);
 }
 
-int api_server_start(struct api_server *s, struct machine *m, struct error *err)
+static int http_start(struct api_http *s, struct machine *m, struct error *err)
 {
 	int r;
 
@@ -404,7 +404,7 @@ int api_server_start(struct api_server *s, struct machine *m, struct error *err)
 	return 0;
 }
 
-void api_server_destroy(struct api_server *s)
+static void http_destroy(struct api_http *s)
 {
 	if (!s)
 		return;
@@ -423,3 +423,10 @@ void api_server_destroy(struct api_server *s)
 	api_events_destroy(&s->events);
 	free(s);
 }
+
+MODULE_EXPORT const struct api_http_module vessel_module_api = {
+	.h = { MODULE_ABI },
+	.create = http_create,
+	.start = http_start,
+	.destroy = http_destroy,
+};

@@ -257,8 +257,7 @@ static int fill_info(struct machine *m, struct snapshot_tracker *t, struct snaps
 	const struct machine_config *cfg = machine_config(m);
 	unsigned i;
 
-	if (snapshot_cpu_identify(&s->cpu, cfg->kvm_path, err))
-		return -1;
+	snapshot_cpu_identify(&s->cpu, machine_supported_cpuid(m));
 	for (i = 0; i < cfg->nr_disks; i++)
 		if (snapshot_disk_identify(&s->disks[i], cfg->disks[i].opts.path, err))
 			return -1;

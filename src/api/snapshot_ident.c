@@ -59,34 +59,7 @@ static void fill_features(struct snapshot_cpu *c, const struct kvm_cpuid2 *cpuid
 	}
 }
 
-static int supported_cpuid(struct snapshot_cpu *c, const char *kvm_path, struct error *err)
-{
-	struct kvm_cpuid2 *cpuid;
-	int fd = open(kvm_path ? kvm_path : KVM_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return error_set(err, errno, "%s: %s", kvm_path ? kvm_path : KVM_DEVICE_PATH,
-				 strerror(errno));
-	cpuid = calloc(1, sizeof(*cpuid) + CPUID_ENTRIES_MAX * sizeof(cpuid->entries[0]));
-	if (!cpuid) {
-		close(fd);
-		return error_set(err, ENOMEM, "out of memory");
-	}
-	cpuid->nent = CPUID_ENTRIES_MAX;
-	if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
-		int e = errno;
-
-		free(cpuid);
-		close(fd);
-		return error_set(err, e, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
-	}
-	close(fd);
-	fill_features(c, cpuid);
-	free(cpuid);
-	return 0;
-}
-
-int snapshot_cpu_identify(struct snapshot_cpu *c, const char *kvm_path, struct error *err)
+void snapshot_cpu_identify(struct snapshot_cpu *c, const struct kvm_cpuid2 *supported)
 {
 	unsigned a, b, cx, d, family, model;
 
@@ -105,7 +78,34 @@ int snapshot_cpu_identify(struct snapshot_cpu *c, const char *kvm_path, struct e
 		model |= ((a >> 16) & 0xf) << 4;
 	c->family = family;
 	c->model = model;
-	return supported_cpuid(c, kvm_path, err);
+	fill_features(c, supported);
+}
+
+int snapshot_cpu_identify_host(struct snapshot_cpu *c, const char *kvm_path, struct error *err)
+{
+	const char *path = kvm_path ? kvm_path : KVM_DEVICE_PATH;
+	struct kvm_cpuid2 *cpuid;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return error_set(err, errno, "%s: %s", path, strerror(errno));
+	cpuid = calloc(1, sizeof(*cpuid) + CPUID_ENTRIES_MAX * sizeof(cpuid->entries[0]));
+	if (!cpuid) {
+		close(fd);
+		return error_set(err, ENOMEM, "out of memory");
+	}
+	cpuid->nent = CPUID_ENTRIES_MAX;
+	if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
+		int e = errno;
+
+		free(cpuid);
+		close(fd);
+		return error_set(err, e, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
+	}
+	close(fd);
+	snapshot_cpu_identify(c, cpuid);
+	free(cpuid);
+	return 0;
 }
 
 int snapshot_cpu_check(const struct snapshot_cpu *saved, const struct snapshot_cpu *here,

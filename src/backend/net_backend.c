@@ -375,7 +375,7 @@ struct net_backend *net_backend_open(const struct net_options *o, struct error *
 	case NET_TAP:
 		return tap_open(o, err);
 	case NET_USER:
-		return user_open(o, err);
+		return net_user_open(o, err);
 	case NET_PASST:
 		return passt_open(o, err);
 	}

@@ -10,6 +10,7 @@
 #define VESSEL_BACKEND_NET_BACKEND_H
 
 #include "core/error.h"
+#include "core/module.h"
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -130,8 +131,15 @@ static inline void net_backend_close(struct net_backend *be)
 
 /* tap (backend/tap.c). */
 struct net_backend *tap_open(const struct net_options *o, struct error *err);
-/* user-mode networking through libslirp (backend/user.c). */
+/* user-mode networking through libslirp (backend/user.c, in the module vessel-slirp.so). */
 struct net_backend *user_open(const struct net_options *o, struct error *err);
+/* The module's table (core/module.h): only a user NIC loads libslirp and glib. */
+struct net_user_module {
+	struct module_header h;
+	struct net_backend *(*open)(const struct net_options *o, struct error *err);
+};
+/* user_open through the module (backend/user_load.c). */
+struct net_backend *net_user_open(const struct net_options *o, struct error *err);
 /* frames over passt's unix socket, passt started here unless socket= (backend/passt.c). */
 struct net_backend *passt_open(const struct net_options *o, struct error *err);
 

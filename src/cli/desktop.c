@@ -177,6 +177,7 @@ int cmd_desktop(int argc, char **argv)
 		.novnc_dir = POOL_NOVNC_DIR,
 	};
 	struct pool_args args = { 0 };
+	const struct pool_module *pool = NULL;
 	const char *tpl = template_path(argc, argv);
 	json_t *root = NULL;
 	int i, flags_end = argc, r;
@@ -192,15 +193,17 @@ int cmd_desktop(int argc, char **argv)
 	for (i = flags_end + 1; !r && i < argc; i++)
 		if (pool_args_add(&args, argv[i]))
 			r = bad("%s", "out of memory");
+	if (!r && !(pool = pool_module_load()))
+		r = EXIT_FAILURE;
 	if (!r) {
 		cfg.run_args = args.v;
 		cfg.nr_run_args = args.n;
-		r = pool_config_check(&cfg);
+		r = pool->check(&cfg);
 	}
 	if (!r)
 		r = check_run_args(&cfg);
 	if (!r)
-		r = pool_run(&cfg);
+		r = pool->run(&cfg);
 	pool_args_free(&args);
 	json_decref(root);
 	return r < 0 ? 0 : r;

@@ -472,6 +472,6 @@ int cmd_run(int argc, char **argv)
 	if (args.incoming)
 		return api_incoming_run(args.incoming, args.api_socket);
 	if (args.vnc)
-		return vnc_machine_run(&cfg, &args.vnc_opts, args.api_socket);
+		return vnc_run(&cfg, &args.vnc_opts, args.api_socket);
 	return args.api_socket ? api_machine_run(&cfg, args.api_socket) : machine_run(&cfg);
 }

@@ -126,6 +126,8 @@ int cpuid_setup(struct vm *vm)
 			goto out;
 		}
 	}
+	vm->supported_cpuid = supported;
+	supported = NULL;
 	ret = 0;
 out:
 	free(supported);

@@ -7,7 +7,7 @@
 struct vm;
 struct kvm_cpuid2;
 
-/* Fetch KVM's supported CPUID and set each vCPU's patched copy. */
+/* Fetch KVM's supported CPUID (kept in vm->supported_cpuid) and set each vCPU's patched copy. */
 int cpuid_setup(struct vm *vm);
 
 /* Patch @c for vCPU @index of @nr_vcpus (one socket, one thread per core). */

@@ -41,6 +41,8 @@ void vm_destroy(struct vm *vm)
 	}
 	free(vm->vcpus);
 	vm->vcpus = NULL;
+	free(vm->supported_cpuid);
+	vm->supported_cpuid = NULL;
 	vm->nr_vcpus = 0;
 	kvm_close(&vm->kvm);
 	guest_mem_destroy(&vm->mem);

@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+struct kvm_cpuid2;
+
 struct kvm_run;
 
 enum vm_exit {
@@ -64,6 +66,11 @@ struct vm {
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;
 	bool emulation_quirks;	/* handle emulation failures the host cannot */
+	/*
+	 * KVM_GET_SUPPORTED_CPUID's answer, kept by cpuid_setup: on a nested host each
+	 * of its CPUID instructions traps, so the ioctl costs ~0.3 ms and is made once.
+	 */
+	struct kvm_cpuid2 *supported_cpuid;
 	/* Split irqchip: a CPU's EOI of a level-triggered IOAPIC vector. */
 	void (*ioapic_eoi)(void *opaque, uint8_t vector);
 	void *ioapic_opaque;

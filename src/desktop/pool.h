@@ -7,6 +7,8 @@
 #ifndef VESSEL_DESKTOP_POOL_H
 #define VESSEL_DESKTOP_POOL_H
 
+#include "core/module.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,5 +34,14 @@ struct pool_config {
 int pool_config_check(const struct pool_config *cfg);
 /* Run the pool until SIGINT or SIGTERM; the exit status. */
 int pool_run(const struct pool_config *cfg);
+
+/* The module vessel-desktop.so's table (core/module.h): only the pool loads libwebsockets. */
+struct pool_module {
+	struct module_header h;
+	int (*check)(const struct pool_config *cfg);
+	int (*run)(const struct pool_config *cfg);
+};
+/* The module's table; NULL after a message saying why it would not load (pool_load.c). */
+const struct pool_module *pool_module_load(void);
 
 #endif

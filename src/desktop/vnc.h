@@ -8,6 +8,7 @@
 #define VESSEL_DESKTOP_VNC_H
 
 #include "core/error.h"
+#include "core/module.h"
 #include "desktop/vnc_options.h"
 #include "machine/machine.h"
 
@@ -29,5 +30,15 @@ void vnc_server_destroy(struct vnc_server *s);
 /* vessel run --vnc: machine_run with the VNC server (and with @api_socket, the API too). */
 int vnc_machine_run(const struct machine_config *cfg, const struct vnc_options *o,
 		    const char *api_socket);
+
+/* The module vessel-vnc.so's table (core/module.h): only --vnc loads libvncserver. */
+struct vnc_module {
+	struct module_header h;
+	int (*run)(const struct machine_config *cfg, const struct vnc_options *o,
+		   const char *api_socket);
+};
+/* vnc_machine_run through the module (vnc_load.c); prints any error. */
+int vnc_run(const struct machine_config *cfg, const struct vnc_options *o,
+	    const char *api_socket);
 
 #endif

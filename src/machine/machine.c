@@ -685,6 +685,11 @@ const struct machine_config *machine_config(struct machine *m)
 	return m->cfg;
 }
 
+const struct kvm_cpuid2 *machine_supported_cpuid(struct machine *m)
+{
+	return m->vm.supported_cpuid;
+}
+
 void machine_metrics(struct machine *m, void (*begin)(void *opaque, const char *name),
 		     device_metric_fn emit, void *opaque)
 {

@@ -18,6 +18,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct kvm_cpuid2;
+
 /* vessel run's exit statuses. */
 #define EXIT_GUEST_POWEROFF	0
 #define EXIT_VMM_ERROR		1
@@ -139,6 +141,8 @@ enum machine_state machine_state(struct machine *m);
 /* Since machine_start (paused time included); 0 before. */
 uint64_t machine_uptime_ns(struct machine *m);
 const struct machine_config *machine_config(struct machine *m);
+/* What KVM_GET_SUPPORTED_CPUID said when @m was created (what its vCPUs were given, patched). */
+const struct kvm_cpuid2 *machine_supported_cpuid(struct machine *m);
 
 enum machine_event {
 	MACHINE_EVENT_PAUSED,
