@@ -28,6 +28,8 @@ wait_line() {
 src_up() {
 	local mode=${1:-counter}
 
+	# Gone first: the last run's lines must not be taken for this one's.
+	rm -f "$WORK/src.out" "$WORK/src.err"
 	timeout 120 "$VESSEL" run --disk "$DISK" --cmdline "vessel.test=$mode vessel.churnmib=128" \
 		--api-socket "$WORK/src.sock" </dev/null >"$WORK/src.out" 2>"$WORK/src.err" &
 	src_pid=$!
@@ -37,6 +39,7 @@ src_up() {
 # dst_up URI: a destination waiting (no timeout(1) in between: it may be killed).
 # Its messages apart from the guest's console, which goes on from the source's.
 dst_up() {
+	rm -f "$WORK/dst.out" "$WORK/dst.err"
 	"$VESSEL" run --incoming "$1" --api-socket "$WORK/dst.sock" \
 		</dev/null >"$WORK/dst.out" 2>"$WORK/dst.err" &
 	dst_pid=$!
