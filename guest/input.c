@@ -1,11 +1,13 @@
 /*
- * vessel.test=input: the virtio-input devices and the i8042, polled, each
- * event reported on the console until the quit key (input.h).
+ * vessel.test=input: the virtio-input devices and the i8042, each event
+ * reported on the console until the quit key (input.h). Between events the
+ * CPU halts until a device interrupts, so an idle guest costs its host nothing.
  */
 #include "input.h"
 #include "virtio.h"
 
 #define MAX_INPUTS	4
+#define INPUT_VECTOR	32	/* device n's MSI-X vector is INPUT_VECTOR + n */
 #define CFG_SELECT	0
 #define CFG_SUBSEL	1
 #define CFG_SIZE	2
@@ -106,7 +108,7 @@ static int vinput_start(struct vinput *in, unsigned n, unsigned slot)
 		in->name[i] = (char)in->d.device_cfg[CFG_UNION + i];
 	in->name[i] = '\0';
 	in->tablet = cfg_select(in, CFG_EV_BITS, EV_ABS) > 0;
-	if (vdev_start(&in->d, qs, 2, -1))
+	if (vdev_start(&in->d, qs, 2, (int)(INPUT_VECTOR + n)))
 		return -1;
 	in->ring = qs[0];
 	post_all(in, n);
@@ -153,8 +155,8 @@ static void vinput_event(struct input_report *r, struct vinput *in, const struct
 	}
 }
 
-/* Each used event, its buffer given back; one kick for the lot. */
-static void vinput_poll(struct input_report *r, struct vinput *in, unsigned n)
+/* Each used event, its buffer given back; one kick for the lot. Returns whether there was one. */
+static int vinput_poll(struct input_report *r, struct vinput *in, unsigned n)
 {
 	struct vring *ring = in->ring;
 	int used = 0;
@@ -172,11 +174,12 @@ static void vinput_poll(struct input_report *r, struct vinput *in, unsigned n)
 		used = 1;
 	}
 	if (!used)
-		return;
+		return 0;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	ring->avail.idx = in->avail;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	*vdev_notify_reg(&in->d, 0) = 0;
+	return 1;
 }
 
 void input_report_until_quit(const struct acpi_info *acpi, unsigned quit_key,
@@ -201,12 +204,21 @@ void input_report_until_quit(const struct acpi_info *acpi, unsigned quit_key,
 	}
 	con_printf("vessel-guest: input: ready, %u virtio-input devices, ps2 %s, quit key %u\n",
 		   nr, ps2 ? "on" : "off", quit_key);
+	/*
+	 * Interrupts stay off while the devices are looked at, so one raised
+	 * after the look stays pending and ends the halt at once: sti holds
+	 * interrupts off until after the next instruction (SDM vol. 2B, STI).
+	 */
+	__asm__ volatile("cli");
 	while (!r.quit) {
+		int busy = 0;
+
 		for (i = 0; i < nr && !r.quit; i++)
-			vinput_poll(&r, &inputs[i], i);
+			busy |= vinput_poll(&r, &inputs[i], i);
 		if (ps2 && !r.quit)
-			ps2_poll(&r);
-		cpu_relax();
+			busy |= ps2_poll(&r);
+		if (!busy && !r.quit)
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
 	}
 	for (i = 0; i < nr; i++)
 		vdev_reset(&inputs[i].d);

@@ -1,6 +1,7 @@
 /*
  * Viewer input as the built-in guest sees it: virtio-input keyboards and
- * tablets (PCI 1af4:1052) and the i8042's PS/2 keyboard and mouse, polled.
+ * tablets (PCI 1af4:1052) and the i8042's PS/2 keyboard and mouse, each
+ * interrupting the CPU, which halts while none has an event.
  */
 #ifndef VESSEL_GUEST_INPUT_H
 #define VESSEL_GUEST_INPUT_H
@@ -34,9 +35,12 @@ struct input_report {
 void input_key(struct input_report *r, unsigned code, int down, const char *via);
 void input_pointer(struct input_report *r, unsigned x, unsigned y, unsigned buttons,
 		   const char *via);
-/* Enable the i8042's keyboard and mouse for polling (translation on, stream mode). */
+/*
+ * Enable the i8042's keyboard and mouse (translation on, stream mode), their
+ * interrupts (IRQ 1 and 12) routed to this CPU.
+ */
 int ps2_start(void);
-/* Take one byte from the i8042, if it has one, into the reports. */
-void ps2_poll(struct input_report *r);
+/* Take one byte from the i8042, if it has one, into the reports; returns whether it had one. */
+int ps2_poll(struct input_report *r);
 
 #endif

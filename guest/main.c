@@ -464,6 +464,7 @@ void guest_main(uint32_t start_info)
 		run_ticker();
 	if (streq(mode, "dirty"))
 		run_dirty(&acpi);
+	irq_init(&acpi);
 	if (streq(mode, "input")) {
 		/* vessel.test=input [vessel.quitkey=CODE]: report viewer input until the key. */
 		unsigned quit = number(cmdline, "vessel.quitkey=");
@@ -471,7 +472,6 @@ void guest_main(uint32_t start_info)
 		input_report_until_quit(&acpi, quit ? quit : GUEST_KEY_ESC, 0, 0);
 		acpi_poweroff(&acpi);
 	}
-	irq_init(&acpi);
 	if (streq(mode, "power-button"))
 		run_power_button(&acpi);
 	if (streq(mode, "counter"))

@@ -1,7 +1,9 @@
 /*
- * The i8042's keyboard and mouse, polled: the keyboard in set 2 through the
+ * The i8042's keyboard and mouse: the keyboard in set 2 through the
  * controller's translation (so the CPU reads set 1), the mouse in stream
- * mode with the IntelliMouse wheel unlocked.
+ * mode with the IntelliMouse wheel unlocked. Set up by polling, then each
+ * byte raises IRQ 1 (keyboard) or IRQ 12 (mouse), edge-triggered on the
+ * IOAPIC: the line rises when a byte fills the output buffer.
  */
 #include "input.h"
 
@@ -17,6 +19,10 @@
 #define CB_XLATE	0x40
 #define ACK		0xfa
 #define SPINS		100000
+#define KBD_GSI		1	/* ISA IRQs are GSIs 0-15 unchanged: vessel's MADT has no overrides */
+#define AUX_GSI		12
+#define KBD_VECTOR	37
+#define AUX_VECTOR	38
 
 static uint8_t packet[4];
 static unsigned packet_len = 3, packet_got;
@@ -95,6 +101,11 @@ int ps2_start(void)
 	packet_len = id == 3 ? 4 : 3;
 	if (mouse_cmd(0xf4))
 		return -1;
+	/* Routed before the controller raises them, so no first edge is lost at a masked pin. */
+	irq_route(KBD_GSI, KBD_VECTOR, lapic_id());
+	irq_route(AUX_GSI, AUX_VECTOR, lapic_id());
+	command(0x60);
+	data((uint8_t)(cb | CB_KBD_INT | CB_AUX_INT));
 	con_printf("vessel-guest: input: ps2 keyboard and mouse (id %u) ready\n", id);
 	return 0;
 }
@@ -187,14 +198,15 @@ static void mouse_byte(struct input_report *r, uint8_t b)
 	}
 }
 
-void ps2_poll(struct input_report *r)
+int ps2_poll(struct input_report *r)
 {
 	uint8_t st = inb(STATUS);
 
 	if (!(st & STS_OBF))
-		return;
+		return 0;
 	if (st & STS_AUX)
 		mouse_byte(r, inb(DATA));
 	else
 		kbd_byte(r, inb(DATA));
+	return 1;
 }

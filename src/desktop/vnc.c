@@ -15,7 +15,6 @@
 #include <rfb/rfb.h>
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +29,7 @@
 #define TCP_GRACE_NS		1000000000ull
 #define UNIX_GRACE_NS		100000000ull	/* no browser on a unix socket */
 #define STOP_RETRY_NS		10000000
+#define ERROR_BACKOFF_NS	10000000	/* after a failed poll: no busy loop */
 
 
 static uint64_t now_ns(void)
@@ -124,7 +124,6 @@ static void serve_connection(void *opaque, int fd, enum vnc_conn_kind kind)
 {
 	struct vnc_server *s = opaque;
 
-	FD_CLR(fd, &s->screen->allFds);
 	switch (kind) {
 	case VNC_CONN_RFB:
 	case VNC_CONN_WEBSOCKET:
@@ -140,7 +139,7 @@ static void serve_connection(void *opaque, int fd, enum vnc_conn_kind kind)
 		/*
 		 * libvncserver's httpd serves noVNC's files from httpDir: the whole
 		 * request is in, so it answers in this one call. Outside it httpDir
-		 * is unset, which spares every rfbProcessEvents the httpd's select.
+		 * is unset: nothing else of the httpd runs.
 		 */
 		s->screen->httpSock = fd;
 		s->screen->httpDir = VNC_NOVNC_DIR;
@@ -155,40 +154,20 @@ static void serve_connection(void *opaque, int fd, enum vnc_conn_kind kind)
 	}
 }
 
-/* New connections are held; those that said what they are (or stayed silent) are served. */
+/*
+ * New connections are held; those that said what they are (or stayed
+ * silent) are served. Past VNC_MAX_PENDING held, the rest wait in the
+ * listen backlog until one is known.
+ */
 static void serve_connections(struct vnc_server *s)
 {
 	int fd;
 
 	vnc_conns_check(&s->conns, now_ns(), serve_connection, s);
-	/* Past VNC_MAX_PENDING held, the rest wait in the listen backlog until one is known. */
 	while (s->conns.nr < VNC_MAX_PENDING &&
-	       (fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+	       (fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
 		vnc_conns_add(&s->conns, fd, now_ns());
-		/* Watched by libvncserver's select beside its clients. */
-		FD_SET(fd, &s->screen->allFds);
-		if (fd > s->screen->maxFd)
-			s->screen->maxFd = fd;
-	}
 	vnc_conns_check(&s->conns, now_ns(), serve_connection, s);
-	if (s->conns.nr < VNC_MAX_PENDING)
-		FD_SET(s->listen_fd, &s->screen->allFds);
-	else
-		FD_CLR(s->listen_fd, &s->screen->allFds);
-}
-
-/* No viewer, nothing to draw: sleep until a connection comes (or the stop signal). */
-static void wait_idle(struct vnc_server *s)
-{
-	/* Full of held connections, the listener waits (poll skips a negative fd). */
-	int lfd = s->conns.nr < VNC_MAX_PENDING ? s->listen_fd : -1;
-	struct pollfd p[VNC_MAX_PENDING + 1] = { { lfd, POLLIN, 0 } };
-	uint64_t wait = vnc_conns_wait_ns(&s->conns, now_ns());
-	unsigned i;
-
-	for (i = 0; i < s->conns.nr; i++)
-		p[i + 1] = (struct pollfd){ s->conns.p[i].fd, POLLIN, 0 };
-	poll(p, s->conns.nr + 1, wait == UINT64_MAX ? -1 : (int)(wait / 1000000 + 1));
 }
 
 static void *server_thread(void *arg)
@@ -205,25 +184,32 @@ static void *server_thread(void *arg)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
-		uint64_t wait;
+		uint64_t wait = UINT64_MAX;
+		int r;
 
-		if (!s->screen->clientHead) {
-			wait_idle(s);
-			serve_connections(s);
-			next = now_ns();
-			s->tick = s->period;
-			continue;
-		}
 		t = now_ns();
-		if (t >= next) {
-			vnc_frame(s);
-			next = t + vnc_next_tick(s);
+		if (s->screen->clientHead) {
+			if (t >= next) {
+				vnc_frame(s);
+				next = t + vnc_next_tick(s);
+			}
+			/* What a frame or a viewer's request made due goes out now. */
+			vnc_loop_update(s);
+			wait = next - t;
+		} else {
+			/* No viewer, nothing to draw: sleep until a connection comes. */
+			next = t;
+			s->tick = s->period;
 		}
-		wait = next > t ? next - t : 0;
 		if (vnc_conns_wait_ns(&s->conns, t) < wait)
 			wait = vnc_conns_wait_ns(&s->conns, t);
-		rfbProcessEvents(s->screen, (long)(wait / 1000));
-		serve_connections(s);
+		r = vnc_loop_wait(s, wait);
+		if (r > 0) {
+			serve_connections(s);
+		} else if (r < 0) {
+			pr_warn("vnc: waiting for the viewers: %s", strerror(-r));
+			nanosleep(&(struct timespec){ 0, ERROR_BACKOFF_NS }, NULL);
+		}
 	}
 	return NULL;
 }
@@ -341,8 +327,6 @@ static int setup_screen(struct vnc_server *s, struct error *err)
 	sc->httpListenSock = s->http_idle_fd;
 	sc->httpListen6Sock = s->http_idle_fd;
 	rfbInitServer(sc);
-	FD_SET(s->listen_fd, &sc->allFds);
-	sc->maxFd = s->listen_fd > sc->maxFd ? s->listen_fd : sc->maxFd;
 	return 0;
 }
 
@@ -421,6 +405,7 @@ void vnc_server_destroy(struct vnc_server *s)
 	if (s->opts.kind == VNC_LISTEN_UNIX && s->listen_fd >= 0)
 		unlink(s->opts.path);
 	memset(s->password, 0, sizeof(s->password));
+	vnc_loop_free(&s->loop);
 	free(s->bitmap);
 	free(s->shadow);
 	free(s);

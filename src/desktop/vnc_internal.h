@@ -18,6 +18,12 @@
 
 #define NS_PER_SEC		1000000000ull
 
+/* The server thread's poll set (vnc_loop.c). */
+struct vnc_loop {
+	struct pollfd *fds;
+	size_t cap;
+};
+
 struct vnc_server {
 	struct vnc_options opts;
 	char password[VNC_PASSWORD_MAX + 1];
@@ -35,6 +41,7 @@ struct vnc_server {
 	unsigned long *bitmap;
 	struct vnc_input input;
 	struct vnc_conns conns;
+	struct vnc_loop loop;
 	uint64_t period, tick;		/* ns: the fps's frame time; the tick now */
 	bool changed;			/* the last frame found something to send */
 	unsigned still_frames;		/* frames in a row that found nothing */
@@ -51,5 +58,16 @@ void vnc_frame(struct vnc_server *s);
 void vnc_frame_new_viewer(struct vnc_server *s);
 /* Nanoseconds to the next tick, from what the last one found. */
 uint64_t vnc_next_tick(struct vnc_server *s);
+
+/*
+ * Wait up to @wait_ns (UINT64_MAX: until something comes) for the viewers,
+ * the listener and the held connections, and read the messages of every
+ * readable viewer. Returns 1 if the listener or a held connection needs
+ * serving, 0 if not, a negative errno if the wait failed.
+ */
+int vnc_loop_wait(struct vnc_server *s, uint64_t wait_ns);
+/* Send each viewer what is due to it; let go of the viewers that left. */
+void vnc_loop_update(struct vnc_server *s);
+void vnc_loop_free(struct vnc_loop *l);
 
 #endif

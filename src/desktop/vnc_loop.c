@@ -1,0 +1,101 @@
+/*
+ * The server thread's wait and dispatch, in place of libvncserver's
+ * rfbProcessEvents: one poll over the viewers, the listener and the held
+ * connections, each viewer's messages read only when its socket is
+ * readable, and updates sent as soon as a frame has them. rfbProcessEvents
+ * selects over all of them first, then tries the listener anyway; on a host
+ * where a system call and a wake-up cost much, each of those is a share of
+ * every frame.
+ */
+#include "desktop/vnc_internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+
+/* The poll set's room for the listener, the held connections and @viewers viewers. */
+static int reserve(struct vnc_loop *l, size_t viewers)
+{
+	size_t need = 1 + VNC_MAX_PENDING + viewers;
+	struct pollfd *p;
+
+	if (need <= l->cap)
+		return 0;
+	p = realloc(l->fds, need * sizeof(*p));
+	if (!p)
+		return -1;
+	l->fds = p;
+	l->cap = need;
+	return 0;
+}
+
+static size_t count_viewers(const struct vnc_server *s)
+{
+	rfbClientPtr cl;
+	size_t n = 0;
+
+	for (cl = s->screen->clientHead; cl; cl = cl->next)
+		n++;
+	return n;
+}
+
+/* A readable viewer: its messages, and those a WebSocket frame already brought in. */
+static void read_viewer(rfbClientPtr cl)
+{
+	do
+		rfbProcessClientMessage(cl);
+	while (cl->sock != RFB_INVALID_SOCKET && webSocketsHasDataInBuffer(cl));
+}
+
+int vnc_loop_wait(struct vnc_server *s, uint64_t wait_ns)
+{
+	struct vnc_loop *l = &s->loop;
+	rfbClientPtr cl, next;
+	size_t n = 0, i, first;
+	int r;
+
+	if (reserve(l, count_viewers(s)))
+		return -ENOMEM;
+	/* Full of held connections, the listener waits (poll skips a negative fd). */
+	l->fds[n++] = (struct pollfd){ s->conns.nr < VNC_MAX_PENDING ? s->listen_fd : -1,
+				       POLLIN, 0 };
+	for (i = 0; i < s->conns.nr; i++)
+		l->fds[n++] = (struct pollfd){ s->conns.p[i].fd, POLLIN, 0 };
+	first = n;
+	for (cl = s->screen->clientHead; cl; cl = cl->next)
+		l->fds[n++] = (struct pollfd){ cl->sock, POLLIN, 0 };
+	r = poll(l->fds, n, wait_ns == UINT64_MAX ? -1 : (int)((wait_ns + 999999) / 1000000));
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	/* A held connection's deadline may be what ended the wait. */
+	if (r == 0)
+		return first > 1;
+	/* The list is as polled: nothing joined or left in between. */
+	for (cl = s->screen->clientHead, i = first; cl; cl = next, i++) {
+		next = cl->next;
+		if (l->fds[i].revents && cl->sock != RFB_INVALID_SOCKET)
+			read_viewer(cl);
+	}
+	return l->fds[0].revents || first > 1;
+}
+
+void vnc_loop_update(struct vnc_server *s)
+{
+	rfbClientPtr cl, next;
+
+	for (cl = s->screen->clientHead; cl; cl = next) {
+		next = cl->next;
+		if (cl->sock != RFB_INVALID_SOCKET)
+			rfbUpdateClient(cl);
+		/* A viewer gone (read, write or protocol error) is let go here, as libvncserver does. */
+		if (cl->sock == RFB_INVALID_SOCKET)
+			rfbClientConnectionGone(cl);
+	}
+}
+
+void vnc_loop_free(struct vnc_loop *l)
+{
+	free(l->fds);
+	l->fds = NULL;
+	l->cap = 0;
+}
