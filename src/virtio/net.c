@@ -264,7 +264,7 @@ static int net_activate(struct virtio_dev *vd)
 		return -1;
 	n->ctrl.pairs = 1;
 	for (i = 0; i < n->nr_pairs; i++)
-		net_queue_start(&n->qp[i].q, vd->guest_features);
+		n->qp[i].q.features = vd->guest_features;
 	return 0;
 }
 

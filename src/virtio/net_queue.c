@@ -52,16 +52,30 @@ static size_t iov_to_buf(const struct iovec *iov, unsigned n, void *dst, size_t 
 	return done;
 }
 
-/* Host iovecs in @iov (at most @max) for every segment of @c; -1 if one faults or they do not fit. */
+/* The first @len bytes of @iov, in place: how many entries they take. */
+static unsigned iov_trim(struct iovec *iov, unsigned n, size_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < n && len; i++) {
+		if (iov[i].iov_len > len)
+			iov[i].iov_len = len;
+		len -= iov[i].iov_len;
+	}
+	return i;
+}
+
+/* Host iovecs for every segment of @c; -1 if one faults or there are too many pieces. */
 static int map_chain(struct net_queue *p, const struct virtq_chain *c, bool write,
-		     struct iovec *iov, unsigned max, uint64_t *total)
+		     uint64_t *total)
 {
 	const struct dma_space *dma = p->dma;
 	unsigned i, n = 0;
 
 	*total = 0;
 	for (i = 0; i < c->nr; i++) {
-		int k = dma_map_iov(dma, c->segs[i].addr, c->segs[i].len, write, iov + n, max - n);
+		int k = dma_map_iov(dma, c->segs[i].addr, c->segs[i].len, write, p->iov + n,
+				    NET_MAX_IOV - n);
 
 		if (k < 0)
 			return -1;
@@ -81,7 +95,7 @@ static int tx_one(struct net_queue *p, struct virtqueue *vq)
 
 	if (p->chain.nr_out != p->chain.nr)
 		return -1;	/* a transmit buffer the device would write (5.1.6.2) */
-	nr = map_chain(p, &p->chain, false, p->iov, NET_MAX_IOV, &total);
+	nr = map_chain(p, &p->chain, false, &total);
 	if (nr < 0)
 		return -1;
 	if (total < VIRTIO_NET_HDR_LEN + NET_ETH_HLEN ||
@@ -145,263 +159,136 @@ int net_queue_tx(struct net_queue *p, struct virtqueue *vq)
 	return used;
 }
 
+/* Take the next frame from the backend into p->frame; false if none waits. */
+static bool rx_read(struct net_queue *p)
+{
+	struct net_backend *be = p->be;
+	size_t hdr = be->vnet_hdr ? 0 : VIRTIO_NET_HDR_LEN;
+	struct iovec iov = { p->frame + hdr, VIRTIO_NET_HDR_LEN + NET_MAX_FRAME - hdr };
+
+	for (;;) {
+		ssize_t r = be->ops->rx(be, p->index, &iov, 1);
+
+		if (r == -EAGAIN || r == -EINTR)
+			return false;
+		if (r < 0) {
+			pr_debug("%s: receive: %s", be->name, strerror((int)-r));
+			return false;
+		}
+		if ((size_t)r + hdr > VIRTIO_NET_HDR_LEN) {
+			if (hdr)
+				memset(p->frame, 0, hdr);
+			p->frame_len = (size_t)r + hdr;
+			return true;
+		}
+		count(&p->stats->rx_dropped, 1);	/* shorter than its header */
+	}
+}
+
 enum rx_result { RX_WAIT, RX_DONE, RX_DROPPED, RX_BROKEN };
 
-#define RX_MAX		(VIRTIO_NET_HDR_LEN + NET_MAX_FRAME)	/* the longest frame, header first */
-
-/* Give back the receive chains still held, unused: the next pop takes them again. */
-static void rx_release(struct net_queue *p, struct virtqueue *vq)
+/* The bytes the device may write into @c: 0 if it has a readable segment (never for receive). */
+static uint64_t chain_room(const struct virtq_chain *c)
 {
-	vq_unpop(vq, p->nr_rx - p->rx_first);
-	p->rx_first = p->nr_rx = p->nr_rx_iov = 0;
-	p->rx_room = 0;
-}
-
-/* Move the chains held to the front of p->rx and their iovecs to the front of p->iov. */
-static void rx_compact(struct net_queue *p)
-{
-	unsigned i, base;
-
-	if (!p->rx_first)
-		return;
-	base = p->nr_rx > p->rx_first ? p->rx[p->rx_first].iov : p->nr_rx_iov;
-	memmove(p->iov, p->iov + base, (p->nr_rx_iov - base) * sizeof(*p->iov));
-	memmove(p->rx, p->rx + p->rx_first, (p->nr_rx - p->rx_first) * sizeof(*p->rx));
-	p->nr_rx -= p->rx_first;
-	p->nr_rx_iov -= base;
-	p->rx_first = 0;
-	for (i = 0; i < p->nr_rx; i++)
-		p->rx[i].iov -= base;
-}
-
-/* Hold one more receive chain, mapped. RX_DROPPED: no room left to hold it. */
-static enum rx_result rx_hold_one(struct net_queue *p, struct virtqueue *vq)
-{
-	uint16_t last = vq->last_avail;
-	enum vq_pop_result pr;
-	uint64_t cap;
-	int nio;
-
-	if (p->rx_fault && p->nr_rx == p->rx_first)
-		return RX_BROKEN;		/* it faulted once: not mapped again */
-	if (p->nr_rx == NET_QUEUE_SIZE)
-		rx_compact(p);
-	if (p->nr_rx == NET_QUEUE_SIZE)
-		return RX_DROPPED;
-	pr = vq_pop(vq, &p->chain);
-	if (pr == VQ_EMPTY)
-		return RX_WAIT;			/* the driver kicks when it adds buffers */
-	if (pr == VQ_BROKEN || p->chain.nr_out) {
-		/* Left where it is: the ring is given up on when a frame needs it. */
-		vq_unpop(vq, (uint16_t)(vq->last_avail - last));
-		return RX_BROKEN;		/* receive buffers are device-writable only */
-	}
-	nio = map_chain(p, &p->chain, true, p->iov + p->nr_rx_iov, NET_MAX_IOV - p->nr_rx_iov,
-			&cap);
-	if (nio < 0 && p->rx_first) {
-		rx_compact(p);
-		nio = map_chain(p, &p->chain, true, p->iov + p->nr_rx_iov,
-				NET_MAX_IOV - p->nr_rx_iov, &cap);
-	}
-	if (nio < 0) {
-		vq_unpop(vq, 1);
-		/* A chain that faults, or has more pieces than any frame may use. */
-		if (p->nr_rx != p->rx_first)
-			return RX_DROPPED;
-		p->rx_fault = true;
-		return RX_BROKEN;
-	}
-	p->rx[p->nr_rx++] = (struct net_rx_buf){ p->chain.head, p->nr_rx_iov, (unsigned)nio, cap };
-	p->nr_rx_iov += (unsigned)nio;
-	p->rx_room += cap;
-	return RX_DONE;
-}
-
-/*
- * Hold the driver's receive buffers until they take @want bytes: one chain,
- * or with MRG_RXBUF as many as it takes (5.1.6.4). RX_DONE: they do; RX_WAIT:
- * the ring ran dry first; RX_DROPPED: no more can be held (the whole ring, all
- * the iovecs, or one chain without MRG_RXBUF), or the first is shorter than
- * the header.
- */
-static enum rx_result rx_hold(struct net_queue *p, struct virtqueue *vq, uint64_t want)
-{
-	bool mrg = p->features & (1ull << VIRTIO_NET_F_MRG_RXBUF);
-
-	while (p->rx_room < want) {
-		unsigned held = p->nr_rx - p->rx_first;
-		enum rx_result r;
-
-		if (held == vq->size || (held && !mrg))
-			return RX_DROPPED;
-		r = rx_hold_one(p, vq);
-		if (r != RX_DONE)
-			return r;
-	}
-	return p->rx[p->rx_first].cap < VIRTIO_NET_HDR_LEN ? RX_DROPPED : RX_DONE;
-}
-
-/* Tell the dirty log about the first @len bytes of the held buffers. */
-static void rx_mark(struct net_queue *p, size_t len)
-{
+	uint64_t room = 0;
 	unsigned i;
 
-	for (i = p->rx[p->rx_first].iov; i < p->nr_rx_iov && len; i++) {
-		struct iovec v = p->iov[i];
-
-		if (v.iov_len > len)
-			v.iov_len = len;
-		dma_mark_written(p->dma, &v, 1);
-		len -= v.iov_len;
-	}
-}
-
-/* Whether the frame's header (@hdr) can go to the driver, made fit for it. */
-static bool rx_hdr_ok(struct net_queue *p, struct virtio_net_hdr *hdr)
-{
-	return net_hdr_rx_fix(hdr, net_hdr_offloads(p->features, true));
+	if (c->nr_out)
+		return 0;
+	for (i = 0; i < c->nr; i++)
+		room += c->segs[i].len;
+	return room;
 }
 
 /*
- * The frame of @len bytes is in the held buffers: its header (@hdr, fit for
- * the driver) given num_buffers, the buffers it filled used.
+ * Whether the available buffers take a frame of @len bytes: one chain, or
+ * with MRG_RXBUF as many as it takes (5.1.6.4). The chains are only looked
+ * at and given back, so nothing is written unless all of the frame fits.
  */
-static enum rx_result rx_finish(struct net_queue *p, struct virtqueue *vq,
-				struct virtio_net_hdr *hdr, size_t len)
+static enum rx_result rx_room(struct net_queue *p, struct virtqueue *vq, size_t len,
+			      bool mrg)
 {
-	const struct net_rx_buf *first = &p->rx[p->rx_first];
-	size_t left = len;
-	unsigned used;
+	enum rx_result r = RX_DONE;
+	uint64_t room = 0;
+	unsigned nr = 0;
 
-	for (used = 0; left; used++)
-		left -= left < first[used].cap ? left : first[used].cap;
-	hdr->num_buffers = (uint16_t)used;
-	iov_from_buf(p->iov + first->iov, first->nio, 0, hdr, sizeof(*hdr));
-	rx_mark(p, len);
-	for (left = len; used; used--) {
-		const struct net_rx_buf *b = &p->rx[p->rx_first++];
-		uint32_t k = (uint32_t)(left < b->cap ? left : b->cap);
+	while (room < len) {
+		enum vq_pop_result pr;
+		uint64_t k;
 
-		if (vq_push(vq, b->head, k))
-			return RX_BROKEN;
-		p->rx_room -= b->cap;
-		left -= k;
+		if (nr == vq->size) {
+			r = RX_DROPPED;		/* larger than the whole ring */
+			break;
+		}
+		pr = vq_pop(vq, &p->chain);
+		if (pr == VQ_EMPTY) {
+			r = RX_WAIT;		/* the driver kicks when it adds buffers */
+			break;
+		}
+		nr++;
+		if (pr == VQ_BROKEN || p->chain.nr_out)
+			return RX_BROKEN;	/* receive buffers are device-writable only */
+		k = chain_room(&p->chain);
+		if ((nr == 1 && k < VIRTIO_NET_HDR_LEN) || (!mrg && k < len)) {
+			r = RX_DROPPED;		/* a frame larger than the buffer */
+			break;
+		}
+		room += k;
 	}
+	vq_unpop(vq, nr);
+	return r;
+}
+
+/*
+ * p->frame into the driver's buffers, once rx_room said they take it. A
+ * chain that holds less the second time round was changed while available,
+ * which breaks the ring.
+ */
+static enum rx_result rx_deliver(struct net_queue *p, struct virtqueue *vq)
+{
+	bool mrg = p->features & (1ull << VIRTIO_NET_F_MRG_RXBUF);
+	struct virtio_net_hdr *h = (struct virtio_net_hdr *)p->frame;
+	size_t off = 0, len = p->frame_len;
+	enum rx_result r;
+	unsigned nr = 0, i;
+
+	if (!net_hdr_rx_fix(h, net_hdr_offloads(p->features, true)))
+		return RX_DROPPED;
+	r = rx_room(p, vq, len, mrg);
+	if (r != RX_DONE)
+		return r;
+	h->num_buffers = 1;
+	while (off < len) {
+		uint64_t cap;
+		size_t k;
+		int nio;
+
+		if (nr == vq->size || vq_pop(vq, &p->chain) != VQ_CHAIN || p->chain.nr_out)
+			return RX_BROKEN;
+		nio = map_chain(p, &p->chain, true, &cap);
+		if (nio < 0 || (!nr && cap < VIRTIO_NET_HDR_LEN) || (!mrg && cap < len))
+			return RX_BROKEN;
+		if (!nr) {
+			memcpy(p->hdr_iov, p->iov, (size_t)nio * sizeof(*p->iov));
+			p->hdr_nr = (unsigned)nio;
+		}
+		k = iov_from_buf(p->iov, (unsigned)nio, 0, p->frame + off, len - off);
+		dma_mark_written(p->dma, p->iov, iov_trim(p->iov, (unsigned)nio, k));
+		p->used[nr++] = (struct net_used){ p->chain.head, (uint32_t)k };
+		off += k;
+	}
+	if (nr > 1) {
+		uint16_t nb = (uint16_t)nr;
+
+		iov_from_buf(p->hdr_iov, p->hdr_nr, offsetof(struct virtio_net_hdr, num_buffers),
+			     &nb, sizeof(nb));
+	}
+	for (i = 0; i < nr; i++)
+		if (vq_push(vq, p->used[i].head, p->used[i].len))
+			return RX_BROKEN;
 	count(&p->stats->rx_packets, 1);
 	count(&p->stats->rx_bytes, len - VIRTIO_NET_HDR_LEN);
 	return RX_DONE;
-}
-
-/* The backend's next frame into @iov: its length with the header, 0 if none waits, -1 if dropped. */
-static ssize_t rx_read(struct net_queue *p, struct iovec *iov, unsigned n, size_t room)
-{
-	struct net_backend *be = p->be;
-	size_t skip = be->vnet_hdr ? 0 : VIRTIO_NET_HDR_LEN;
-	ssize_t r = be->ops->rx(be, p->index, iov, n);
-
-	if (r == -EAGAIN || r == -EINTR)
-		return 0;
-	if (r < 0) {
-		pr_debug("%s: receive: %s", be->name, strerror((int)-r));
-		return r == -EMSGSIZE ? -1 : 0;
-	}
-	/* Shorter than its header, or longer than the room (a tap truncates it). */
-	if ((size_t)r + skip <= VIRTIO_NET_HDR_LEN || (size_t)r + skip > room)
-		return -1;
-	return r + (ssize_t)skip;
-}
-
-/*
- * Straight into the held buffers, which take the longest frame: its header
- * first, or its place left for one built here when the backend has none.
- */
-static enum rx_result rx_direct(struct net_queue *p, struct virtqueue *vq)
-{
-	const struct net_rx_buf *first = &p->rx[p->rx_first];
-	size_t skip = p->be->vnet_hdr ? 0 : VIRTIO_NET_HDR_LEN;
-	struct iovec *iov = p->iov + first->iov;
-	unsigned n = p->nr_rx_iov - first->iov;
-	struct virtio_net_hdr h;
-	struct iovec saved;
-	ssize_t len;
-
-	while (skip >= iov->iov_len) {
-		skip -= iov->iov_len;
-		iov++;
-		n--;
-	}
-	saved = *iov;
-	iov->iov_base = (char *)iov->iov_base + skip;
-	iov->iov_len -= skip;
-	len = rx_read(p, iov, n, p->rx_room);
-	*iov = saved;
-	if (!len)
-		return RX_WAIT;
-	if (len > 0 && p->be->vnet_hdr)
-		iov_to_buf(p->iov + first->iov, first->nio, &h, sizeof(h));
-	else
-		memset(&h, 0, sizeof(h));
-	if (len < 0 || !rx_hdr_ok(p, &h)) {
-		rx_mark(p, p->rx_room);		/* what it wrote before it was dropped */
-		return RX_DROPPED;
-	}
-	return rx_finish(p, vq, &h, (size_t)len);
-}
-
-/* Into p->frame: a frame the held buffers may not take waits there, never written partly. */
-static enum rx_result rx_bounce(struct net_queue *p)
-{
-	size_t skip = p->be->vnet_hdr ? 0 : VIRTIO_NET_HDR_LEN;
-	struct iovec iov = { p->frame + skip, RX_MAX - skip };
-	ssize_t len = rx_read(p, &iov, 1, RX_MAX);
-
-	if (len <= 0)
-		return len ? RX_DROPPED : RX_WAIT;
-	if (skip)
-		memset(p->frame, 0, skip);
-	p->frame_len = (size_t)len;
-	return RX_DONE;
-}
-
-/* The frame in p->frame into the driver's buffers once they take all of it. */
-static enum rx_result rx_copy(struct net_queue *p, struct virtqueue *vq)
-{
-	struct virtio_net_hdr *h = (struct virtio_net_hdr *)p->frame;
-	const struct net_rx_buf *first;
-	enum rx_result r;
-
-	if (!rx_hdr_ok(p, h))
-		return RX_DROPPED;
-	r = rx_hold(p, vq, p->frame_len);
-	if (r != RX_DONE)
-		return r;
-	first = &p->rx[p->rx_first];
-	iov_from_buf(p->iov + first->iov, p->nr_rx_iov - first->iov, 0, p->frame, p->frame_len);
-	return rx_finish(p, vq, h, p->frame_len);
-}
-
-/*
- * One frame from the backend into the driver's buffers. While the ring holds
- * buffers for the longest frame (MRG_RXBUF, or a driver's large buffers), the
- * frame is read straight into them and used there; else it comes through
- * p->frame, so that one larger than the buffers never touches them.
- */
-static enum rx_result rx_one(struct net_queue *p, struct virtqueue *vq)
-{
-	enum rx_result r;
-
-	if (!p->frame_len) {
-		r = rx_hold(p, vq, RX_MAX);
-		if (r == RX_DONE)
-			return rx_direct(p, vq);
-		/* A broken ring is told when a frame needs the chain that breaks it. */
-		if (r != RX_BROKEN && p->nr_rx == p->rx_first)
-			return RX_WAIT;
-		r = rx_bounce(p);
-		if (r != RX_DONE)
-			return r;
-	}
-	return rx_copy(p, vq);
 }
 
 int net_queue_rx(struct net_queue *p, struct virtqueue *vq)
@@ -410,12 +297,12 @@ int net_queue_rx(struct net_queue *p, struct virtqueue *vq)
 	int used = 0;
 
 	for (i = 0; i < NET_BATCH; i++) {
-		switch (rx_one(p, vq)) {
+		if (!p->frame_len && !rx_read(p))
+			return used;
+		switch (rx_deliver(p, vq)) {
 		case RX_WAIT:
-			rx_release(p, vq);
 			return used;
 		case RX_BROKEN:
-			rx_release(p, vq);
 			return -1;
 		case RX_DROPPED:
 			count(&p->stats->rx_dropped, 1);
@@ -426,16 +313,8 @@ int net_queue_rx(struct net_queue *p, struct virtqueue *vq)
 		}
 		p->frame_len = 0;
 	}
-	rx_release(p, vq);
 	p->more = true;
 	return used;
-}
-
-void net_queue_start(struct net_queue *p, uint64_t features)
-{
-	p->features = features;
-	p->frame_len = 0;
-	p->rx_fault = false;
 }
 
 int net_queue_init(struct net_queue *p, const struct dma_space *dma, struct net_backend *be,

@@ -18,9 +18,8 @@
 #define NET_QUEUE_SIZE		256
 #define NET_MAX_IOV		128
 #define NET_BATCH		64	/* frames a turn, then the thread does its other work */
-#define NET_ETH_OVERHEAD	(14 + 4)	/* an Ethernet header and a VLAN tag */
 /* The largest frame either way: 64 KiB of segmented payload, its headers and a VLAN tag. */
-#define NET_MAX_FRAME		(65536 + NET_ETH_OVERHEAD)
+#define NET_MAX_FRAME		(65536 + 14 + 4)
 
 /* Counters a control API can read at any time (relaxed atomics). */
 struct net_stats {
@@ -29,11 +28,9 @@ struct net_stats {
 	uint64_t kicks, interrupts;
 };
 
-/* A receive chain held for the frame being read: its iovecs are p->iov[iov..iov+nio). */
-struct net_rx_buf {
+struct net_used {
 	uint16_t head;
-	unsigned iov, nio;
-	uint64_t cap;
+	uint32_t len;
 };
 
 struct net_queue {
@@ -45,12 +42,10 @@ struct net_queue {
 	bool more;			/* a batch ended with work left: come back soon */
 	struct virtq_chain chain;
 	struct iovec iov[NET_MAX_IOV];
-	/* Receive chains held while frames are read, mapped into iov: rx[rx_first..nr_rx). */
-	struct net_rx_buf rx[NET_QUEUE_SIZE];
-	unsigned rx_first, nr_rx, nr_rx_iov;
-	uint64_t rx_room;		/* what they take */
-	bool rx_fault;			/* the next receive chain faulted: broken once a frame needs it */
-	uint8_t *frame;			/* a frame read past the buffers, header first, waiting */
+	struct iovec hdr_iov[NET_MAX_IOV];	/* the first receive chain, for num_buffers */
+	unsigned hdr_nr;
+	struct net_used used[NET_QUEUE_SIZE];
+	uint8_t *frame;			/* a received frame, header first, waiting */
 	size_t frame_len;		/* 0: none waiting */
 };
 
@@ -68,7 +63,5 @@ int net_queue_tx(struct net_queue *p, struct virtqueue *vq);
 /* Whether the backend has no room for a frame now (its tx_fd says when it has). */
 bool net_queue_tx_full(struct net_queue *p);
 int net_queue_rx(struct net_queue *p, struct virtqueue *vq);
-/* The driver is ready with @features (DRIVER_OK): nothing from before it is kept. */
-void net_queue_start(struct net_queue *p, uint64_t features);
 
 #endif
