@@ -51,7 +51,7 @@ const void *module_load(const char *name, struct error *err)
 	void *handle;
 
 	module_path(name, path, sizeof(path));
-	/* RTLD_NOW: a symbol it lacks is told here, not as a crash later. Never closed. */
+	/* RTLD_NOW: a symbol it lacks is told here, not as a crash later. Kept once loaded. */
 	handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		error_set(err, ENOENT, "vessel's module %s cannot be loaded: %s", path, dlerror());
@@ -62,12 +62,16 @@ const void *module_load(const char *name, struct error *err)
 	if (!h) {
 		error_set(err, ENOENT, "%s is not vessel's module %s (it has no %s)", path, name,
 			  sym);
-		return NULL;
+		goto err_close;
 	}
 	if (!h->abi || strcmp(h->abi, MODULE_ABI)) {
 		error_set(err, EINVAL, "%s was built for %s, not for this %s", path,
 			  h->abi ? h->abi : "another program", MODULE_ABI);
-		return NULL;
+		goto err_close;
 	}
 	return h;
+
+err_close:
+	dlclose(handle);
+	return NULL;
 }
