@@ -10,7 +10,8 @@
 #define LAPIC_LVT_LINT0	0x350
 #define LAPIC_LVT_LINT1	0x360
 #define SVR_ENABLE	0x100
-#define SPURIOUS_VECTOR	0xff
+/* Inside the IDT; bits 3:0 all ones as P6-family APICs require (SDM Vol. 3 10.9). */
+#define SPURIOUS_VECTOR	47
 #define ICR_PENDING	(1u << 12)
 #define LVT_MASKED	(1u << 16)
 #define IOREGSEL	0x00
@@ -56,6 +57,9 @@ void isr_dispatch(struct isr_frame *f)
 		user_trap(f);
 		return;
 	}
+	/* A spurious interrupt is not in service: no EOI (SDM Vol. 3 10.9). */
+	if (v == SPURIOUS_VECTOR)
+		return;
 	if (v < NR_VECTORS && handlers[v]) {
 		handlers[v](v);
 		return;
