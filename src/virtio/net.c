@@ -142,7 +142,7 @@ static int serve_queue(struct net_queue_pair *p, unsigned q)
 	if (q / 2 < n->nr_pairs && n->qp[q / 2].q.more) {
 		n->qp[q / 2].q.more = false;
 		p->again[q % 2] = true;
-		worker_kick(&p->worker, q % 2);
+		worker_again(&p->worker, q % 2);
 	}
 	if (r < 0) {
 		pr_debug("net%u: queue %u: the driver broke the ring; device needs a reset",

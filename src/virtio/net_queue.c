@@ -203,15 +203,18 @@ static uint64_t chain_room(const struct virtq_chain *c)
 /*
  * Whether the available buffers take a frame of @len bytes: one chain, or
  * with MRG_RXBUF as many as it takes (5.1.6.4). The chains are only looked
- * at and given back, so nothing is written unless all of the frame fits.
+ * at and given back, so nothing is written unless all of the frame fits;
+ * but a first chain that takes the whole frame (the common case) stays
+ * taken in p->chain (*@held), so it is not walked twice.
  */
 static enum rx_result rx_room(struct net_queue *p, struct virtqueue *vq, size_t len,
-			      bool mrg)
+			      bool mrg, bool *held)
 {
 	enum rx_result r = RX_DONE;
 	uint64_t room = 0;
 	unsigned nr = 0;
 
+	*held = false;
 	while (room < len) {
 		enum vq_pop_result pr;
 		uint64_t k;
@@ -235,6 +238,10 @@ static enum rx_result rx_room(struct net_queue *p, struct virtqueue *vq, size_t 
 		}
 		room += k;
 	}
+	if (r == RX_DONE && nr == 1) {
+		*held = true;
+		return r;
+	}
 	vq_unpop(vq, nr);
 	return r;
 }
@@ -251,10 +258,11 @@ static enum rx_result rx_deliver(struct net_queue *p, struct virtqueue *vq)
 	size_t off = 0, len = p->frame_len;
 	enum rx_result r;
 	unsigned nr = 0, i;
+	bool held;
 
 	if (!net_hdr_rx_fix(h, net_hdr_offloads(p->features, true)))
 		return RX_DROPPED;
-	r = rx_room(p, vq, len, mrg);
+	r = rx_room(p, vq, len, mrg, &held);
 	if (r != RX_DONE)
 		return r;
 	h->num_buffers = 1;
@@ -263,7 +271,9 @@ static enum rx_result rx_deliver(struct net_queue *p, struct virtqueue *vq)
 		size_t k;
 		int nio;
 
-		if (nr == vq->size || vq_pop(vq, &p->chain) != VQ_CHAIN || p->chain.nr_out)
+		if (nr == vq->size)
+			return RX_BROKEN;
+		if ((nr || !held) && (vq_pop(vq, &p->chain) != VQ_CHAIN || p->chain.nr_out))
 			return RX_BROKEN;
 		nio = map_chain(p, &p->chain, true, &cap);
 		if (nio < 0 || (!nr && cap < VIRTIO_NET_HDR_LEN) || (!mrg && cap < len))

@@ -144,6 +144,26 @@ static void wait_events(struct virtio_worker *w, uint64_t idle_since)
 	event_loop_dispatch(w->loop);
 }
 
+/*
+ * Run the handlers worker_again() asked for, then whatever fired meanwhile
+ * (a look without sleeping), so a queue that always has more cannot starve
+ * the others; true if there were any.
+ */
+static bool run_again(struct virtio_worker *w)
+{
+	unsigned mask = w->again, q;
+
+	if (!mask)
+		return false;
+	w->again = 0;
+	for (q = 0; q < w->nr; q++)
+		if (mask & (1u << q))
+			w->handle(w->opaque, q);
+	if (event_loop_wait(w->loop, 0) > 0)
+		event_loop_dispatch(w->loop);
+	return true;
+}
+
 static void *worker_main(void *arg)
 {
 	struct virtio_worker *w = arg;
@@ -155,7 +175,7 @@ static void *worker_main(void *arg)
 	while (!stopping(w)) {
 		uint64_t idle = p->poll ? now_ns() : 0;
 
-		if (poll_window(w) || (p->quiet && end_quiet(p)))
+		if (run_again(w) || poll_window(w) || (p->quiet && end_quiet(p)))
 			continue;
 		wait_events(w, idle);
 	}
@@ -185,6 +205,12 @@ void worker_kick(struct virtio_worker *w, unsigned q)
 
 	if (q < w->nr && write(w->queues[q].efd, &one, sizeof(one)) < 0)
 		pr_debug("worker kick: %s", strerror(errno));
+}
+
+void worker_again(struct virtio_worker *w, unsigned q)
+{
+	if (q < w->nr)
+		w->again |= 1u << q;
 }
 
 static void wake_only(void *arg)

@@ -51,6 +51,7 @@ struct virtio_worker {
 	void (*handle)(void *opaque, unsigned q);
 	void *opaque;
 	struct worker_poll poll;
+	unsigned again;		/* queues to handle again: the worker thread's own */
 };
 
 int worker_init(struct virtio_worker *w, unsigned nr_queues,
@@ -65,6 +66,12 @@ int worker_start(struct virtio_worker *w);
 int worker_queue_fd(const struct virtio_worker *w, unsigned q);
 /* Wake the worker for queue @q (from the notify register's MMIO path). */
 void worker_kick(struct virtio_worker *w, unsigned q);
+/*
+ * From the worker's own thread (a handler that stopped at a batch's end):
+ * handle queue @q again before polling or sleeping. Unlike worker_kick, no
+ * system call and no trip through epoll; a stopped worker keeps the request.
+ */
+void worker_again(struct virtio_worker *w, unsigned q);
 /* Stop the thread between two handler runs (the queues keep their kicks); start again. */
 void worker_stop(struct virtio_worker *w);
 void worker_destroy(struct virtio_worker *w);

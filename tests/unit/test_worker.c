@@ -146,11 +146,72 @@ static void test_no_polling_sleeps(void **state)
 	worker_destroy(&w);
 }
 
+/* Two queues: queue 0 comes back through worker_again @again times, or for ever (-1). */
+struct again_dev {
+	int again;
+	unsigned runs[2];
+};
+
+static struct again_dev adev;
+static struct virtio_worker aw;
+
+static void handle_again(void *opaque, unsigned q)
+{
+	struct again_dev *d = opaque;
+
+	__atomic_add_fetch(&d->runs[q], 1, __ATOMIC_RELEASE);
+	if (q == 0 && __atomic_load_n(&d->again, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&d->again, __ATOMIC_ACQUIRE) > 0)
+			__atomic_sub_fetch(&d->again, 1, __ATOMIC_ACQ_REL);
+		worker_again(&aw, 0);
+	}
+}
+
+static bool wait_runs(unsigned q, unsigned n, double secs)
+{
+	double end = now() + secs;
+
+	while (__atomic_load_n(&adev.runs[q], __ATOMIC_ACQUIRE) < n)
+		if (now() > end)
+			return false;
+		else
+			usleep(100);
+	return true;
+}
+
+/* A handler's own "come back" runs it again without a kick, and starves no other queue. */
+static void test_again(void **state)
+{
+	(void)state;
+	memset(&adev, 0, sizeof(adev));
+	adev.again = 5;
+	assert_int_equal(worker_init(&aw, 2, handle_again, &adev), 0);
+	assert_int_equal(worker_start(&aw), 0);
+	worker_kick(&aw, 0);
+	assert_true(wait_runs(0, 6, 5));
+	usleep(20000);
+	assert_int_equal(__atomic_load_n(&adev.runs[0], __ATOMIC_ACQUIRE), 6);	/* once asked, once each again */
+	/* Queue 0 now always has more: queue 1's kick is served all the same. */
+	__atomic_store_n(&adev.again, -1, __ATOMIC_RELEASE);
+	worker_kick(&aw, 0);
+	assert_true(wait_runs(0, 100, 5));
+	worker_kick(&aw, 1);
+	assert_true(wait_runs(1, 1, 5));
+	/* A stopped worker keeps the request: the restarted thread runs queue 0 again. */
+	worker_stop(&aw);
+	__atomic_store_n(&adev.again, 0, __ATOMIC_RELEASE);
+	adev.runs[0] = 0;
+	assert_int_equal(worker_start(&aw), 0);
+	assert_true(wait_runs(0, 1, 5));
+	worker_destroy(&aw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_polling_finds_unkicked_work),
 		cmocka_unit_test(test_no_polling_sleeps),
+		cmocka_unit_test(test_again),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

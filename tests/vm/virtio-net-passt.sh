@@ -48,12 +48,23 @@ run_vm() {
 	"$VESSEL" run "$@" >"$WORK/raw" 2>&1 </dev/null &
 	VM_PID=$!
 }
+# wait_for_line TEXT: until vessel prints TEXT (0), exits or 60 s pass (1).
 wait_for_line() {
 	for _ in $(seq 600); do
 		grep -q "$1" "$WORK/raw" && return 0
-		kill -0 $VM_PID 2>/dev/null || return 0
+		kill -0 $VM_PID 2>/dev/null || return 1
 		sleep 0.1
 	done
+	return 1
+}
+# wait_for_passt PID: the passt of the vessel with PID shows up within 10 s.
+# Polled: pgrep reads /proc once, and a loaded host may show it late.
+wait_for_passt() {
+	for _ in $(seq 100); do
+		pgrep -f "vessel-passt-$1-" >/dev/null && return 0
+		sleep 0.1
+	done
+	fail "no passt runs for vessel $1 after 10 s"
 }
 finish_vm() {
 	status=0
@@ -82,8 +93,8 @@ no_passt_of $VM_PID
 # SIGTERM while the guest waits: vessel stops, and passt and its socket are gone.
 run_vm --net "passt,hostfwd=udp:127.0.0.1:$HOST_PORT-:$GUEST_PORT" \
 	--cmdline "vessel.test=net-user vessel.echoport=$ECHO_PORT vessel.fwdport=$GUEST_PORT vessel.pingopt"
-wait_for_line 'waiting for a datagram'
-pgrep -f "vessel-passt-$VM_PID-" >/dev/null || fail "no passt runs for vessel $VM_PID"
+wait_for_line 'waiting for a datagram' || { finish_vm; fail "the guest never waited for a datagram"; }
+wait_for_passt $VM_PID
 kill -TERM $VM_PID
 finish_vm
 expect_status 143
