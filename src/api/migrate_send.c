@@ -14,6 +14,7 @@
 #include "api/snapshot_ident.h"
 #include "api/vm_json.h"
 #include "core/clock.h"
+#include "core/log.h"
 #include "machine/snapshot.h"
 
 #include <endian.h>
@@ -22,9 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define MIG_CONNECT_TIMEOUT_S	10	/* for the destination to take the connection */
 #define MIG_IO_TIMEOUT_S	10	/* a peer silent this long is gone */
 #define MIG_ACK_TIMEOUT_S	30	/* for the destination to start its VM */
 #define THROTTLE_STEP_PCT	20
@@ -71,7 +74,12 @@ static void event(struct migration *g, const char *name, json_t *data)
 
 static bool cancelled(struct migration *g)
 {
-	return __atomic_load_n(&g->cancel, __ATOMIC_ACQUIRE);
+	bool c;
+
+	pthread_mutex_lock(&g->lock);
+	c = g->cancel;
+	pthread_mutex_unlock(&g->lock);
+	return c;
 }
 
 static int open_logs(struct sender *s, struct error *err)
@@ -251,6 +259,12 @@ static void measure(struct sender *s, uint64_t bytes, uint64_t ns)
 
 static void round_event(struct sender *s, uint64_t pages, uint64_t remaining)
 {
+	pthread_mutex_lock(&s->g->lock);
+	s->g->p.rounds = s->rounds;
+	s->g->p.bytes = s->io.bytes_out;
+	s->g->p.remaining_bytes = remaining;
+	s->g->p.throttle_pct = s->throttle_pct;
+	pthread_mutex_unlock(&s->g->lock);
 	event(s->g, "migration", json_pack("{s:s, s:i, s:I, s:I, s:I, s:i}", "phase", "round",
 					   "round", (int)s->rounds, "pages", (json_int_t)pages,
 					   "bytes", (json_int_t)s->io.bytes_out,
@@ -350,11 +364,25 @@ static int wait_ack(struct sender *s, struct error *err)
 	return r;
 }
 
+/* Past this point a cancel is refused: the destination may run the VM once it has the rest. */
+static int completing(struct migration *g, struct error *err)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&g->lock);
+	if (g->cancel)
+		r = error_set(err, ECANCELED, "cancelled");
+	else
+		g->p.status = MIGRATION_COMPLETING;
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
 static int finish(struct sender *s, struct error *err)
 {
 	uint64_t dirty;
 
-	if (machine_pause(s->g->m, err))
+	if (completing(s->g, err) || machine_pause(s->g->m, err))
 		return -1;
 	s->paused = true;
 	s->t_pause = now_ns();
@@ -428,103 +456,260 @@ static void resume_here(struct sender *s, struct error *err)
 		machine_resume(s->g->m, NULL);
 }
 
-static void *migrate_thread(void *arg)
+static const char *const status_names[] = {
+	[MIGRATION_NONE] = "none",
+	[MIGRATION_CONNECTING] = "connecting",
+	[MIGRATION_ACTIVE] = "active",
+	[MIGRATION_COMPLETING] = "completing",
+	[MIGRATION_COMPLETED] = "completed",
+	[MIGRATION_FAILED] = "failed",
+	[MIGRATION_CANCELLED] = "cancelled",
+};
+
+/* The progress as JSON; the caller holds the lock. */
+static json_t *progress_json(const struct migration *g)
 {
-	struct migration *g = arg;
+	const struct migration_progress *p = &g->p;
+	json_t *j = json_pack("{s:s}", "status", status_names[p->status]);
+
+	if (!j || p->status == MIGRATION_NONE)
+		return j;
+	json_object_set_new(j, "to", json_string(g->to_text));
+	json_object_set_new(j, "rounds", json_integer(p->rounds));
+	json_object_set_new(j, "bytes", json_integer((json_int_t)p->bytes));
+	json_object_set_new(j, "remaining_bytes", json_integer((json_int_t)p->remaining_bytes));
+	json_object_set_new(j, "throttle_pct", json_integer(p->throttle_pct));
+	if (p->status == MIGRATION_COMPLETED) {
+		json_object_set_new(j, "total_ms", json_real(p->total_ms));
+		json_object_set_new(j, "downtime_ms", json_real(p->downtime_ms));
+		json_object_set_new(j, "throttled_ms", json_real(p->throttled_ms));
+	}
+	if (p->status == MIGRATION_FAILED || p->status == MIGRATION_CANCELLED)
+		json_object_set_new(j, "error", json_string(p->error));
+	return j;
+}
+
+json_t *migration_json(struct migration *g)
+{
+	json_t *j;
+
+	pthread_mutex_lock(&g->lock);
+	j = progress_json(g);
+	pthread_mutex_unlock(&g->lock);
+	return j;
+}
+
+static void ended(struct sender *s, const struct error *err)
+{
+	struct migration *g = s->g;
+	struct migration_progress *p = &g->p;
+	uint64_t end = now_ns();
+
+	pthread_mutex_lock(&g->lock);
+	p->status = !err ? MIGRATION_COMPLETED :
+		    g->cancel ? MIGRATION_CANCELLED : MIGRATION_FAILED;
+	p->rounds = s->rounds;
+	p->bytes = s->io.bytes_out;
+	p->total_ms = (double)(end - s->t_start) / 1e6;
+	p->downtime_ms = s->t_pause ? (double)(end - s->t_pause) / 1e6 : 0;
+	p->throttled_ms = (double)s->throttled_us / 1e3;
+	snprintf(p->error, sizeof(p->error), "%s", err ? err->msg : "");
+	pthread_mutex_unlock(&g->lock);
+	if (err)
+		event(g, "migration-failed", json_pack("{s:s, s:s}", "to", g->to_text, "error",
+						       err->msg));
+	else
+		event(g, "migrated", json_pack("{s:f, s:f, s:i, s:I, s:f}",
+					       "total_ms", p->total_ms, "downtime_ms", p->downtime_ms,
+					       "rounds", (int)p->rounds, "bytes", (json_int_t)p->bytes,
+					       "throttled_ms", p->throttled_ms));
+}
+
+/* The destination reached within MIG_CONNECT_TIMEOUT_S, or cancelled meanwhile. */
+static int connect_to(struct migration *g, struct error *err)
+{
+	int fd = mig_uri_connect_finish(&g->to, &g->conn, g->cancel_fd,
+					MIG_CONNECT_TIMEOUT_S * 1000, err);
+
+	if (fd < 0)
+		return -1;
+	pthread_mutex_lock(&g->lock);
+	g->fd = fd;
+	if (g->cancel)
+		shutdown(fd, SHUT_RDWR);
+	g->p.status = MIGRATION_ACTIVE;
+	pthread_mutex_unlock(&g->lock);
+	return 0;
+}
+
+struct migration_job {
+	struct api_job job;
+	struct migration *g;
+};
+
+/* The answer to a PUT /vm/migrate that waits: the figures, or why it failed. */
+static void job_reply(struct api_job *j, struct migration *g, const struct error *err)
+{
+	if (!j->deferred)
+		return;
+	if (err)
+		return api_reply_error(&j->reply, 502, NULL, "the migration failed: %s", err->msg);
+	api_reply_json(&j->reply, 200, migration_json(g));
+}
+
+static void migrate_job(struct api_job *j)
+{
+	struct migration *g = ((struct migration_job *)j)->g;
 	struct sender s = { .g = g, .bytes_per_ms = 1 };
 	struct error err = { 0 };
-	uint64_t end;
+	int r;
 
 	s.io = (struct mig_io){ sock_read, sock_write, &g->fd, 0, 0 };
 	s.gm = machine_guest_mem(g->m);
 	s.t_start = now_ns();
 	mig_pages_init(&s.batch);
-	if (run(&s, &err)) {
+	r = connect_to(g, &err);
+	if (!r)
+		r = run(&s, &err);
+	if (r) {
 		if (cancelled(g))
-			error_set(&err, ECANCELED, "cancelled: the VM is stopping");
+			error_set(&err, ECANCELED, "cancelled: %s", g->cancel_why);
 		resume_here(&s, &err);
-		event(g, "migration-failed", json_pack("{s:s, s:s}", "to", g->to_text, "error",
-						       err.msg));
-	} else {
-		end = now_ns();
-		event(g, "migrated", json_pack("{s:f, s:f, s:i, s:I, s:f}",
-					       "total_ms", (double)(end - s.t_start) / 1e6,
-					       "downtime_ms", (double)(end - s.t_pause) / 1e6,
-					       "rounds", (int)s.rounds,
-					       "bytes", (json_int_t)s.io.bytes_out,
-					       "throttled_ms", (double)s.throttled_us / 1e3));
-		machine_stop_migrated(g->m);
 	}
+	ended(&s, r ? &err : NULL);
+	job_reply(j, g, r ? &err : NULL);
 	mig_pages_free(&s.batch);
 	close_logs(&s);
 	pthread_mutex_lock(&g->lock);
-	close(g->fd);
+	mig_connect_abandon(&g->conn);
+	if (g->fd >= 0)
+		close(g->fd);
 	g->fd = -1;
-	g->active = false;
 	pthread_mutex_unlock(&g->lock);
-	return NULL;
+	if (!r)
+		machine_stop_migrated(g->m);
 }
 
-void migration_init(struct migration *g, struct machine *m, struct api_events *ev,
-		    void (*wake)(void *opaque), void *opaque)
+static void release_job(struct api_job *j)
+{
+	api_reply_free(&j->reply);
+	free(j);
+}
+
+int migration_init(struct migration *g, struct machine *m, struct api_events *ev,
+		   void (*wake)(void *opaque), void *opaque, struct error *err)
 {
 	memset(g, 0, sizeof(*g));
+	g->cancel_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (g->cancel_fd < 0)
+		return error_set(err, errno, "eventfd: %s", strerror(errno));
 	pthread_mutex_init(&g->lock, NULL);
 	g->fd = -1;
+	g->conn.fd = -1;
 	g->m = m;
 	g->events = ev;
 	g->wake = wake;
 	g->opaque = opaque;
+	return 0;
 }
 
-int migration_start(struct migration *g, const char *to_text, const struct mig_uri *to,
-		    unsigned downtime_ms, unsigned max_rounds, struct error *err)
+static struct migration_job *new_job(struct migration *g, bool wait, struct error *err)
 {
-	int fd, r;
+	struct migration_job *mj = calloc(1, sizeof(*mj));
 
-	pthread_mutex_lock(&g->lock);
-	if (g->active) {
-		pthread_mutex_unlock(&g->lock);
-		return error_set(err, EBUSY, "a migration is under way");
+	if (!mj) {
+		error_set(err, ENOMEM, "out of memory");
+		return NULL;
 	}
-	if (g->joinable) {
-		pthread_join(g->thread, NULL);
-		g->joinable = false;
-	}
-	fd = mig_uri_connect(to, err);
-	if (fd < 0) {
-		pthread_mutex_unlock(&g->lock);
+	mj->g = g;
+	mj->job.kind = API_JOB_MIGRATION;
+	mj->job.run = migrate_job;
+	mj->job.release = release_job;
+	mj->job.deferred = wait;
+	snprintf(mj->job.what, sizeof(mj->job.what), "a migration to %s", g->to_text);
+	return mj;
+}
+
+int migration_start(struct migration *g, struct api_worker *w, const char *to_text,
+		    const struct mig_uri *to, unsigned downtime_ms, unsigned max_rounds,
+		    bool wait, struct error *err)
+{
+	struct migration_job *mj;
+	char what[sizeof(mj->job.what)];
+	uint64_t stale;
+
+	/* The worker's own state is checked first: a busy one is 409, before any connect. */
+	if (api_worker_busy(w, what, sizeof(what)) >= 0)
+		return error_set(err, EBUSY, "%s is under way: one at a time", what);
+	if (mig_uri_connect_start(to, &g->conn, err))
 		return -1;
-	}
-	g->fd = fd;
+	pthread_mutex_lock(&g->lock);
+	/* The last migration's cancel may have left the eventfd readable. */
+	while (read(g->cancel_fd, &stale, sizeof(stale)) > 0)
+		;
 	g->to = *to;
 	snprintf(g->to_text, sizeof(g->to_text), "%s", to_text);
 	g->downtime_ms = downtime_ms;
 	g->max_rounds = max_rounds;
 	g->cancel = false;
-	g->active = true;
-	r = pthread_create(&g->thread, NULL, migrate_thread, g);
-	if (r) {
-		close(fd);
-		g->fd = -1;
-		g->active = false;
-		pthread_mutex_unlock(&g->lock);
-		return error_set(err, r, "cannot start the migration thread: %s", strerror(r));
-	}
-	pthread_setname_np(g->thread, "migrate");
-	g->joinable = true;
+	g->p = (struct migration_progress){ .status = MIGRATION_CONNECTING };
 	pthread_mutex_unlock(&g->lock);
+	mj = new_job(g, wait, err);
+	if (!mj || api_worker_submit(w, &mj->job, err)) {
+		free(mj);
+		pthread_mutex_lock(&g->lock);
+		mig_connect_abandon(&g->conn);
+		g->p.status = MIGRATION_NONE;
+		pthread_mutex_unlock(&g->lock);
+		return -1;
+	}
 	return 0;
+}
+
+/* Under the lock: stop the connect, the stream, or the next round. */
+static void cancel_locked(struct migration *g, const char *why)
+{
+	static const uint64_t one = 1;
+
+	g->cancel = true;
+	g->cancel_why = why;
+	/* Fails only with the counter at its maximum, which is readable anyway. */
+	if (write(g->cancel_fd, &one, sizeof(one)) < 0)
+		pr_debug("migration: the cancel's eventfd: %s", strerror(errno));
+	if (g->fd >= 0)
+		shutdown(g->fd, SHUT_RDWR);
+}
+
+int migration_cancel(struct migration *g, struct error *err)
+{
+	enum migration_status st;
+	int r = 0;
+
+	pthread_mutex_lock(&g->lock);
+	st = g->p.status;
+	if (st == MIGRATION_COMPLETING)
+		r = error_set(err, EBUSY, "the migration is completing (the VM is paused for its "
+			      "last round): too late to cancel");
+	else if (st != MIGRATION_CONNECTING && st != MIGRATION_ACTIVE)
+		r = error_set(err, EBUSY, "no migration is under way");
+	else if (g->cancel)
+		r = error_set(err, EBUSY, "the migration is being cancelled already");
+	else
+		cancel_locked(g, "by DELETE /vm/migrate");
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
+void migration_abort(struct migration *g)
+{
+	pthread_mutex_lock(&g->lock);
+	cancel_locked(g, "the VM is stopping");
+	pthread_mutex_unlock(&g->lock);
 }
 
 void migration_destroy(struct migration *g)
 {
-	pthread_mutex_lock(&g->lock);
-	__atomic_store_n(&g->cancel, true, __ATOMIC_RELEASE);
-	if (g->fd >= 0)
-		shutdown(g->fd, SHUT_RDWR);
-	pthread_mutex_unlock(&g->lock);
-	if (g->joinable)
-		pthread_join(g->thread, NULL);
+	mig_connect_abandon(&g->conn);
+	close(g->cancel_fd);
 	pthread_mutex_destroy(&g->lock);
 }

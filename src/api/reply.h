@@ -12,6 +12,7 @@ struct api_reply {
 	size_t len;
 	const char *allow;	/* the Allow header of a 405 */
 	bool stream;		/* text/event-stream: events follow the body */
+	bool deferred;		/* no answer yet: the worker's job gives it (api/worker.h) */
 };
 
 /* Take @j as the body (NULL: out of memory, a 500). */
