@@ -64,12 +64,12 @@ int migration_init(struct migration *g, struct machine *m, struct api_events *ev
 /*
  * Begin connecting to @to and queue the rest on @w: what fails at once (the
  * address, a job under way: EBUSY) comes back here; the rest as events, in
- * GET /vm/migrate, and with @wait in the job's reply (200 with the figures,
- * or 502 with the reason), which the request then waits for.
+ * GET /vm/migrate, and with @wait in the reply of the job *@waited (200
+ * with the figures, or 502 with the reason), which the request waits for.
  */
 int migration_start(struct migration *g, struct api_worker *w, const char *to_text,
 		    const struct mig_uri *to, unsigned downtime_ms, unsigned max_rounds,
-		    bool wait, struct error *err);
+		    bool wait, struct api_job **waited, struct error *err);
 /* DELETE /vm/migrate: EBUSY if none is under way, or it is past the pause. */
 int migration_cancel(struct migration *g, struct error *err);
 /* The progress as GET /vm/migrate's reply. */

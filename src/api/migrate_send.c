@@ -632,7 +632,7 @@ static struct migration_job *new_job(struct migration *g, bool wait, struct erro
 
 int migration_start(struct migration *g, struct api_worker *w, const char *to_text,
 		    const struct mig_uri *to, unsigned downtime_ms, unsigned max_rounds,
-		    bool wait, struct error *err)
+		    bool wait, struct api_job **waited, struct error *err)
 {
 	struct migration_job *mj;
 	char what[sizeof(mj->job.what)];
@@ -663,6 +663,7 @@ int migration_start(struct migration *g, struct api_worker *w, const char *to_te
 		pthread_mutex_unlock(&g->lock);
 		return -1;
 	}
+	*waited = wait ? &mj->job : NULL;
 	return 0;
 }
 

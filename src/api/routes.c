@@ -154,15 +154,16 @@ static void patch_net(struct machine *m, const struct api_action *a, struct api_
 static void put_migrate(struct api_ctx *c, const struct api_action *a, struct api_reply *r)
 {
 	struct error err = { 0 };
+	struct api_job *waited;
 
 	if (require_state(c->m, r, MACHINE_RUNNING))
 		return;
 	if (migration_start(c->migration, c->worker, a->to, &a->uri, a->downtime_ms,
-			    a->max_rounds, a->wait, &err))
+			    a->max_rounds, a->wait, &waited, &err))
 		return api_reply_error(r, err.code == EBUSY ? 409 : 400,
 				       err.code == EBUSY ? NULL : "to", "%s", err.msg);
-	if (a->wait) {
-		r->deferred = true;
+	if (waited) {
+		r->deferred = waited;
 		return;
 	}
 	api_reply_json(r, 202, json_pack("{s:s, s:s, s:i, s:i}", "state", "migrating", "to",

@@ -34,7 +34,6 @@ struct api_http {
 	struct migration migration;
 	bool migration_ready;
 	struct api_worker worker;
-	struct lws *waiting;		/* the connection the worker's job will answer */
 	pthread_t thread;
 	bool thread_started;
 	bool closing;			/* set by destroy, read by the thread */
@@ -55,6 +54,7 @@ struct api_conn {
 	size_t len;
 	bool too_large;
 	struct api_reply reply;
+	struct api_job *job;		/* CONN_WAIT: the worker's job that answers */
 	uint64_t seq;			/* an event stream's next event */
 };
 
@@ -95,6 +95,9 @@ static void set_busy(struct api_http *s, struct api_conn *c, enum conn_phase pha
 
 static void conn_reset(struct api_http *s, struct api_conn *c)
 {
+	/* A job still running answers nobody now. */
+	if (c->job)
+		c->job->waiter = NULL;
 	set_busy(s, c, CONN_IDLE);
 	free(c->body);
 	api_reply_free(&c->reply);
@@ -133,9 +136,12 @@ static int dispatch(struct api_http *s, struct lws *wsi, struct api_conn *c)
 		api_reply_error(&c->reply, 413, "body", "the body is over %d bytes", API_BODY_MAX);
 	else
 		api_route(&s->routes, &req, &c->reply, &c->seq);
+	/* Set here, before the server's thread can take the job back: it may be done already. */
 	if (c->reply.deferred) {
+		c->job = c->reply.deferred;
+		c->reply.deferred = NULL;
+		c->job->waiter = wsi;
 		set_busy(s, c, CONN_WAIT);
-		s->waiting = wsi;
 		return 0;
 	}
 	set_busy(s, c, c->reply.stream ? CONN_STREAM : CONN_REPLY);
@@ -229,14 +235,14 @@ static void take_jobs(struct api_http *s)
 	struct api_conn *c;
 
 	while ((j = api_worker_take(&s->worker))) {
-		if (j->deferred && s->waiting) {
-			c = lws_wsi_user(s->waiting);
+		if (j->waiter) {
+			c = lws_wsi_user(j->waiter);
+			c->job = NULL;
 			api_reply_free(&c->reply);
 			c->reply = j->reply;
 			memset(&j->reply, 0, sizeof(j->reply));
 			set_busy(s, c, CONN_DUE);
-			lws_callback_on_writable(s->waiting);
-			s->waiting = NULL;
+			lws_callback_on_writable(j->waiter);
 		}
 		j->release(j);
 	}
@@ -277,8 +283,6 @@ static int api_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 			return write_stream(s, wsi, c);
 		return 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
-		if (s->waiting == wsi)
-			s->waiting = NULL;
 		if (c)
 			conn_reset(s, c);
 		return 0;

@@ -178,5 +178,5 @@ void api_put_snapshot(struct api_ctx *c, json_t *body, struct api_reply *r)
 		release_job(&j->job);
 		return api_reply_error(r, 409, NULL, "%s", err.msg);
 	}
-	r->deferred = true;
+	r->deferred = &j->job;
 }

@@ -21,6 +21,7 @@ struct api_job {
 	void (*release)(struct api_job *j);	/* on the server's, once taken */
 	char what[384];		/* "a snapshot into DIR": the 409's reason */
 	bool deferred;		/* the request waits: @reply is its answer */
+	void *waiter;		/* the server's: the connection that waits, NULL once gone */
 	struct api_reply reply;	/* set by @run */
 	struct api_job *next;	/* the worker's list of finished jobs */
 };

@@ -176,6 +176,12 @@ req GET /vm/migrate 200
 [ "$(field status)" = none ] || fail "GET /vm/migrate before any migration: not none"
 req DELETE /vm/migrate 409
 grep -q 'no migration is under way' "$WORK/body" || fail "DELETE /vm/migrate with none: no reason"
+"$VESSEL" ctl --api-socket "$SOCK" migration >"$WORK/body" || fail "vessel ctl migration failed"
+[ "$(field status)" = none ] || fail "vessel ctl migration: not none"
+status=0
+"$VESSEL" ctl --api-socket "$SOCK" cancel-migration >/dev/null 2>"$WORK/ctl.err" || status=$?
+[ "$status" -eq 1 ] && grep -q 'HTTP 409: no migration is under way' "$WORK/ctl.err" ||
+	fail "vessel ctl cancel-migration with none: $status, $(cat "$WORK/ctl.err")"
 req PUT /vm/migrate 400 '{"to": "unix:/x", "wait": 1}'
 [ "$(field field)" = wait ] || fail "a bad wait: the error does not name it"
 req PUT /vm/power-button 400 '{"hold_ms": 4000}'
@@ -290,15 +296,25 @@ req GET /vm/migrate 200
 	fail "the cancelled migration: $(cat "$WORK/body")"
 req GET /vm 200
 [ "$(field state)" = running ] || fail "the VM is not running after a cancelled migration"
-echo "and the connect gives up after 10 s"
+echo "and the connect gives up after 10 s; a request that waits for it is answered then"
 start=$(date +%s)
-req PUT /vm/migrate 202 "{\"to\": \"unix:$WORK/stuck.sock\"}"
-until_status failed 200
+curl -s -o "$WORK/waited" -w '%{http_code}' -X PUT --max-time 30 --unix-socket "$SOCK" \
+	-H 'Content-Type: application/json' \
+	--data-binary "{\"to\": \"unix:$WORK/stuck.sock\", \"wait\": true}" \
+	http://vessel/vm/migrate >"$WORK/waited.code" &
+waited_pid=$!
+until_status connecting 50
+took=$(curl -s -o /dev/null -w '%{time_total}' --max-time 10 --unix-socket "$SOCK" http://vessel/vm)
+awk -v t="$took" 'BEGIN { exit !(t < 2) }' || fail "GET /vm took $took s beside a waiting request"
+wait "$waited_pid" || fail "the waiting PUT /vm/migrate failed: curl status $?"
+took=$(( $(date +%s) - start ))
+echo "  PUT /vm/migrate (wait) -> $(cat "$WORK/waited.code") $(cat "$WORK/waited") after $took s"
+[ "$(cat "$WORK/waited.code")" = 502 ] && grep -q 'did not take the connection within 10 s' \
+	"$WORK/waited" || fail "the waiting migration to a full backlog: not 502 with the reason"
+[ "$took" -ge 9 ] || fail "the connect gave up after $took s, not 10"
 req GET /vm/migrate 200
 [ "$(field status)" = failed ] && grep -q 'did not take the connection within 10 s' "$WORK/body" ||
-	fail "the connect to a full backlog: $(cat "$WORK/body")"
-took=$(( $(date +%s) - start ))
-[ "$took" -ge 9 ] || fail "the connect gave up after $took s, not 10"
+	fail "GET /vm/migrate after the connect's timeout: $(cat "$WORK/body")"
 kill "$stuck_pid"
 wait "$stuck_pid" 2>/dev/null || true
 
