@@ -78,6 +78,8 @@ json_t *migration_json(struct migration *g);
 void migration_abort(struct migration *g);
 /* Once the worker has stopped. */
 void migration_destroy(struct migration *g);
+/* The job's work (migrate_send.c): 0 once the destination runs the VM, else -1 with @err. */
+int migration_send(struct migration *g, struct error *err);
 
 /* vessel run --incoming URI [--api-socket PATH]: wait, receive, run. Prints any error. */
 int api_incoming_run(const char *uri, const char *api_path);

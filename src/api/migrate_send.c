@@ -6,7 +6,8 @@
  * stream carries is throttled (its vCPUs held for a growing share of each
  * batch's time). Then the VM pauses, the last pages and the machine's state
  * go, and once the destination says its VM runs this one stops. Any failure
- * before that resumes the VM here.
+ * before that resumes the VM here. All of it on the API's worker thread
+ * (migrate_job.c), the progress kept in struct migration for GET /vm/migrate.
  */
 #include "api/migrate.h"
 #include "api/migrate_stream.h"
@@ -14,7 +15,6 @@
 #include "api/snapshot_ident.h"
 #include "api/vm_json.h"
 #include "core/clock.h"
-#include "core/log.h"
 #include "machine/snapshot.h"
 
 #include <endian.h>
@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -455,50 +454,6 @@ static void resume_here(struct sender *s, struct error *err)
 	if (s->paused)
 		machine_resume(s->g->m, NULL);
 }
-
-static const char *const status_names[] = {
-	[MIGRATION_NONE] = "none",
-	[MIGRATION_CONNECTING] = "connecting",
-	[MIGRATION_ACTIVE] = "active",
-	[MIGRATION_COMPLETING] = "completing",
-	[MIGRATION_COMPLETED] = "completed",
-	[MIGRATION_FAILED] = "failed",
-	[MIGRATION_CANCELLED] = "cancelled",
-};
-
-/* The progress as JSON; the caller holds the lock. */
-static json_t *progress_json(const struct migration *g)
-{
-	const struct migration_progress *p = &g->p;
-	json_t *j = json_pack("{s:s}", "status", status_names[p->status]);
-
-	if (!j || p->status == MIGRATION_NONE)
-		return j;
-	json_object_set_new(j, "to", json_string(g->to_text));
-	json_object_set_new(j, "rounds", json_integer(p->rounds));
-	json_object_set_new(j, "bytes", json_integer((json_int_t)p->bytes));
-	json_object_set_new(j, "remaining_bytes", json_integer((json_int_t)p->remaining_bytes));
-	json_object_set_new(j, "throttle_pct", json_integer(p->throttle_pct));
-	if (p->status == MIGRATION_COMPLETED) {
-		json_object_set_new(j, "total_ms", json_real(p->total_ms));
-		json_object_set_new(j, "downtime_ms", json_real(p->downtime_ms));
-		json_object_set_new(j, "throttled_ms", json_real(p->throttled_ms));
-	}
-	if (p->status == MIGRATION_FAILED || p->status == MIGRATION_CANCELLED)
-		json_object_set_new(j, "error", json_string(p->error));
-	return j;
-}
-
-json_t *migration_json(struct migration *g)
-{
-	json_t *j;
-
-	pthread_mutex_lock(&g->lock);
-	j = progress_json(g);
-	pthread_mutex_unlock(&g->lock);
-	return j;
-}
-
 static void ended(struct sender *s, const struct error *err)
 {
 	struct migration *g = s->g;
@@ -542,42 +497,29 @@ static int connect_to(struct migration *g, struct error *err)
 	return 0;
 }
 
-struct migration_job {
-	struct api_job job;
-	struct migration *g;
-};
-
-/* The answer to a PUT /vm/migrate that waits: the figures, or why it failed. */
-static void job_reply(struct api_job *j, struct migration *g, const struct error *err)
+/*
+ * The whole migration on the worker's thread: 0 once the destination runs
+ * the VM; otherwise -1 with @err, the VM running on here. Either way the
+ * progress holds the end and the events are logged.
+ */
+int migration_send(struct migration *g, struct error *err)
 {
-	if (!j->deferred)
-		return;
-	if (err)
-		return api_reply_error(&j->reply, 502, NULL, "the migration failed: %s", err->msg);
-	api_reply_json(&j->reply, 200, migration_json(g));
-}
-
-static void migrate_job(struct api_job *j)
-{
-	struct migration *g = ((struct migration_job *)j)->g;
 	struct sender s = { .g = g, .bytes_per_ms = 1 };
-	struct error err = { 0 };
 	int r;
 
 	s.io = (struct mig_io){ sock_read, sock_write, &g->fd, 0, 0 };
 	s.gm = machine_guest_mem(g->m);
 	s.t_start = now_ns();
 	mig_pages_init(&s.batch);
-	r = connect_to(g, &err);
+	r = connect_to(g, err);
 	if (!r)
-		r = run(&s, &err);
+		r = run(&s, err);
 	if (r) {
 		if (cancelled(g))
-			error_set(&err, ECANCELED, "cancelled: %s", g->cancel_why);
-		resume_here(&s, &err);
+			error_set(err, ECANCELED, "cancelled: %s", g->cancel_why);
+		resume_here(&s, err);
 	}
-	ended(&s, r ? &err : NULL);
-	job_reply(j, g, r ? &err : NULL);
+	ended(&s, r ? err : NULL);
 	mig_pages_free(&s.batch);
 	close_logs(&s);
 	pthread_mutex_lock(&g->lock);
@@ -586,131 +528,5 @@ static void migrate_job(struct api_job *j)
 		close(g->fd);
 	g->fd = -1;
 	pthread_mutex_unlock(&g->lock);
-	if (!r)
-		machine_stop_migrated(g->m);
-}
-
-static void release_job(struct api_job *j)
-{
-	api_reply_free(&j->reply);
-	free(j);
-}
-
-int migration_init(struct migration *g, struct machine *m, struct api_events *ev,
-		   void (*wake)(void *opaque), void *opaque, struct error *err)
-{
-	memset(g, 0, sizeof(*g));
-	g->cancel_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (g->cancel_fd < 0)
-		return error_set(err, errno, "eventfd: %s", strerror(errno));
-	pthread_mutex_init(&g->lock, NULL);
-	g->fd = -1;
-	g->conn.fd = -1;
-	g->m = m;
-	g->events = ev;
-	g->wake = wake;
-	g->opaque = opaque;
-	return 0;
-}
-
-static struct migration_job *new_job(struct migration *g, bool wait, struct error *err)
-{
-	struct migration_job *mj = calloc(1, sizeof(*mj));
-
-	if (!mj) {
-		error_set(err, ENOMEM, "out of memory");
-		return NULL;
-	}
-	mj->g = g;
-	mj->job.kind = API_JOB_MIGRATION;
-	mj->job.run = migrate_job;
-	mj->job.release = release_job;
-	mj->job.deferred = wait;
-	snprintf(mj->job.what, sizeof(mj->job.what), "a migration to %s", g->to_text);
-	return mj;
-}
-
-int migration_start(struct migration *g, struct api_worker *w, const char *to_text,
-		    const struct mig_uri *to, unsigned downtime_ms, unsigned max_rounds,
-		    bool wait, struct api_job **waited, struct error *err)
-{
-	struct migration_job *mj;
-	char what[sizeof(mj->job.what)];
-	uint64_t stale;
-
-	/* The worker's own state is checked first: a busy one is 409, before any connect. */
-	if (api_worker_busy(w, what, sizeof(what)) >= 0)
-		return error_set(err, EBUSY, "%s is under way: one at a time", what);
-	if (mig_uri_connect_start(to, &g->conn, err))
-		return -1;
-	pthread_mutex_lock(&g->lock);
-	/* The last migration's cancel may have left the eventfd readable. */
-	while (read(g->cancel_fd, &stale, sizeof(stale)) > 0)
-		;
-	g->to = *to;
-	snprintf(g->to_text, sizeof(g->to_text), "%s", to_text);
-	g->downtime_ms = downtime_ms;
-	g->max_rounds = max_rounds;
-	g->cancel = false;
-	g->p = (struct migration_progress){ .status = MIGRATION_CONNECTING };
-	pthread_mutex_unlock(&g->lock);
-	mj = new_job(g, wait, err);
-	if (!mj || api_worker_submit(w, &mj->job, err)) {
-		free(mj);
-		pthread_mutex_lock(&g->lock);
-		mig_connect_abandon(&g->conn);
-		g->p.status = MIGRATION_NONE;
-		pthread_mutex_unlock(&g->lock);
-		return -1;
-	}
-	*waited = wait ? &mj->job : NULL;
-	return 0;
-}
-
-/* Under the lock: stop the connect, the stream, or the next round. */
-static void cancel_locked(struct migration *g, const char *why)
-{
-	static const uint64_t one = 1;
-
-	g->cancel = true;
-	g->cancel_why = why;
-	/* Fails only with the counter at its maximum, which is readable anyway. */
-	if (write(g->cancel_fd, &one, sizeof(one)) < 0)
-		pr_debug("migration: the cancel's eventfd: %s", strerror(errno));
-	if (g->fd >= 0)
-		shutdown(g->fd, SHUT_RDWR);
-}
-
-int migration_cancel(struct migration *g, struct error *err)
-{
-	enum migration_status st;
-	int r = 0;
-
-	pthread_mutex_lock(&g->lock);
-	st = g->p.status;
-	if (st == MIGRATION_COMPLETING)
-		r = error_set(err, EBUSY, "the migration is completing (the VM is paused for its "
-			      "last round): too late to cancel");
-	else if (st != MIGRATION_CONNECTING && st != MIGRATION_ACTIVE)
-		r = error_set(err, EBUSY, "no migration is under way");
-	else if (g->cancel)
-		r = error_set(err, EBUSY, "the migration is being cancelled already");
-	else
-		cancel_locked(g, "by DELETE /vm/migrate");
-	pthread_mutex_unlock(&g->lock);
 	return r;
-}
-
-void migration_abort(struct migration *g)
-{
-	pthread_mutex_lock(&g->lock);
-	cancel_locked(g, "the VM is stopping");
-	pthread_mutex_unlock(&g->lock);
-}
-
-void migration_destroy(struct migration *g)
-{
-	mig_connect_abandon(&g->conn);
-	close(g->cancel_fd);
-	pthread_mutex_destroy(&g->lock);
 }
