@@ -71,6 +71,16 @@ until_status() {
 	done
 }
 
+# hangup_peer PATH: a listener at PATH that closes its first connection; its pid in peer_pid.
+hangup_peer() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.accept()[0].close()' \
+		"$1" &
+	peer_pid=$!
+	for _ in $(seq 50); do [ -S "$1" ] && break; sleep 0.1; done
+}
+
 # field NAME: a top-level field of the last reply.
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/body" "$1"; }
 
@@ -238,12 +248,7 @@ for _ in $(seq 100); do [ "$(ticks)" -gt "$before" ] && break; sleep 0.1; done
 [ "$(ticks)" -gt "$before" ] || fail "the guest stopped ticking beside 100 clients"
 
 echo "a migration to a peer that hangs up fails, and the VM runs on"
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.accept()[0].close()' \
-	"$WORK/peer.sock" &
-peer_pid=$!
-for _ in $(seq 50); do [ -S "$WORK/peer.sock" ] && break; sleep 0.1; done
+hangup_peer "$WORK/peer.sock"
 status=0
 "$VESSEL" ctl --api-socket "$SOCK" migrate "unix:$WORK/peer.sock" >"$WORK/body.all" \
 	2>"$WORK/ctl.err" || status=$?
@@ -260,12 +265,7 @@ req GET /vm/migrate 200
 	fail "GET /vm/migrate after a failed migration: not failed with the reason"
 
 echo "a migration that waits, to a peer that hangs up: 502 with the reason"
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.accept()[0].close()' \
-	"$WORK/peer2.sock" &
-peer_pid=$!
-for _ in $(seq 50); do [ -S "$WORK/peer2.sock" ] && break; sleep 0.1; done
+hangup_peer "$WORK/peer2.sock"
 req PUT /vm/migrate 502 "{\"to\": \"unix:$WORK/peer2.sock\", \"wait\": true}"
 grep -Eq 'the migration failed: .*(closed|broke)' "$WORK/body" || fail "the 502 does not say why"
 wait "$peer_pid" || true
