@@ -100,6 +100,8 @@ void run_churn(const struct acpi_info *acpi, unsigned mib, uint64_t ram_end)
 	__attribute__((noreturn));
 /* @period: TSC cycles a count (0: a few ms), vessel.counterperiod= */
 void run_counter(const struct acpi_info *acpi, uint64_t period) __attribute__((noreturn));
+/* vessel.test=reset-state (reset_state.c): the state a reset must put back. */
+void run_reset_state(const struct acpi_info *acpi) __attribute__((noreturn));
 
 /* Interrupts: IDT, local APIC and IOAPIC. */
 struct isr_frame {

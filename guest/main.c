@@ -464,6 +464,8 @@ void guest_main(uint32_t start_info)
 		run_ticker();
 	if (streq(mode, "dirty"))
 		run_dirty(&acpi);
+	if (streq(mode, "reset-state"))
+		run_reset_state(&acpi);
 	irq_init(&acpi);
 	if (streq(mode, "input")) {
 		/* vessel.test=input [vessel.quitkey=CODE]: report viewer input until the key. */

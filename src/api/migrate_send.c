@@ -6,7 +6,8 @@
  * stream carries is throttled (its vCPUs held for a growing share of each
  * batch's time). Then the VM pauses, the last pages and the machine's state
  * go, and once the destination says its VM runs this one stops. Any failure
- * before that resumes the VM here.
+ * before that resumes the VM here. All of it on the API's worker thread
+ * (migrate_job.c), the progress kept in struct migration for GET /vm/migrate.
  */
 #include "api/migrate.h"
 #include "api/migrate_stream.h"
@@ -25,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#define MIG_CONNECT_TIMEOUT_S	10	/* for the destination to take the connection */
 #define MIG_IO_TIMEOUT_S	10	/* a peer silent this long is gone */
 #define MIG_ACK_TIMEOUT_S	30	/* for the destination to start its VM */
 #define THROTTLE_STEP_PCT	20
@@ -71,7 +73,12 @@ static void event(struct migration *g, const char *name, json_t *data)
 
 static bool cancelled(struct migration *g)
 {
-	return __atomic_load_n(&g->cancel, __ATOMIC_ACQUIRE);
+	bool c;
+
+	pthread_mutex_lock(&g->lock);
+	c = g->cancel;
+	pthread_mutex_unlock(&g->lock);
+	return c;
 }
 
 static int open_logs(struct sender *s, struct error *err)
@@ -251,6 +258,12 @@ static void measure(struct sender *s, uint64_t bytes, uint64_t ns)
 
 static void round_event(struct sender *s, uint64_t pages, uint64_t remaining)
 {
+	pthread_mutex_lock(&s->g->lock);
+	s->g->p.rounds = s->rounds;
+	s->g->p.bytes = s->io.bytes_out;
+	s->g->p.remaining_bytes = remaining;
+	s->g->p.throttle_pct = s->throttle_pct;
+	pthread_mutex_unlock(&s->g->lock);
 	event(s->g, "migration", json_pack("{s:s, s:i, s:I, s:I, s:I, s:i}", "phase", "round",
 					   "round", (int)s->rounds, "pages", (json_int_t)pages,
 					   "bytes", (json_int_t)s->io.bytes_out,
@@ -350,11 +363,25 @@ static int wait_ack(struct sender *s, struct error *err)
 	return r;
 }
 
+/* Past this point a cancel is refused: the destination may run the VM once it has the rest. */
+static int completing(struct migration *g, struct error *err)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&g->lock);
+	if (g->cancel)
+		r = error_set(err, ECANCELED, "cancelled");
+	else
+		g->p.status = MIGRATION_COMPLETING;
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
 static int finish(struct sender *s, struct error *err)
 {
 	uint64_t dirty;
 
-	if (machine_pause(s->g->m, err))
+	if (completing(s->g, err) || machine_pause(s->g->m, err))
 		return -1;
 	s->paused = true;
 	s->t_pause = now_ns();
@@ -427,104 +454,79 @@ static void resume_here(struct sender *s, struct error *err)
 	if (s->paused)
 		machine_resume(s->g->m, NULL);
 }
-
-static void *migrate_thread(void *arg)
+static void ended(struct sender *s, const struct error *err)
 {
-	struct migration *g = arg;
+	struct migration *g = s->g;
+	struct migration_progress *p = &g->p;
+	uint64_t end = now_ns();
+
+	pthread_mutex_lock(&g->lock);
+	p->status = !err ? MIGRATION_COMPLETED :
+		    g->cancel ? MIGRATION_CANCELLED : MIGRATION_FAILED;
+	p->rounds = s->rounds;
+	p->bytes = s->io.bytes_out;
+	p->total_ms = (double)(end - s->t_start) / 1e6;
+	p->downtime_ms = s->t_pause ? (double)(end - s->t_pause) / 1e6 : 0;
+	p->throttled_ms = (double)s->throttled_us / 1e3;
+	snprintf(p->error, sizeof(p->error), "%s", err ? err->msg : "");
+	pthread_mutex_unlock(&g->lock);
+	if (err)
+		event(g, "migration-failed", json_pack("{s:s, s:s}", "to", g->to_text, "error",
+						       err->msg));
+	else
+		event(g, "migrated", json_pack("{s:f, s:f, s:i, s:I, s:f}",
+					       "total_ms", p->total_ms, "downtime_ms", p->downtime_ms,
+					       "rounds", (int)p->rounds, "bytes", (json_int_t)p->bytes,
+					       "throttled_ms", p->throttled_ms));
+}
+
+/* The destination reached within MIG_CONNECT_TIMEOUT_S, or cancelled meanwhile. */
+static int connect_to(struct migration *g, struct error *err)
+{
+	int fd = mig_uri_connect_finish(&g->to, &g->conn, g->cancel_fd,
+					MIG_CONNECT_TIMEOUT_S * 1000, err);
+
+	if (fd < 0)
+		return -1;
+	pthread_mutex_lock(&g->lock);
+	g->fd = fd;
+	if (g->cancel)
+		shutdown(fd, SHUT_RDWR);
+	g->p.status = MIGRATION_ACTIVE;
+	pthread_mutex_unlock(&g->lock);
+	return 0;
+}
+
+/*
+ * The whole migration on the worker's thread: 0 once the destination runs
+ * the VM; otherwise -1 with @err, the VM running on here. Either way the
+ * progress holds the end and the events are logged.
+ */
+int migration_send(struct migration *g, struct error *err)
+{
 	struct sender s = { .g = g, .bytes_per_ms = 1 };
-	struct error err = { 0 };
-	uint64_t end;
+	int r;
 
 	s.io = (struct mig_io){ sock_read, sock_write, &g->fd, 0, 0 };
 	s.gm = machine_guest_mem(g->m);
 	s.t_start = now_ns();
 	mig_pages_init(&s.batch);
-	if (run(&s, &err)) {
+	r = connect_to(g, err);
+	if (!r)
+		r = run(&s, err);
+	if (r) {
 		if (cancelled(g))
-			error_set(&err, ECANCELED, "cancelled: the VM is stopping");
-		resume_here(&s, &err);
-		event(g, "migration-failed", json_pack("{s:s, s:s}", "to", g->to_text, "error",
-						       err.msg));
-	} else {
-		end = now_ns();
-		event(g, "migrated", json_pack("{s:f, s:f, s:i, s:I, s:f}",
-					       "total_ms", (double)(end - s.t_start) / 1e6,
-					       "downtime_ms", (double)(end - s.t_pause) / 1e6,
-					       "rounds", (int)s.rounds,
-					       "bytes", (json_int_t)s.io.bytes_out,
-					       "throttled_ms", (double)s.throttled_us / 1e3));
-		machine_stop_migrated(g->m);
+			error_set(err, ECANCELED, "cancelled: %s", g->cancel_why);
+		resume_here(&s, err);
 	}
+	ended(&s, r ? err : NULL);
 	mig_pages_free(&s.batch);
 	close_logs(&s);
 	pthread_mutex_lock(&g->lock);
-	close(g->fd);
-	g->fd = -1;
-	g->active = false;
-	pthread_mutex_unlock(&g->lock);
-	return NULL;
-}
-
-void migration_init(struct migration *g, struct machine *m, struct api_events *ev,
-		    void (*wake)(void *opaque), void *opaque)
-{
-	memset(g, 0, sizeof(*g));
-	pthread_mutex_init(&g->lock, NULL);
-	g->fd = -1;
-	g->m = m;
-	g->events = ev;
-	g->wake = wake;
-	g->opaque = opaque;
-}
-
-int migration_start(struct migration *g, const char *to_text, const struct mig_uri *to,
-		    unsigned downtime_ms, unsigned max_rounds, struct error *err)
-{
-	int fd, r;
-
-	pthread_mutex_lock(&g->lock);
-	if (g->active) {
-		pthread_mutex_unlock(&g->lock);
-		return error_set(err, EBUSY, "a migration is under way");
-	}
-	if (g->joinable) {
-		pthread_join(g->thread, NULL);
-		g->joinable = false;
-	}
-	fd = mig_uri_connect(to, err);
-	if (fd < 0) {
-		pthread_mutex_unlock(&g->lock);
-		return -1;
-	}
-	g->fd = fd;
-	g->to = *to;
-	snprintf(g->to_text, sizeof(g->to_text), "%s", to_text);
-	g->downtime_ms = downtime_ms;
-	g->max_rounds = max_rounds;
-	g->cancel = false;
-	g->active = true;
-	r = pthread_create(&g->thread, NULL, migrate_thread, g);
-	if (r) {
-		close(fd);
-		g->fd = -1;
-		g->active = false;
-		pthread_mutex_unlock(&g->lock);
-		return error_set(err, r, "cannot start the migration thread: %s", strerror(r));
-	}
-	pthread_setname_np(g->thread, "migrate");
-	g->joinable = true;
-	pthread_mutex_unlock(&g->lock);
-	return 0;
-}
-
-void migration_destroy(struct migration *g)
-{
-	pthread_mutex_lock(&g->lock);
-	__atomic_store_n(&g->cancel, true, __ATOMIC_RELEASE);
+	mig_connect_abandon(&g->conn);
 	if (g->fd >= 0)
-		shutdown(g->fd, SHUT_RDWR);
+		close(g->fd);
+	g->fd = -1;
 	pthread_mutex_unlock(&g->lock);
-	if (g->joinable)
-		pthread_join(g->thread, NULL);
-	pthread_mutex_destroy(&g->lock);
+	return r;
 }

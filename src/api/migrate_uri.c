@@ -1,9 +1,12 @@
 #include "api/migrate_uri.h"
+#include "core/clock.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,39 +104,178 @@ static void tcp_options(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-int mig_uri_connect(const struct mig_uri *u, struct error *err)
+static const char *uri_text(const struct mig_uri *u, char *buf, size_t size)
 {
-	struct sockaddr_un sa;
-	struct addrinfo *ai, *a;
-	int fd, e = 0;
+	if (u->kind == MIG_UNIX)
+		snprintf(buf, size, "unix:%s", u->path);
+	else
+		snprintf(buf, size, "tcp:%s:%s", u->host, u->port);
+	return buf;
+}
 
-	if (u->kind == MIG_UNIX) {
-		fd = unix_socket(u, &sa, err);
-		if (fd < 0)
-			return -1;
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-			e = errno;
-			close(fd);
-			return error_set(err, e, "unix:%s: %s", u->path, strerror(e));
-		}
-		return fd;
+static int connect_failed(struct mig_connect *c, const struct mig_uri *u, int e,
+			  struct error *err)
+{
+	char where[sizeof(u->host) + sizeof(u->path)];
+
+	mig_connect_abandon(c);
+	return error_set(err, e, "%s: %s", uri_text(u, where, sizeof(where)), strerror(e));
+}
+
+/* A non-blocking socket of @family, its connect to @sa begun: done, under way, or failed. */
+static int begin(struct mig_connect *c, int family, const struct sockaddr *sa, socklen_t len)
+{
+	c->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -1;
+	memcpy(&c->sa, sa, len);
+	c->len = len;
+	if (!connect(c->fd, sa, len)) {
+		c->connected = true;
+		return 0;
 	}
-	ai = resolve(u, false, err);
+	/* A unix listener's full backlog is EAGAIN: tried again until the deadline. */
+	return errno == EINPROGRESS || errno == EAGAIN ? 0 : -1;
+}
+
+int mig_uri_connect_start(const struct mig_uri *u, struct mig_connect *c, struct error *err)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct addrinfo *ai = NULL;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (u->kind == MIG_UNIX) {
+		strcpy(sa.sun_path, u->path);
+		if (begin(c, AF_UNIX, (struct sockaddr *)&sa, sizeof(sa)))
+			return connect_failed(c, u, errno, err);
+		return 0;
+	}
+	/* A name is resolved on the worker (getaddrinfo blocks); an address is tried here. */
+	r = getaddrinfo(u->host, u->port, &hints, &ai);
+	if (r == EAI_NONAME) {
+		c->resolve = true;
+		return 0;
+	}
+	if (r)
+		return error_set(err, EHOSTUNREACH, "tcp:%s:%s: %s", u->host, u->port,
+				 gai_strerror(r));
+	r = begin(c, ai->ai_family, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return r ? connect_failed(c, u, errno, err) : 0;
+}
+
+static uint64_t now_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
+static int remaining_ms(uint64_t deadline)
+{
+	uint64_t now = now_ms();
+
+	return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+/* Wait for @c's socket to connect: 0, or -1 with errno (ETIMEDOUT, ECANCELED, the connect's). */
+static int wait_connected(struct mig_connect *c, int cancel_fd, uint64_t deadline)
+{
+	struct pollfd p[2] = { { .fd = c->fd, .events = POLLOUT }, { .fd = cancel_fd, .events = POLLIN } };
+	bool retry = c->sa.ss_family == AF_UNIX;
+	socklen_t len = sizeof(int);
+	int e = 0, left;
+
+	while (!c->connected) {
+		left = remaining_ms(deadline);
+		if (!left) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		/* A unix connect refused for a full backlog cannot be waited on, only repeated. */
+		if (poll(retry ? &p[1] : p, retry ? 1 : 2, retry && left > 20 ? 20 : left) < 0 &&
+		    errno != EINTR)
+			return -1;
+		if (p[1].revents) {
+			errno = ECANCELED;
+			return -1;
+		}
+		if (retry) {
+			if (!connect(c->fd, (struct sockaddr *)&c->sa, c->len) || errno == EISCONN)
+				c->connected = true;
+			else if (errno != EAGAIN)
+				return -1;
+			continue;
+		}
+		if (!p[0].revents)
+			continue;
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &e, &len) || e) {
+			errno = e ? e : errno;
+			return -1;
+		}
+		c->connected = true;
+	}
+	return 0;
+}
+
+/* The name resolved, each of its addresses tried in turn within the deadline. */
+static int resolve_and_wait(const struct mig_uri *u, struct mig_connect *c, int cancel_fd,
+			    uint64_t deadline, struct error *err)
+{
+	struct addrinfo *ai = resolve(u, false, err), *a;
+	int e = EHOSTUNREACH;
+
 	if (!ai)
 		return -1;
-	for (a = ai, fd = -1; a && fd < 0; a = a->ai_next) {
-		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-		if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen)) {
-			e = errno;
-			close(fd);
-			fd = -1;
-		}
+	for (a = ai; a; a = a->ai_next) {
+		if (!begin(c, a->ai_family, a->ai_addr, a->ai_addrlen) &&
+		    !wait_connected(c, cancel_fd, deadline))
+			break;
+		e = errno;
+		mig_connect_abandon(c);
+		if (e == ETIMEDOUT || e == ECANCELED)
+			break;
 	}
 	freeaddrinfo(ai);
-	if (fd < 0)
-		return error_set(err, e, "tcp:%s:%s: %s", u->host, u->port, strerror(e));
-	tcp_options(fd);
+	return c->connected ? 0 : connect_failed(c, u, e, err);
+}
+
+int mig_uri_connect_finish(const struct mig_uri *u, struct mig_connect *c, int cancel_fd,
+			   unsigned timeout_ms, struct error *err)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	char where[sizeof(u->host) + sizeof(u->path)];
+	int fd;
+
+	if (c->resolve) {
+		if (resolve_and_wait(u, c, cancel_fd, deadline, err))
+			return -1;
+	} else if (wait_connected(c, cancel_fd, deadline)) {
+		if (errno != ETIMEDOUT)
+			return connect_failed(c, u, errno, err);
+		mig_connect_abandon(c);
+		return error_set(err, ETIMEDOUT, "%s: the destination did not take the connection "
+				 "within %u s", uri_text(u, where, sizeof(where)), timeout_ms / 1000);
+	}
+	fd = c->fd;
+	c->fd = -1;
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		close(fd);
+		return error_set(err, errno, "fcntl: %s", strerror(errno));
+	}
+	if (u->kind == MIG_TCP)
+		tcp_options(fd);
 	return fd;
+}
+
+void mig_connect_abandon(struct mig_connect *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->connected = false;
 }
 
 static int listen_unix(const struct mig_uri *u, struct error *err)

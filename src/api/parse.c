@@ -27,7 +27,9 @@ static const struct route routes[] = {
 	{ "/vm/reset", false, API_PUT, API_RESET, BODY_NONE, "PUT" },
 	{ API_NET_PREFIX, true, API_PATCH, API_NET_LINK, BODY_NET_LINK, "PATCH" },
 	{ "/vm/snapshot", false, API_PUT, API_SNAPSHOT, BODY_OBJECT, "PUT" },
-	{ "/vm/migrate", false, API_PUT, API_MIGRATE, BODY_MIGRATE, "PUT" },
+	{ "/vm/migrate", false, API_PUT, API_MIGRATE, BODY_MIGRATE, "GET, PUT, DELETE" },
+	{ "/vm/migrate", false, API_GET, API_GET_MIGRATE, BODY_NONE, "GET, PUT, DELETE" },
+	{ "/vm/migrate", false, API_DELETE, API_CANCEL_MIGRATE, BODY_NONE, "GET, PUT, DELETE" },
 };
 
 /* "net" and a decimal index without leading zeros, below 100. */
@@ -45,23 +47,33 @@ static int nic_index(const char *id, unsigned *index)
 	return 0;
 }
 
-static const struct route *find_route(const char *path, struct api_action *a)
+static bool path_matches(const struct route *rt, const char *path, struct api_action *a)
 {
-	size_t i, n;
+	size_t n = strlen(rt->path);
+
+	if (!rt->has_id)
+		return !strcmp(rt->path, path);
+	return !strncmp(rt->path, path, n) && !nic_index(path + n, &a->nic);
+}
+
+/* The route of @path and @method; else the first of @path's (a 405), or NULL (a 404). */
+static const struct route *find_route(const char *path, enum api_method method,
+				      struct api_action *a)
+{
+	const struct route *first = NULL;
+	size_t i;
 
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *rt = &routes[i];
 
-		if (!rt->has_id) {
-			if (!strcmp(rt->path, path))
-				return rt;
+		if (!path_matches(rt, path, a))
 			continue;
-		}
-		n = strlen(rt->path);
-		if (!strncmp(rt->path, path, n) && !nic_index(path + n, &a->nic))
+		if (rt->method == method)
 			return rt;
+		if (!first)
+			first = rt;
 	}
-	return NULL;
+	return first;
 }
 
 static json_t *load_object(const struct api_request *req, struct api_reply *r)
@@ -140,12 +152,12 @@ static int opt_count(json_t *j, const char *key, unsigned max, unsigned *v, stru
 	return 0;
 }
 
-/* {"to": "unix:PATH" | "tcp:HOST:PORT", "downtime_ms": N, "max_rounds": N} */
+/* {"to": "unix:PATH" | "tcp:HOST:PORT", "downtime_ms": N, "max_rounds": N, "wait": B} */
 static int migrate_body(json_t *j, struct api_action *a, struct api_reply *r)
 {
-	static const char *const known[] = { "to", "downtime_ms", "max_rounds", NULL };
+	static const char *const known[] = { "to", "downtime_ms", "max_rounds", "wait", NULL };
 	struct error err = { 0 };
-	json_t *to;
+	json_t *to, *wait;
 
 	if (only_fields(j, known, r))
 		return -1;
@@ -162,6 +174,12 @@ static int migrate_body(json_t *j, struct api_action *a, struct api_reply *r)
 	strcpy(a->to, json_string_value(to));
 	a->downtime_ms = API_DEFAULT_DOWNTIME_MS;
 	a->max_rounds = API_DEFAULT_ROUNDS;
+	wait = json_object_get(j, "wait");
+	if (wait && !json_is_boolean(wait)) {
+		api_reply_error(r, 400, "wait", "'wait' must be true or false");
+		return -1;
+	}
+	a->wait = json_is_true(wait);
 	if (opt_count(j, "downtime_ms", API_DOWNTIME_MAX_MS, &a->downtime_ms, r))
 		return -1;
 	return opt_count(j, "max_rounds", API_ROUNDS_MAX, &a->max_rounds, r);
@@ -204,7 +222,7 @@ int api_parse(const struct api_request *req, struct api_action *a, struct api_re
 	const struct route *rt;
 
 	memset(a, 0, sizeof(*a));
-	rt = find_route(req->path, a);
+	rt = find_route(req->path, req->method, a);
 	if (!rt) {
 		api_reply_error(r, 404, NULL, "no endpoint %s (see docs/api.yaml)", req->path);
 		return -1;

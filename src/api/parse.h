@@ -36,6 +36,8 @@ enum api_action_kind {
 	API_NET_LINK,
 	API_SNAPSHOT,
 	API_MIGRATE,
+	API_GET_MIGRATE,
+	API_CANCEL_MIGRATE,
 };
 
 #define API_DEFAULT_DOWNTIME_MS	300
@@ -55,6 +57,7 @@ struct api_action {
 	char to[320];
 	struct mig_uri uri;
 	unsigned downtime_ms, max_rounds;
+	bool wait;		/* the reply when the migration ends */
 };
 
 /* 0 with @a filled, or -1 with the error reply in @r. */

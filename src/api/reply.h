@@ -6,12 +6,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct api_job;
+
 struct api_reply {
 	int status;
 	char *body;		/* JSON text, or an event stream's first events */
 	size_t len;
 	const char *allow;	/* the Allow header of a 405 */
 	bool stream;		/* text/event-stream: events follow the body */
+	struct api_job *deferred;	/* no answer yet: this job gives it (api/worker.h) */
 };
 
 /* Take @j as the body (NULL: out of memory, a 500). */

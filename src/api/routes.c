@@ -40,6 +40,18 @@ static int require_state(struct machine *m, struct api_reply *r, enum machine_st
 	return -1;
 }
 
+/* A snapshot being written holds the VM paused: what would change it waits for the end. */
+static int snapshot_busy(struct api_ctx *c, struct api_reply *r)
+{
+	char what[sizeof(((struct api_job *)0)->what)];
+
+	if (api_worker_busy(c->worker, what, sizeof(what)) != API_JOB_SNAPSHOT)
+		return 0;
+	api_reply_error(r, 409, NULL, "%s is under way: the VM stays paused until it is written",
+			what);
+	return -1;
+}
+
 static void put_pause(struct machine *m, struct api_reply *r)
 {
 	struct error err = { 0 };
@@ -51,11 +63,12 @@ static void put_pause(struct machine *m, struct api_reply *r)
 	state_reply(m, r, 200);
 }
 
-static void put_resume(struct machine *m, struct api_reply *r)
+static void put_resume(struct api_ctx *c, struct api_reply *r)
 {
 	struct error err = { 0 };
+	struct machine *m = c->m;
 
-	if (require_state(m, r, MACHINE_PAUSED))
+	if (require_state(m, r, MACHINE_PAUSED) || snapshot_busy(c, r))
 		return;
 	if (machine_resume(m, &err))
 		return change_failed(r, &err);
@@ -104,13 +117,16 @@ static void put_power_button(struct machine *m, struct api_reply *r)
 	api_reply_json(r, 202, json_pack("{s:s}", "state", "running"));
 }
 
-static void put_reset(struct machine *m, struct api_reply *r)
+static void put_reset(struct api_ctx *c, struct api_reply *r)
 {
 	struct error err = { 0 };
+	struct machine *m = c->m;
 	enum machine_state s = machine_state(m);
 
 	if (s != MACHINE_RUNNING && s != MACHINE_PAUSED)
 		return api_reply_error(r, 409, NULL, "the VM is %s", api_state_name(s));
+	if (snapshot_busy(c, r))
+		return;
 	if (machine_reset(m, &err))
 		return change_failed(r, &err);
 	state_reply(m, r, 200);
@@ -131,19 +147,38 @@ static void patch_net(struct machine *m, const struct api_action *a, struct api_
 					 a->link_up ? "up" : "down"));
 }
 
-/* 202: the rest is the migration thread's, and its events say how it went. */
+/*
+ * 202: the connect and the rest are the worker's, and the events and GET
+ * /vm/migrate say how it goes; with "wait" the reply comes at the end.
+ */
 static void put_migrate(struct api_ctx *c, const struct api_action *a, struct api_reply *r)
 {
 	struct error err = { 0 };
+	struct api_job *waited;
 
 	if (require_state(c->m, r, MACHINE_RUNNING))
 		return;
-	if (migration_start(c->migration, a->to, &a->uri, a->downtime_ms, a->max_rounds, &err))
+	if (migration_start(c->migration, c->worker, a->to, &a->uri, a->downtime_ms,
+			    a->max_rounds, a->wait, &waited, &err))
 		return api_reply_error(r, err.code == EBUSY ? 409 : 400,
 				       err.code == EBUSY ? NULL : "to", "%s", err.msg);
+	if (waited) {
+		r->deferred = waited;
+		return;
+	}
 	api_reply_json(r, 202, json_pack("{s:s, s:s, s:i, s:i}", "state", "migrating", "to",
 					 a->to, "downtime_ms", (int)a->downtime_ms,
 					 "max_rounds", (int)a->max_rounds));
+}
+
+static void delete_migrate(struct api_ctx *c, struct api_reply *r)
+{
+	struct error err = { 0 };
+
+	if (migration_cancel(c->migration, &err))
+		return api_reply_error(r, 409, NULL, "%s", err.msg);
+	api_reply_json(r, 202, json_pack("{s:s, s:s}", "status", "cancelling", "to",
+					 c->migration->to_text));
 }
 
 static void run(struct api_ctx *c, struct api_action *a, struct api_reply *r, uint64_t *seq)
@@ -160,19 +195,23 @@ static void run(struct api_ctx *c, struct api_action *a, struct api_reply *r, ui
 	case API_PAUSE:
 		return put_pause(m, r);
 	case API_RESUME:
-		return put_resume(m, r);
+		return put_resume(c, r);
 	case API_STOP:
 		return put_stop(m, r);
 	case API_POWER_BUTTON:
 		return put_power_button(m, r);
 	case API_RESET:
-		return put_reset(m, r);
+		return put_reset(c, r);
 	case API_NET_LINK:
 		return patch_net(m, a, r);
 	case API_SNAPSHOT:
 		return api_put_snapshot(c, a->body, r);
 	case API_MIGRATE:
 		return put_migrate(c, a, r);
+	case API_GET_MIGRATE:
+		return api_reply_json(r, 200, migration_json(c->migration));
+	case API_CANCEL_MIGRATE:
+		return delete_migrate(c, r);
 	}
 }
 

@@ -7,6 +7,7 @@
 #include "api/parse.h"
 #include "api/reply.h"
 #include "api/snapshot.h"
+#include "api/worker.h"
 #include "machine/machine.h"
 
 /* What the routes serve: one machine, its event log, its snapshots so far. */
@@ -18,13 +19,14 @@ struct api_ctx {
 	void (*wake)(void *opaque);
 	void *opaque;
 	struct migration *migration;
+	struct api_worker *worker;	/* snapshots and migrations run there */
 };
 
 /* Answer @req; an event stream starts at *@seq (set here). */
 void api_route(struct api_ctx *c, const struct api_request *req, struct api_reply *r,
 	       uint64_t *seq);
 
-/* PUT /vm/snapshot (snapshot_route.c); @body the request's JSON object. */
+/* PUT /vm/snapshot (snapshot_route.c); @body the request's JSON object. The reply is deferred. */
 void api_put_snapshot(struct api_ctx *c, json_t *body, struct api_reply *r);
 
 #endif

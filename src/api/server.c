@@ -33,6 +33,7 @@ struct api_http {
 	struct api_ctx routes;
 	struct migration migration;
 	bool migration_ready;
+	struct api_worker worker;
 	pthread_t thread;
 	bool thread_started;
 	bool closing;			/* set by destroy, read by the thread */
@@ -42,7 +43,8 @@ struct api_http {
 	unsigned nr_busy;		/* replies in flight and event streams */
 };
 
-enum conn_phase { CONN_IDLE, CONN_BODY, CONN_REPLY, CONN_STREAM };
+/* CONN_WAIT: for the worker's job to give the reply; CONN_DUE: it has, to be sent. */
+enum conn_phase { CONN_IDLE, CONN_BODY, CONN_WAIT, CONN_DUE, CONN_REPLY, CONN_STREAM };
 
 struct api_conn {
 	enum conn_phase phase;
@@ -52,6 +54,7 @@ struct api_conn {
 	size_t len;
 	bool too_large;
 	struct api_reply reply;
+	struct api_job *job;		/* CONN_WAIT: the worker's job that answers */
 	uint64_t seq;			/* an event stream's next event */
 };
 
@@ -76,10 +79,15 @@ static enum api_method request_method(struct lws *wsi)
 	return API_OTHER;
 }
 
+static bool busy_phase(enum conn_phase phase)
+{
+	return phase >= CONN_WAIT;
+}
+
 static void set_busy(struct api_http *s, struct api_conn *c, enum conn_phase phase)
 {
-	bool was = c->phase == CONN_REPLY || c->phase == CONN_STREAM;
-	bool is = phase == CONN_REPLY || phase == CONN_STREAM;
+	bool was = busy_phase(c->phase);
+	bool is = busy_phase(phase);
 
 	s->nr_busy += (unsigned)is - (unsigned)was;
 	c->phase = phase;
@@ -87,6 +95,9 @@ static void set_busy(struct api_http *s, struct api_conn *c, enum conn_phase pha
 
 static void conn_reset(struct api_http *s, struct api_conn *c)
 {
+	/* A job still running answers nobody now. */
+	if (c->job)
+		c->job->waiter = NULL;
 	set_busy(s, c, CONN_IDLE);
 	free(c->body);
 	api_reply_free(&c->reply);
@@ -125,6 +136,14 @@ static int dispatch(struct api_http *s, struct lws *wsi, struct api_conn *c)
 		api_reply_error(&c->reply, 413, "body", "the body is over %d bytes", API_BODY_MAX);
 	else
 		api_route(&s->routes, &req, &c->reply, &c->seq);
+	/* Set here, before the server's thread can take the job back: it may be done already. */
+	if (c->reply.deferred) {
+		c->job = c->reply.deferred;
+		c->reply.deferred = NULL;
+		c->job->waiter = wsi;
+		set_busy(s, c, CONN_WAIT);
+		return 0;
+	}
 	set_busy(s, c, c->reply.stream ? CONN_STREAM : CONN_REPLY);
 	return send_headers(wsi, c);
 }
@@ -209,9 +228,30 @@ static void drain_over(lws_sorted_usec_list_t *sul)
 	s->drain_over = true;
 }
 
-/* Another thread logged an event, or asked the server to stop. */
+/* The worker's finished jobs: a reply for the connection that waits, if it is still there. */
+static void take_jobs(struct api_http *s)
+{
+	struct api_job *j;
+	struct api_conn *c;
+
+	while ((j = api_worker_take(&s->worker))) {
+		if (j->waiter) {
+			c = lws_wsi_user(j->waiter);
+			c->job = NULL;
+			api_reply_free(&c->reply);
+			c->reply = j->reply;
+			memset(&j->reply, 0, sizeof(j->reply));
+			set_busy(s, c, CONN_DUE);
+			lws_callback_on_writable(j->waiter);
+		}
+		j->release(j);
+	}
+}
+
+/* Another thread logged an event, finished a job, or asked the server to stop. */
 static void woken(struct api_http *s, struct lws *wsi)
 {
+	take_jobs(s);
 	lws_callback_on_writable_all_protocol(s->ctx, lws_get_protocol(wsi));
 	if (__atomic_load_n(&s->closing, __ATOMIC_ACQUIRE) && !s->drain_armed) {
 		s->drain_armed = true;
@@ -233,6 +273,10 @@ static int api_callback(struct lws *wsi, enum lws_callback_reasons reason, void 
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		return c->phase == CONN_BODY ? dispatch(s, wsi, c) : 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (c->phase == CONN_DUE) {
+			set_busy(s, c, CONN_REPLY);
+			return send_headers(wsi, c);
+		}
 		if (c->phase == CONN_REPLY)
 			return write_reply(s, wsi, c);
 		if (c->phase == CONN_STREAM)
@@ -388,10 +432,13 @@ static int http_start(struct api_http *s, struct machine *m, struct error *err)
 	int r;
 
 	s->m = m;
-	migration_init(&s->migration, m, &s->events, wake_streams, s);
+	if (migration_init(&s->migration, m, &s->events, wake_streams, s, err))
+		return -1;
 	s->migration_ready = true;
+	if (api_worker_start(&s->worker, wake_streams, s, err))
+		return -1;
 	s->routes = (struct api_ctx){ m, &s->events, &s->snapshots, wake_streams, s,
-				      &s->migration };
+				      &s->migration, &s->worker };
 	s->observer = (struct machine_observer){ observed, s };
 	machine_set_observer(m, &s->observer);
 	r = pthread_create(&s->thread, NULL, serve, s);
@@ -408,15 +455,22 @@ static void http_destroy(struct api_http *s)
 {
 	if (!s)
 		return;
-	/* First: a migration still sending stops, and its events are in before the drain. */
+	/*
+	 * First: a migration still sending stops, and the worker's last job ends,
+	 * so that its events and its reply are in before the drain.
+	 */
 	if (s->migration_ready)
-		migration_destroy(&s->migration);
+		migration_abort(&s->migration);
+	api_worker_stop(&s->worker);
 	if (s->thread_started) {
 		__atomic_store_n(&s->closing, true, __ATOMIC_RELEASE);
 		lws_cancel_service(s->ctx);
 		pthread_join(s->thread, NULL);
 		machine_set_observer(s->m, NULL);
 	}
+	api_worker_destroy(&s->worker);
+	if (s->migration_ready)
+		migration_destroy(&s->migration);
 	snapshot_tracker_close(&s->snapshots);
 	lws_context_destroy(s->ctx);
 	unlink(s->path);

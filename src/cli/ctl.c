@@ -43,6 +43,8 @@ static const struct ctl_command commands[] = {
 	{ "reset", "PUT", "/vm/reset", NULL, 0, false },
 	{ "link", "PATCH", "/vm/net/%s", "{\"link\": %s}", 2, false },
 	{ "migrate", "PUT", "/vm/migrate", "{\"to\": %s}", 1, true },
+	{ "migration", "GET", "/vm/migrate", NULL, 0, false },
+	{ "cancel-migration", "DELETE", "/vm/migrate", NULL, 0, false },
 	{ "events", "GET", "/vm/events", NULL, 0, false },
 };
 
@@ -78,6 +80,8 @@ static void ctl_usage(FILE *f)
 		"            --incoming there), then its events until it ends: the last line\n"
 		"            is the \"migrated\" event (total_ms, downtime_ms, rounds), exit 0,\n"
 		"            or \"migration-failed\", exit 1\n"
+		"  migration  GET /vm/migrate: the last migration's status and figures\n"
+		"  cancel-migration  DELETE /vm/migrate: cancel it; the VM runs on here\n"
 		"  events    GET /vm/events: one JSON object a line, until the VM shuts down\n\n"
 		"Replies are printed as JSON; an HTTP error's message goes to stderr, exit status 1.\n");
 }

@@ -432,7 +432,7 @@ static void teardown(struct machine *m)
 	if (m->kernel_mapped)
 		munmap((void *)m->kernel, m->kernel_size);
 	free(m->cmdline);
-	free(m->vcpu_reset);
+	state_writer_free(&m->power_on);
 }
 
 struct machine *machine_create(const struct machine_config *cfg, struct error *err)

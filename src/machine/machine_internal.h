@@ -5,6 +5,7 @@
 #include "boot/boot.h"
 #include "core/event_loop.h"
 #include "core/input.h"
+#include "core/state.h"
 #include "core/vcpu_regs.h"
 #include "core/vm.h"
 #include "hw/acpi_pm.h"
@@ -23,12 +24,6 @@
 
 struct uart16550;
 
-/* What a vCPU is at power-on, for a reset from the host (reset.c). */
-struct vcpu_reset_state {
-	struct vcpu_regs regs;
-	struct kvm_lapic_state lapic;
-	struct kvm_mp_state mp;
-};
 struct virtio_console;
 
 struct machine {
@@ -69,7 +64,8 @@ struct machine {
 	/* Serializes state changes (pause, resume, stop) from any thread. */
 	pthread_mutex_t lock;
 	const struct machine_observer *observer;
-	struct vcpu_reset_state *vcpu_reset;	/* one per vCPU */
+	/* Every vCPU's and KVM's interrupt controllers' and PIT's state at power-on (reset.c). */
+	struct state_writer power_on;
 };
 
 /* Tell the observer, if any, of @ev. */
@@ -77,8 +73,15 @@ void machine_notify(struct machine *m, enum machine_event ev, int status);
 
 /* The firmware's part: ACPI tables, the kernel in RAM, vCPU 0 at its entry. */
 int machine_boot(struct machine *m, bool ram_fresh, struct error *err);
-/* Keep every vCPU's power-on state, before the boot sets vCPU 0's. */
+/* Keep the power-on state of the vCPUs and of KVM's devices, before the boot sets vCPU 0's. */
 int machine_save_reset_state(struct machine *m, struct error *err);
+
+/*
+ * KVM's in-kernel PIC, IOAPIC (unless the irqchip is split) and PIT (with
+ * --pit), as machine_state_save's record has them (machine_state.c).
+ */
+int machine_chips_save(struct machine *m, struct state_writer *w, struct error *err);
+int machine_chips_load(struct machine *m, struct state_reader *r, struct error *err);
 
 /* Create every device the configuration asks for, in the registry (devices.c). */
 int machine_realize_devices(struct machine *m, struct error *err);

@@ -58,10 +58,9 @@ static int save_vcpus(struct machine *m, struct state_writer *w, struct error *e
 	return r;
 }
 
-static int save_kvm_devices(struct machine *m, struct state_writer *w, struct error *err)
+int machine_chips_save(struct machine *m, struct state_writer *w, struct error *err)
 {
 	bool kernel_irqchip = !m->intc.ioapic;
-	struct kvm_clock_data clock = { 0 };
 	unsigned i;
 
 	state_put_u8(w, kernel_irqchip);
@@ -80,7 +79,15 @@ static int save_kvm_devices(struct machine *m, struct state_writer *w, struct er
 			return -1;
 		state_put_blob(w, &pit, sizeof(pit));
 	}
-	if (vm_ioctl(m, KVM_GET_CLOCK, &clock, "KVM_GET_CLOCK", err))
+	return 0;
+}
+
+static int save_kvm_devices(struct machine *m, struct state_writer *w, struct error *err)
+{
+	struct kvm_clock_data clock = { 0 };
+
+	if (machine_chips_save(m, w, err) ||
+	    vm_ioctl(m, KVM_GET_CLOCK, &clock, "KVM_GET_CLOCK", err))
 		return -1;
 	state_put_blob(w, &clock, sizeof(clock));
 	return 0;
@@ -110,10 +117,9 @@ static int load_vcpus(struct machine *m, struct state_reader *r, struct error *e
 	return 0;
 }
 
-static int load_kvm_devices(struct machine *m, struct state_reader *r, struct error *err)
+int machine_chips_load(struct machine *m, struct state_reader *r, struct error *err)
 {
 	bool kernel_irqchip = state_get_u8(r);
-	struct kvm_clock_data clock;
 	unsigned i;
 
 	if (r->failed || kernel_irqchip != !m->intc.ioapic)
@@ -139,7 +145,15 @@ static int load_kvm_devices(struct machine *m, struct state_reader *r, struct er
 		    vm_ioctl(m, KVM_SET_PIT2, &pit, "KVM_SET_PIT2", err))
 			return -1;
 	}
-	if (get_blob(r, &clock, sizeof(clock), "the KVM clock", err))
+	return 0;
+}
+
+static int load_kvm_devices(struct machine *m, struct state_reader *r, struct error *err)
+{
+	struct kvm_clock_data clock;
+
+	if (machine_chips_load(m, r, err) ||
+	    get_blob(r, &clock, sizeof(clock), "the KVM clock", err))
 		return -1;
 	/* The guest's clock goes on from where it stopped: no jump over the time saved. */
 	clock.flags = 0;

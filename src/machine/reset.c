@@ -1,56 +1,56 @@
 /*
  * A reset from the host (the control API's), as the guest's own reset
- * request would do on a PC: every vCPU back to its power-on state, every
- * device reset, the firmware's work again (ACPI tables, the kernel loaded,
- * the boot vCPU at its entry). RAM is not cleared, as on hardware.
+ * request would do on a PC: every vCPU, and KVM's PIC, IOAPIC and PIT, back
+ * to their power-on state, every device reset, the firmware's work again
+ * (ACPI tables, the kernel loaded, the boot vCPU at its entry). RAM is not
+ * cleared, as on hardware.
  */
 #include "machine/machine_internal.h"
+#include "core/vcpu_state.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 
+/*
+ * The whole record a snapshot keeps of each vCPU (registers, FPU/XSAVE, MSRs,
+ * local APIC, events, MP state, debug registers), then KVM's interrupt
+ * controllers and PIT: a reset loads it back, so nothing the last boot set in
+ * KVM survives it (an MSR such as kvmclock's would go on naming guest pages
+ * KVM writes into). The KVM clock runs on, as the host's time base.
+ */
 int machine_save_reset_state(struct machine *m, struct error *err)
 {
+	struct vcpu_msr_list msrs;
 	unsigned i;
+	int r = 0;
 
-	m->vcpu_reset = calloc(m->vm.nr_vcpus, sizeof(*m->vcpu_reset));
-	if (!m->vcpu_reset)
-		return error_set(err, ENOMEM, "out of memory");
-	for (i = 0; i < m->vm.nr_vcpus; i++) {
-		struct vcpu_reset_state *s = &m->vcpu_reset[i];
-		int fd = m->vm.vcpus[i].fd;
-
-		if (vcpu_regs_get(fd, &s->regs, err))
-			return -1;
-		if (ioctl(fd, KVM_GET_LAPIC, &s->lapic) || ioctl(fd, KVM_GET_MP_STATE, &s->mp))
-			return error_set(err, errno, "vCPU %u: cannot read its power-on state: %s",
-					 i, strerror(errno));
-	}
-	return 0;
+	if (vcpu_msr_list_init(&msrs, &m->vm, err))
+		return -1;
+	state_writer_init(&m->power_on);
+	for (i = 0; i < m->vm.nr_vcpus && !r; i++)
+		r = vcpu_state_save(&m->vm.vcpus[i], &msrs, &m->power_on, err);
+	vcpu_msr_list_free(&msrs);
+	if (r || machine_chips_save(m, &m->power_on, err))
+		return error_prefix(err, "the power-on state: ");
+	return m->power_on.failed ? error_set(err, ENOMEM, "out of memory") : 0;
 }
 
-/* No exception, interrupt or NMI pending: what KVM_SET_VCPU_EVENTS says with zeros. */
-static int reset_vcpu(struct machine *m, unsigned i, struct error *err)
+static int load_power_on(struct machine *m, struct error *err)
 {
-	const struct vcpu_reset_state *s = &m->vcpu_reset[i];
-	struct kvm_vcpu_events events;
-	int fd = m->vm.vcpus[i].fd;
+	struct state_reader r;
+	unsigned i;
 
-	memset(&events, 0, sizeof(events));
-	if (vcpu_regs_set(fd, &s->regs, err))
-		return -1;
-	if (ioctl(fd, KVM_SET_LAPIC, &s->lapic) || ioctl(fd, KVM_SET_MP_STATE, &s->mp) ||
-	    ioctl(fd, KVM_SET_VCPU_EVENTS, &events))
-		return error_set(err, errno, "vCPU %u: cannot reset it: %s", i, strerror(errno));
+	state_reader_init(&r, m->power_on.buf, m->power_on.len);
+	for (i = 0; i < m->vm.nr_vcpus; i++)
+		if (vcpu_state_load(&m->vm.vcpus[i], &r, err))
+			return error_prefix(err, "vCPU %u: cannot reset it: ", i);
+	if (machine_chips_load(m, &r, err))
+		return error_prefix(err, "cannot reset KVM's devices: ");
 	return 0;
 }
 
 static int reset_locked(struct machine *m, struct error *err)
 {
 	bool was_running = m->state == MACHINE_RUNNING;
-	unsigned i;
 
 	if (m->state != MACHINE_RUNNING && m->state != MACHINE_PAUSED)
 		return error_set(err, EBUSY, "the VM is not running");
@@ -62,10 +62,7 @@ static int reset_locked(struct machine *m, struct error *err)
 		registry_pause(&m->devices);
 	}
 	registry_reset(&m->devices);
-	for (i = 0; i < m->vm.nr_vcpus; i++)
-		if (reset_vcpu(m, i, err))
-			goto err_stop;
-	if (machine_boot(m, false, err))
+	if (load_power_on(m, err) || machine_boot(m, false, err))
 		goto err_stop;
 	machine_notify(m, MACHINE_EVENT_RESET, 0);
 	if (!was_running)

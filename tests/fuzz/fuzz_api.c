@@ -34,7 +34,14 @@ static void check_error(const struct api_reply *r)
 
 static void check_action(const struct api_action *a, const struct api_request *req)
 {
-	if (a->kind > API_MIGRATE || (a->kind == API_SNAPSHOT) != (a->body != NULL))
+	if (a->kind > API_CANCEL_MIGRATE || (a->kind == API_SNAPSHOT) != (a->body != NULL))
+		abort();
+	if (a->wait && a->kind != API_MIGRATE)
+		abort();
+	if ((a->kind == API_GET_MIGRATE) !=
+	    (req->method == API_GET && !strcmp(req->path, "/vm/migrate")))
+		abort();
+	if ((a->kind == API_CANCEL_MIGRATE) != (req->method == API_DELETE))
 		abort();
 	if (a->kind == API_MIGRATE &&
 	    (!a->to[0] || a->downtime_ms < 1 || a->downtime_ms > API_DOWNTIME_MAX_MS ||

@@ -62,6 +62,25 @@ req() {
 	echo "$method $path $got" >>"$LOG"
 }
 
+# until_status STATUS TRIES: poll GET /vm/migrate (curl alone: cheap) until it shows STATUS.
+until_status() {
+	for _ in $(seq "$2"); do
+		curl -s --max-time 10 --unix-socket "$SOCK" http://vessel/vm/migrate |
+			grep -q "\"status\":\"$1\"" && return 0
+		sleep 0.1
+	done
+}
+
+# hangup_peer PATH: a listener at PATH that closes its first connection; its pid in peer_pid.
+hangup_peer() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.accept()[0].close()' \
+		"$1" &
+	peer_pid=$!
+	for _ in $(seq 50); do [ -S "$1" ] && break; sleep 0.1; done
+}
+
 # field NAME: a top-level field of the last reply.
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$WORK/body" "$1"; }
 
@@ -157,10 +176,24 @@ req PUT /vm/stop 400 '{"force": true}'
 req GET /vm/nothing 404
 req GET /vm/metrics/x 404
 for p in /vm /vm/metrics /vm/events; do req POST "$p" 405; done
-for p in /vm/pause /vm/resume /vm/stop /vm/power-button /vm/reset /vm/snapshot /vm/migrate; do
+for p in /vm/pause /vm/resume /vm/stop /vm/power-button /vm/reset /vm/snapshot; do
 	req GET "$p" 405
 done
 grep -qi '^allow: PUT' "$WORK/headers" || fail "a 405 without Allow: PUT"
+req POST /vm/migrate 405
+grep -qi '^allow: GET, PUT, DELETE' "$WORK/headers" || fail "POST /vm/migrate: not Allow: GET, PUT, DELETE"
+req GET /vm/migrate 200
+[ "$(field status)" = none ] || fail "GET /vm/migrate before any migration: not none"
+req DELETE /vm/migrate 409
+grep -q 'no migration is under way' "$WORK/body" || fail "DELETE /vm/migrate with none: no reason"
+"$VESSEL" ctl --api-socket "$SOCK" migration >"$WORK/body" || fail "vessel ctl migration failed"
+[ "$(field status)" = none ] || fail "vessel ctl migration: not none"
+status=0
+"$VESSEL" ctl --api-socket "$SOCK" cancel-migration >/dev/null 2>"$WORK/ctl.err" || status=$?
+[ "$status" -eq 1 ] && grep -q 'HTTP 409: no migration is under way' "$WORK/ctl.err" ||
+	fail "vessel ctl cancel-migration with none: $status, $(cat "$WORK/ctl.err")"
+req PUT /vm/migrate 400 '{"to": "unix:/x", "wait": 1}'
+[ "$(field field)" = wait ] || fail "a bad wait: the error does not name it"
 req PUT /vm/power-button 400 '{"hold_ms": 4000}'
 [ "$(field field)" = hold_ms ] || fail "an unknown field: the error does not name it"
 req PUT /vm/reset 400 '{"reset": '
@@ -215,12 +248,7 @@ for _ in $(seq 100); do [ "$(ticks)" -gt "$before" ] && break; sleep 0.1; done
 [ "$(ticks)" -gt "$before" ] || fail "the guest stopped ticking beside 100 clients"
 
 echo "a migration to a peer that hangs up fails, and the VM runs on"
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); s.accept()[0].close()' \
-	"$WORK/peer.sock" &
-peer_pid=$!
-for _ in $(seq 50); do [ -S "$WORK/peer.sock" ] && break; sleep 0.1; done
+hangup_peer "$WORK/peer.sock"
 status=0
 "$VESSEL" ctl --api-socket "$SOCK" migrate "unix:$WORK/peer.sock" >"$WORK/body.all" \
 	2>"$WORK/ctl.err" || status=$?
@@ -232,6 +260,63 @@ echo "PUT /vm/migrate 202" >>"$LOG"
 wait "$peer_pid" || true
 req GET /vm 200
 [ "$(field state)" = running ] || fail "the VM is not running after a failed migration"
+req GET /vm/migrate 200
+[ "$(field status)" = failed ] && grep -Eq 'closed|broke' "$WORK/body" ||
+	fail "GET /vm/migrate after a failed migration: not failed with the reason"
+
+echo "a migration that waits, to a peer that hangs up: 502 with the reason"
+hangup_peer "$WORK/peer2.sock"
+req PUT /vm/migrate 502 "{\"to\": \"unix:$WORK/peer2.sock\", \"wait\": true}"
+grep -Eq 'the migration failed: .*(closed|broke)' "$WORK/body" || fail "the 502 does not say why"
+wait "$peer_pid" || true
+
+echo "a destination that does not take the connection holds nobody up"
+# listen(0) and one connection queued: the next connect finds the backlog full.
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(0)
+held = socket.socket(socket.AF_UNIX); held.connect(sys.argv[1])
+print("full", flush=True); time.sleep(60)' "$WORK/stuck.sock" >"$WORK/stuck" &
+stuck_pid=$!
+for _ in $(seq 50); do grep -q full "$WORK/stuck" && break; sleep 0.1; done
+req PUT /vm/migrate 202 "{\"to\": \"unix:$WORK/stuck.sock\"}"
+took=$(curl -s -o /dev/null -w '%{time_total}' --max-time 10 --unix-socket "$SOCK" http://vessel/vm)
+awk -v t="$took" 'BEGIN { exit !(t < 2) }' || fail "GET /vm took $took s during the connect"
+req GET /vm/migrate 200
+[ "$(field status)" = connecting ] || fail "GET /vm/migrate during the connect: not connecting"
+req PUT /vm/snapshot 409 "{\"dir\": \"$WORK/snap2\", \"resume\": true}"
+grep -q 'a migration to unix:.* is under way' "$WORK/body" || fail "a snapshot beside a migration: no reason"
+[ ! -e "$WORK/snap2" ] || fail "a refused snapshot left its directory"
+req PUT /vm/migrate 409 "{\"to\": \"unix:$WORK/stuck.sock\"}"
+grep -q 'under way' "$WORK/body" || fail "a second migration: no reason"
+req DELETE /vm/migrate 202
+until_status cancelled 50
+req GET /vm/migrate 200
+[ "$(field status)" = cancelled ] && grep -q 'cancelled: by DELETE /vm/migrate' "$WORK/body" ||
+	fail "the cancelled migration: $(cat "$WORK/body")"
+req GET /vm 200
+[ "$(field state)" = running ] || fail "the VM is not running after a cancelled migration"
+echo "and the connect gives up after 10 s; a request that waits for it is answered then"
+start=$(date +%s)
+curl -s -o "$WORK/waited" -w '%{http_code}' -X PUT --max-time 30 --unix-socket "$SOCK" \
+	-H 'Content-Type: application/json' \
+	--data-binary "{\"to\": \"unix:$WORK/stuck.sock\", \"wait\": true}" \
+	http://vessel/vm/migrate >"$WORK/waited.code" &
+waited_pid=$!
+until_status connecting 50
+took=$(curl -s -o /dev/null -w '%{time_total}' --max-time 10 --unix-socket "$SOCK" http://vessel/vm)
+awk -v t="$took" 'BEGIN { exit !(t < 2) }' || fail "GET /vm took $took s beside a waiting request"
+wait "$waited_pid" || fail "the waiting PUT /vm/migrate failed: curl status $?"
+took=$(( $(date +%s) - start ))
+echo "  PUT /vm/migrate (wait) -> $(cat "$WORK/waited.code") $(cat "$WORK/waited") after $took s"
+[ "$(cat "$WORK/waited.code")" = 502 ] && grep -q 'did not take the connection within 10 s' \
+	"$WORK/waited" || fail "the waiting migration to a full backlog: not 502 with the reason"
+[ "$took" -ge 9 ] || fail "the connect gave up after $took s, not 10"
+req GET /vm/migrate 200
+[ "$(field status)" = failed ] && grep -q 'did not take the connection within 10 s' "$WORK/body" ||
+	fail "GET /vm/migrate after the connect's timeout: $(cat "$WORK/body")"
+kill "$stuck_pid"
+wait "$stuck_pid" 2>/dev/null || true
 
 echo "stop"
 "$VESSEL" ctl --api-socket "$SOCK" stop >"$WORK/body" || fail "vessel ctl stop failed"
@@ -249,7 +334,7 @@ ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 names = [e["event"] for e in ev]
 assert names == ["state", "paused", "snapshot", "snapshot", "snapshot", "snapshot", "resumed",
 		 "reset", "paused", "reset", "resumed", "paused", "resumed", "migration-failed",
-		 "shutdown"], names
+		 "migration-failed", "migration-failed", "migration-failed", "shutdown"], names
 assert [e["phase"] for e in ev[2:6]] == ["start", "done", "start", "failed"], ev[2:6]
 assert ev[0]["state"] == "running" and ev[-1]["exit_status"] == 143, ev
 seqs = [e["seq"] for e in ev[1:]]
@@ -290,11 +375,26 @@ echo "a stale socket is replaced"
 python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SOCK"
 [ -S "$SOCK" ] || fail "could not leave a stale socket"
 start_vm
-req PUT /vm/stop 202
+echo "and a migration that waits replies with its figures"
+"$VESSEL" run --incoming "unix:$WORK/in.sock" --api-socket "$WORK/dst.sock" \
+	</dev/null >"$WORK/dst.out" 2>&1 &
+dst_pid=$!
+for _ in $(seq 100); do grep -q 'waiting for a migration' "$WORK/dst.out" && break; sleep 0.1; done
+req PUT /vm/migrate 200 "{\"to\": \"unix:$WORK/in.sock\", \"wait\": true}"
+python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))
+assert m["status"] == "completed" and m["rounds"] >= 2 and m["bytes"] > 0, m
+assert 0 < m["downtime_ms"] <= m["total_ms"], m' "$WORK/body" ||
+	fail "PUT /vm/migrate with wait: not the completed migration's figures"
 status=0
 wait "$vm_pid" || status=$?
-[ "$status" -eq 143 ] || fail "vessel exited $status after PUT /vm/stop, not 143"
+[ "$status" -eq 0 ] || fail "the source exited $status after migrating, not 0"
 [ ! -e "$SOCK" ] || fail "the socket is still there after exit"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT --max-time 10 --unix-socket "$WORK/dst.sock" \
+	http://vessel/vm/stop)
+[ "$code" = 202 ] || fail "PUT /vm/stop on the destination: $code"
+status=0
+wait "$dst_pid" || status=$?
+[ "$status" -eq 143 ] || fail "the destination exited $status after PUT /vm/stop, not 143"
 
 echo "a path that is not a socket is refused and left alone"
 echo data >"$WORK/file"
