@@ -4,7 +4,11 @@ set -euo pipefail
 VESSEL=${VESSEL:?VESSEL must name the vessel binary}
 TEST_TIMEOUT=${TEST_TIMEOUT:-120}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vessel-vmtest.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+# Nothing the test started outlives it (servers, VMs, peers), also when the
+# harness's timeout ends it with SIGTERM; a test with a trap of its own says so there.
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # Skip (exit 77) where KVM cannot be used; say why.
 require_kvm() {
