@@ -9,9 +9,14 @@
  */
 #include "desktop/vnc_internal.h"
 
+#include <rfb/rfbregion.h>
+
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 /* The poll set's room for the listener, the held connections and @viewers viewers. */
 static int reserve(struct vnc_loop *l, size_t viewers)
@@ -79,6 +84,35 @@ int vnc_loop_wait(struct vnc_server *s, uint64_t wait_ns)
 	return l->fds[0].revents || first > 1;
 }
 
+/* What rfbUpdateClient tests before it sends (deferUpdateTime is 0). */
+static bool update_due(rfbClientPtr cl)
+{
+	return !cl->onHold && FB_UPDATE_PENDING(cl) && !sraRgnEmpty(cl->requestedRegion);
+}
+
+static void set_cork(int fd, int on)
+{
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+}
+
+/*
+ * A viewer's update as one TCP segment: libvncserver's Tight encoder
+ * writes out what it has buffered (the FramebufferUpdate header) before
+ * each rectangle, so a one-rectangle update takes two writes, and on
+ * loopback each write is a transmit and a wake-up of the viewer. Corked,
+ * the writes only queue; uncorking sends them together.
+ */
+static void send_update(struct vnc_server *s, rfbClientPtr cl)
+{
+	bool cork = s->opts.kind != VNC_LISTEN_UNIX && update_due(cl);
+
+	if (cork)
+		set_cork(cl->sock, 1);
+	rfbUpdateClient(cl);
+	if (cork && cl->sock != RFB_INVALID_SOCKET)
+		set_cork(cl->sock, 0);
+}
+
 void vnc_loop_update(struct vnc_server *s)
 {
 	rfbClientPtr cl, next;
@@ -86,7 +120,7 @@ void vnc_loop_update(struct vnc_server *s)
 	for (cl = s->screen->clientHead; cl; cl = next) {
 		next = cl->next;
 		if (cl->sock != RFB_INVALID_SOCKET)
-			rfbUpdateClient(cl);
+			send_update(s, cl);
 		/* A viewer gone (read, write or protocol error) is let go here, as libvncserver does. */
 		if (cl->sock == RFB_INVALID_SOCKET)
 			rfbClientConnectionGone(cl);
