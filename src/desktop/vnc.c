@@ -348,7 +348,10 @@ int vnc_server_start(struct vnc_server *s, struct machine *m, struct error *err)
 		return -1;
 	s->log_open = true;
 	s->bitmap = calloc(dirty_log_words(&s->log), sizeof(unsigned long));
-	if (!s->bitmap)
+	s->changed_pages = calloc(dirty_log_words(&s->log), sizeof(unsigned long));
+	/* A page drawn on is left writable until it has been still for a second. */
+	if (!s->bitmap || !s->changed_pages ||
+	    hot_pages_init(&s->hot, dirty_log_words(&s->log), s->opts.fps))
 		return error_set(err, ENOMEM, "vnc: out of memory");
 	if (setup_screen(s, err))
 		return -1;
@@ -407,6 +410,8 @@ void vnc_server_destroy(struct vnc_server *s)
 	memset(s->password, 0, sizeof(s->password));
 	vnc_loop_free(&s->loop);
 	free(s->bitmap);
+	free(s->changed_pages);
+	hot_pages_free(&s->hot);
 	free(s->shadow);
 	free(s);
 }

@@ -12,6 +12,7 @@
 
 #define IDLE_TICK_NS		500000000ull	/* a still screen is looked at twice a second */
 #define BLOCK_PIXELS		16	/* compared at once, with memcmp */
+#define BITS_PER_LONG		(8 * sizeof(unsigned long))
 
 /*
  * Pixels [x, x + n) of one row copied into the shadow where they differ;
@@ -61,6 +62,18 @@ void vnc_frame_set_format(struct vnc_server *s, bool big_endian)
 	rfbReleaseClientIterator(it);
 }
 
+/* The framebuffer pages that hold pixels [x0, x1] of row @y changed (hot_pages.h). */
+static void mark_changed(struct vnc_server *s, unsigned y, unsigned x0, unsigned x1)
+{
+	const struct display_scanout *m = &s->mode;
+	uint64_t row = m->offset + (uint64_t)y * m->stride;
+	uint64_t page = (row + (uint64_t)x0 * 4) / GUEST_PAGE_SIZE;
+	uint64_t last = (row + (uint64_t)x1 * 4 + 3) / GUEST_PAGE_SIZE;
+
+	for (; page <= last && page / BITS_PER_LONG < dirty_log_words(&s->log); page++)
+		s->changed_pages[page / BITS_PER_LONG] |= 1ul << (page % BITS_PER_LONG);
+}
+
 /*
  * Copy @r of the guest's screen into the shadow and tell libvncserver the
  * part that changed: a dirty page whose pixels are what they were costs
@@ -80,6 +93,7 @@ static void refresh(struct vnc_server *s, const struct fb_rect *r)
 		refresh_span(src, dst, r->x, r->w, &first, &last);
 		if (first == UINT32_MAX)
 			continue;
+		mark_changed(s, y, first, last);
 		x0 = first < x0 ? first : x0;
 		x1 = last + 1 > x1 ? last + 1 : x1;
 		y0 = y < y0 ? y : y0;
@@ -131,6 +145,11 @@ static int set_mode(struct vnc_server *s, const struct display_scanout *now)
 	return 0;
 }
 
+/*
+ * The hot pages (hot_pages.h) come back from every sync while kept, and
+ * are compared again each frame: what the guest wrote into them after this
+ * sync is seen at the next one, as for any page.
+ */
 void vnc_frame(struct vnc_server *s)
 {
 	struct fb_rect rects[DIRTY_RECTS_MAX];
@@ -138,15 +157,18 @@ void vnc_frame(struct vnc_server *s)
 	unsigned n, i;
 
 	bochs_display_scanout(s->disp, &now);
-	if (dirty_log_sync(&s->log, s->bitmap, NULL))
+	if (dirty_log_sync_keep(&s->log, s->bitmap, s->hot.keep, NULL))
 		return;
+	memset(s->changed_pages, 0, dirty_log_words(&s->log) * sizeof(unsigned long));
 	if (now.generation != s->mode.generation) {
 		set_mode(s, &now);
-		return;
+	} else {
+		n = dirty_rects(s->bitmap, dirty_log_words(&s->log), &s->mode, rects,
+				DIRTY_RECTS_MAX);
+		for (i = 0; i < n; i++)
+			refresh(s, &rects[i]);
 	}
-	n = dirty_rects(s->bitmap, dirty_log_words(&s->log), &s->mode, rects, DIRTY_RECTS_MAX);
-	for (i = 0; i < n; i++)
-		refresh(s, &rects[i]);
+	hot_pages_update(&s->hot, s->bitmap, s->changed_pages);
 }
 
 /* A new viewer gets the screen as it is now: the copy is brought up to date first. */
@@ -155,7 +177,8 @@ void vnc_frame_new_viewer(struct vnc_server *s)
 	struct display_scanout now;
 
 	bochs_display_scanout(s->disp, &now);
-	if (dirty_log_sync(&s->log, s->bitmap, NULL) == 0 && now.generation == s->mode.generation)
+	if (dirty_log_sync_keep(&s->log, s->bitmap, s->hot.keep, NULL) == 0 &&
+	    now.generation == s->mode.generation)
 		refresh_all(s);
 	else
 		set_mode(s, &now);

@@ -4,6 +4,7 @@
 
 #include "core/dirty_log.h"
 #include "desktop/dirty_rects.h"
+#include "desktop/hot_pages.h"
 #include "desktop/vnc_conn.h"
 #include "desktop/vnc_input.h"
 #include "desktop/vnc_options.h"
@@ -39,6 +40,8 @@ struct vnc_server {
 	struct dirty_log log;
 	bool log_open;
 	unsigned long *bitmap;
+	unsigned long *changed_pages;	/* of the last frame: those whose pixels differed */
+	struct hot_pages hot;
 	struct vnc_input input;
 	struct vnc_conns conns;
 	struct vnc_loop loop;
