@@ -69,8 +69,11 @@ uint64_t vnc_next_tick(struct vnc_server *s);
  * serving, 0 if not, a negative errno if the wait failed.
  */
 int vnc_loop_wait(struct vnc_server *s, uint64_t wait_ns);
-/* Send each viewer what is due to it; let go of the viewers that left. */
-void vnc_loop_update(struct vnc_server *s);
+/*
+ * Send each viewer what is due to it, if its socket can take it
+ * (vnc_stall.h); let go of the viewers that left or stopped reading.
+ */
+void vnc_loop_update(struct vnc_server *s, uint64_t now);
 void vnc_loop_free(struct vnc_loop *l);
 
 #endif
