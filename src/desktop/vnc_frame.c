@@ -15,23 +15,35 @@
 #define BITS_PER_LONG		(8 * sizeof(unsigned long))
 
 /*
- * Whether a block of pixels differs: inline, as words, for the many
- * blocks of a dirty row (a call to memcmp for each cost more than the
- * comparison).
+ * Pixels [i, i + n) of a row, known to differ from the shadow: halved
+ * until blocks of BLOCK_PIXELS, each half compared with memcmp and only
+ * those that differ looked into, so a small change in a long row costs
+ * about two passes of the row at memcmp's speed and a dozen calls (a
+ * call per block cost more than the comparison). The depth is log2 of
+ * the row's blocks. The changed pixels are copied, their span kept in
+ * *first, *last.
  */
-static bool block_differs(const uint32_t *a, const uint32_t *b, unsigned len)
+static void refresh_split(const uint32_t *src, uint32_t *dst, unsigned i, unsigned n,
+			  unsigned *first, unsigned *last)
 {
-	uint64_t x = 0, u, v;
-	unsigned i;
+	unsigned half, k;
 
-	if (len != BLOCK_PIXELS)
-		return memcmp(a, b, (size_t)len * 4) != 0;
-	for (i = 0; i < BLOCK_PIXELS; i += 2) {
-		memcpy(&u, a + i, sizeof(u));
-		memcpy(&v, b + i, sizeof(v));
-		x |= u ^ v;
+	if (n <= BLOCK_PIXELS) {
+		for (k = i; k < i + n; k++) {
+			if (src[k] == dst[k])
+				continue;
+			if (*first == UINT32_MAX)
+				*first = k;
+			*last = k;
+		}
+		memcpy(dst + i, src + i, (size_t)n * 4);
+		return;
 	}
-	return x != 0;
+	half = (n / 2 + BLOCK_PIXELS - 1) / BLOCK_PIXELS * BLOCK_PIXELS;
+	if (memcmp(src + i, dst + i, (size_t)half * 4))
+		refresh_split(src, dst, i, half, first, last);
+	if (memcmp(src + i + half, dst + i + half, (size_t)(n - half) * 4))
+		refresh_split(src, dst, i + half, n - half, first, last);
 }
 
 /*
@@ -42,23 +54,8 @@ static bool block_differs(const uint32_t *a, const uint32_t *b, unsigned len)
 static void refresh_span(const uint32_t *src, uint32_t *dst, unsigned x, unsigned n,
 			 unsigned *first, unsigned *last)
 {
-	unsigned i, k, len;
-
-	if (!memcmp(src + x, dst + x, (size_t)n * 4))
-		return;
-	for (i = x; i < x + n; i += len) {
-		len = x + n - i < BLOCK_PIXELS ? x + n - i : BLOCK_PIXELS;
-		if (!block_differs(src + i, dst + i, len))
-			continue;
-		for (k = 0; k < len; k++) {
-			if (src[i + k] == dst[i + k])
-				continue;
-			if (*first == UINT32_MAX)
-				*first = i + k;
-			*last = i + k;
-		}
-		memcpy(dst + i, src + i, len * 4);
-	}
+	if (memcmp(src + x, dst + x, (size_t)n * 4))
+		refresh_split(src, dst, x, n, first, last);
 }
 
 /*
