@@ -2,17 +2,17 @@
  * The server thread's wait and dispatch, in place of libvncserver's
  * rfbProcessEvents: one poll over the viewers, the listener and the held
  * connections, each viewer's messages read only when its socket is
- * readable, and updates sent as soon as a frame has them. rfbProcessEvents
+ * readable, and updates sent as soon as a frame has them, each in one TCP
+ * segment, to the viewers whose sockets can take them. rfbProcessEvents
  * selects over all of them first, then tries the listener anyway; on a host
  * where a system call and a wake-up cost much, each of those is a share of
  * every frame.
  */
+#include "core/log.h"
 #include "desktop/vnc_internal.h"
+#include "desktop/vnc_stall.h"
 
 #include <rfb/rfbregion.h>
-
-#include "core/log.h"
-#include "desktop/vnc_stall.h"
 
 #include <errno.h>
 #include <linux/sockios.h>
