@@ -36,8 +36,13 @@ int dirty_log_open(struct dirty_log *d, struct kvm *kvm, struct guest_mem *gm,
 
 	*d = (struct dirty_log){ .kvm = kvm, .gm = gm, .r = r, .words = region_words(r) };
 	d->pending = calloc(d->words, sizeof(unsigned long));
-	if (!d->pending)
+	d->clear = calloc(d->words, sizeof(unsigned long));
+	if (!d->pending || !d->clear) {
+		free(d->pending);
+		free(d->clear);
+		d->pending = d->clear = NULL;
 		return error_set(err, ENOMEM, "dirty log of %s: out of memory", r->name);
+	}
 	pthread_mutex_lock(&gm->log_lock);
 	if (r->nr_log_users == DIRTY_LOG_MAX_USERS) {
 		error_set(err, EBUSY, "dirty log of %s: %u users already", r->name,
@@ -60,13 +65,18 @@ out:
 	pthread_mutex_unlock(&gm->log_lock);
 	if (ret) {
 		free(d->pending);
-		d->pending = NULL;
+		free(d->clear);
+		d->pending = d->clear = NULL;
 	}
 	return ret;
 }
 
-/* KVM's log and the VMM's writes since the last harvest, into every user's record. */
-static int harvest(struct dirty_log *d, unsigned long *scratch, struct error *err)
+/*
+ * KVM's log and the VMM's writes since the last harvest, into every user's
+ * record; the pages in @keep (NULL: none) are not protected again.
+ */
+static int harvest(struct dirty_log *d, unsigned long *scratch, const unsigned long *keep,
+		   struct error *err)
 {
 	struct guest_mem_region *r = d->r;
 	struct kvm_dirty_log log = { .slot = r->slot, .dirty_bitmap = scratch };
@@ -76,14 +86,16 @@ static int harvest(struct dirty_log *d, unsigned long *scratch, struct error *er
 
 	if (ioctl(d->kvm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
 		return error_set(err, errno, "KVM_GET_DIRTY_LOG (%s): %s", r->name, strerror(errno));
-	for (i = 0; i < d->words; i++)
-		any |= scratch[i];
+	for (i = 0; i < d->words; i++) {
+		d->clear[i] = keep ? scratch[i] & ~keep[i] : scratch[i];
+		any |= d->clear[i];
+	}
 	/* Nothing written, nothing to protect again: a still screen costs one ioctl a sync. */
 	if (any && d->kvm->manual_dirty > 0) {
 		struct kvm_clear_dirty_log clear = {
 			.slot = r->slot,
 			.num_pages = (uint32_t)(r->size / GUEST_PAGE_SIZE),
-			.dirty_bitmap = scratch,
+			.dirty_bitmap = d->clear,
 		};
 
 		/* Write-protects the pages again, so that the next write is seen. */
@@ -101,19 +113,25 @@ static int harvest(struct dirty_log *d, unsigned long *scratch, struct error *er
 	return 0;
 }
 
-int dirty_log_sync(struct dirty_log *d, unsigned long *bitmap, struct error *err)
+int dirty_log_sync_keep(struct dirty_log *d, unsigned long *bitmap, const unsigned long *keep,
+			struct error *err)
 {
 	int ret;
 
 	memset(bitmap, 0, d->words * sizeof(unsigned long));
 	pthread_mutex_lock(&d->gm->log_lock);
-	ret = harvest(d, bitmap, err);
+	ret = harvest(d, bitmap, keep, err);
 	if (ret == 0) {
 		memcpy(bitmap, d->pending, d->words * sizeof(unsigned long));
 		memset(d->pending, 0, d->words * sizeof(unsigned long));
 	}
 	pthread_mutex_unlock(&d->gm->log_lock);
 	return ret;
+}
+
+int dirty_log_sync(struct dirty_log *d, unsigned long *bitmap, struct error *err)
+{
+	return dirty_log_sync_keep(d, bitmap, NULL, err);
 }
 
 void dirty_log_close(struct dirty_log *d)
@@ -136,5 +154,6 @@ void dirty_log_close(struct dirty_log *d)
 	}
 	pthread_mutex_unlock(&d->gm->log_lock);
 	free(d->pending);
-	d->pending = NULL;
+	free(d->clear);
+	d->pending = d->clear = NULL;
 }

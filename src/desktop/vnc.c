@@ -10,6 +10,7 @@
 #include "desktop/vnc_input.h"
 #include "desktop/vnc_listen.h"
 #include "desktop/vnc_password.h"
+#include "desktop/vnc_stall.h"
 #include "display/bochs_display.h"
 
 #include <rfb/rfb.h>
@@ -101,10 +102,17 @@ static void on_client_gone(rfbClientPtr cl)
 {
 	free(cl->wsctx);
 	cl->wsctx = NULL;
+	free(cl->clientData);
+	cl->clientData = NULL;
 }
 
 static enum rfbNewClientAction on_new_client(rfbClientPtr cl)
 {
+	cl->clientData = calloc(1, sizeof(struct vnc_stall));
+	if (!cl->clientData) {
+		pr_warn("vnc: out of memory for viewer %s", cl->host);
+		return RFB_CLIENT_REFUSE;
+	}
 	cl->clientGoneHook = on_client_gone;
 	vnc_frame_new_viewer(server_of(cl));
 	return RFB_CLIENT_ACCEPT;
@@ -194,7 +202,7 @@ static void *server_thread(void *arg)
 				next = t + vnc_next_tick(s);
 			}
 			/* What a frame or a viewer's request made due goes out now. */
-			vnc_loop_update(s);
+			vnc_loop_update(s, t);
 			wait = next - t;
 		} else {
 			/* No viewer, nothing to draw: sleep until a connection comes. */
@@ -304,6 +312,13 @@ static int setup_screen(struct vnc_server *s, struct error *err)
 	sc->desktopName = "vessel";
 	sc->alwaysShared = TRUE;	/* a viewer joining never disconnects another */
 	sc->deferUpdateTime = 0;	/* the frame tick paces updates */
+	/*
+	 * A viewer that stops in the middle of an update (vnc_stall.h keeps
+	 * the server from starting one its socket cannot take) holds the
+	 * thread up this long at most: libvncserver's write waits on the
+	 * socket in steps of 5 s up to maxClientWait, then lets it go.
+	 */
+	sc->maxClientWait = VNC_STALL_DROP_MS;
 	sc->kbdAddEvent = on_key;
 	sc->ptrAddEvent = on_pointer;
 	sc->setXCutText = on_cut_text;
@@ -348,7 +363,10 @@ int vnc_server_start(struct vnc_server *s, struct machine *m, struct error *err)
 		return -1;
 	s->log_open = true;
 	s->bitmap = calloc(dirty_log_words(&s->log), sizeof(unsigned long));
-	if (!s->bitmap)
+	s->changed_pages = calloc(dirty_log_words(&s->log), sizeof(unsigned long));
+	/* A page drawn on is left writable until it has been still for a second. */
+	if (!s->bitmap || !s->changed_pages ||
+	    hot_pages_init(&s->hot, dirty_log_words(&s->log), s->opts.fps))
 		return error_set(err, ENOMEM, "vnc: out of memory");
 	if (setup_screen(s, err))
 		return -1;
@@ -407,6 +425,8 @@ void vnc_server_destroy(struct vnc_server *s)
 	memset(s->password, 0, sizeof(s->password));
 	vnc_loop_free(&s->loop);
 	free(s->bitmap);
+	free(s->changed_pages);
+	hot_pages_free(&s->hot);
 	free(s->shadow);
 	free(s);
 }

@@ -12,6 +12,39 @@
 
 #define IDLE_TICK_NS		500000000ull	/* a still screen is looked at twice a second */
 #define BLOCK_PIXELS		16	/* compared at once, with memcmp */
+#define BITS_PER_LONG		(8 * sizeof(unsigned long))
+
+/*
+ * Pixels [i, i + n) of a row, known to differ from the shadow: halved
+ * until blocks of BLOCK_PIXELS, each half compared with memcmp and only
+ * those that differ looked into, so a small change in a long row costs
+ * about two passes of the row at memcmp's speed and a dozen calls (a
+ * call per block cost more than the comparison). The depth is log2 of
+ * the row's blocks. The changed pixels are copied, their span kept in
+ * *first, *last.
+ */
+static void refresh_split(const uint32_t *src, uint32_t *dst, unsigned i, unsigned n,
+			  unsigned *first, unsigned *last)
+{
+	unsigned half, k;
+
+	if (n <= BLOCK_PIXELS) {
+		for (k = i; k < i + n; k++) {
+			if (src[k] == dst[k])
+				continue;
+			if (*first == UINT32_MAX)
+				*first = k;
+			*last = k;
+		}
+		memcpy(dst + i, src + i, (size_t)n * 4);
+		return;
+	}
+	half = (n / 2 + BLOCK_PIXELS - 1) / BLOCK_PIXELS * BLOCK_PIXELS;
+	if (memcmp(src + i, dst + i, (size_t)half * 4))
+		refresh_split(src, dst, i, half, first, last);
+	if (memcmp(src + i + half, dst + i + half, (size_t)(n - half) * 4))
+		refresh_split(src, dst, i + half, n - half, first, last);
+}
 
 /*
  * Pixels [x, x + n) of one row copied into the shadow where they differ;
@@ -21,23 +54,8 @@
 static void refresh_span(const uint32_t *src, uint32_t *dst, unsigned x, unsigned n,
 			 unsigned *first, unsigned *last)
 {
-	unsigned i, k, len;
-
-	if (!memcmp(src + x, dst + x, (size_t)n * 4))
-		return;
-	for (i = x; i < x + n; i += len) {
-		len = x + n - i < BLOCK_PIXELS ? x + n - i : BLOCK_PIXELS;
-		if (!memcmp(src + i, dst + i, len * 4))
-			continue;
-		for (k = 0; k < len; k++) {
-			if (src[i + k] == dst[i + k])
-				continue;
-			if (*first == UINT32_MAX)
-				*first = i + k;
-			*last = i + k;
-		}
-		memcpy(dst + i, src + i, len * 4);
-	}
+	if (memcmp(src + x, dst + x, (size_t)n * 4))
+		refresh_split(src, dst, x, n, first, last);
 }
 
 /*
@@ -61,6 +79,18 @@ void vnc_frame_set_format(struct vnc_server *s, bool big_endian)
 	rfbReleaseClientIterator(it);
 }
 
+/* The framebuffer pages that hold pixels [x0, x1] of row @y changed (hot_pages.h). */
+static void mark_changed(struct vnc_server *s, unsigned y, unsigned x0, unsigned x1)
+{
+	const struct display_scanout *m = &s->mode;
+	uint64_t row = m->offset + (uint64_t)y * m->stride;
+	uint64_t page = (row + (uint64_t)x0 * 4) / GUEST_PAGE_SIZE;
+	uint64_t last = (row + (uint64_t)x1 * 4 + 3) / GUEST_PAGE_SIZE;
+
+	for (; page <= last && page / BITS_PER_LONG < dirty_log_words(&s->log); page++)
+		s->changed_pages[page / BITS_PER_LONG] |= 1ul << (page % BITS_PER_LONG);
+}
+
 /*
  * Copy @r of the guest's screen into the shadow and tell libvncserver the
  * part that changed: a dirty page whose pixels are what they were costs
@@ -80,6 +110,7 @@ static void refresh(struct vnc_server *s, const struct fb_rect *r)
 		refresh_span(src, dst, r->x, r->w, &first, &last);
 		if (first == UINT32_MAX)
 			continue;
+		mark_changed(s, y, first, last);
 		x0 = first < x0 ? first : x0;
 		x1 = last + 1 > x1 ? last + 1 : x1;
 		y0 = y < y0 ? y : y0;
@@ -131,6 +162,11 @@ static int set_mode(struct vnc_server *s, const struct display_scanout *now)
 	return 0;
 }
 
+/*
+ * The hot pages (hot_pages.h) come back from every sync while kept, and
+ * are compared again each frame: what the guest wrote into them after this
+ * sync is seen at the next one, as for any page.
+ */
 void vnc_frame(struct vnc_server *s)
 {
 	struct fb_rect rects[DIRTY_RECTS_MAX];
@@ -138,15 +174,18 @@ void vnc_frame(struct vnc_server *s)
 	unsigned n, i;
 
 	bochs_display_scanout(s->disp, &now);
-	if (dirty_log_sync(&s->log, s->bitmap, NULL))
+	if (dirty_log_sync_keep(&s->log, s->bitmap, s->hot.keep, NULL))
 		return;
+	memset(s->changed_pages, 0, dirty_log_words(&s->log) * sizeof(unsigned long));
 	if (now.generation != s->mode.generation) {
 		set_mode(s, &now);
-		return;
+	} else {
+		n = dirty_rects(s->bitmap, dirty_log_words(&s->log), &s->mode, rects,
+				DIRTY_RECTS_MAX);
+		for (i = 0; i < n; i++)
+			refresh(s, &rects[i]);
 	}
-	n = dirty_rects(s->bitmap, dirty_log_words(&s->log), &s->mode, rects, DIRTY_RECTS_MAX);
-	for (i = 0; i < n; i++)
-		refresh(s, &rects[i]);
+	hot_pages_update(&s->hot, s->bitmap, s->changed_pages);
 }
 
 /* A new viewer gets the screen as it is now: the copy is brought up to date first. */
@@ -155,7 +194,8 @@ void vnc_frame_new_viewer(struct vnc_server *s)
 	struct display_scanout now;
 
 	bochs_display_scanout(s->disp, &now);
-	if (dirty_log_sync(&s->log, s->bitmap, NULL) == 0 && now.generation == s->mode.generation)
+	if (dirty_log_sync_keep(&s->log, s->bitmap, s->hot.keep, NULL) == 0 &&
+	    now.generation == s->mode.generation)
 		refresh_all(s);
 	else
 		set_mode(s, &now);

@@ -4,6 +4,7 @@
 
 #include "core/dirty_log.h"
 #include "desktop/dirty_rects.h"
+#include "desktop/hot_pages.h"
 #include "desktop/vnc_conn.h"
 #include "desktop/vnc_input.h"
 #include "desktop/vnc_options.h"
@@ -39,6 +40,8 @@ struct vnc_server {
 	struct dirty_log log;
 	bool log_open;
 	unsigned long *bitmap;
+	unsigned long *changed_pages;	/* of the last frame: those whose pixels differed */
+	struct hot_pages hot;
 	struct vnc_input input;
 	struct vnc_conns conns;
 	struct vnc_loop loop;
@@ -66,8 +69,11 @@ uint64_t vnc_next_tick(struct vnc_server *s);
  * serving, 0 if not, a negative errno if the wait failed.
  */
 int vnc_loop_wait(struct vnc_server *s, uint64_t wait_ns);
-/* Send each viewer what is due to it; let go of the viewers that left. */
-void vnc_loop_update(struct vnc_server *s);
+/*
+ * Send each viewer what is due to it, if its socket can take it
+ * (vnc_stall.h); let go of the viewers that left or stopped reading.
+ */
+void vnc_loop_update(struct vnc_server *s, uint64_t now);
 void vnc_loop_free(struct vnc_loop *l);
 
 #endif

@@ -2,16 +2,26 @@
  * The server thread's wait and dispatch, in place of libvncserver's
  * rfbProcessEvents: one poll over the viewers, the listener and the held
  * connections, each viewer's messages read only when its socket is
- * readable, and updates sent as soon as a frame has them. rfbProcessEvents
+ * readable, and updates sent as soon as a frame has them, each in one TCP
+ * segment, to the viewers whose sockets can take them. rfbProcessEvents
  * selects over all of them first, then tries the listener anyway; on a host
  * where a system call and a wake-up cost much, each of those is a share of
  * every frame.
  */
+#include "core/log.h"
 #include "desktop/vnc_internal.h"
+#include "desktop/vnc_stall.h"
+
+#include <rfb/rfbregion.h>
 
 #include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 /* The poll set's room for the listener, the held connections and @viewers viewers. */
 static int reserve(struct vnc_loop *l, size_t viewers)
@@ -79,14 +89,93 @@ int vnc_loop_wait(struct vnc_server *s, uint64_t wait_ns)
 	return l->fds[0].revents || first > 1;
 }
 
-void vnc_loop_update(struct vnc_server *s)
+/* What rfbUpdateClient tests before it sends (deferUpdateTime is 0). */
+static bool update_due(rfbClientPtr cl)
+{
+	return !cl->onHold && FB_UPDATE_PENDING(cl) && !sraRgnEmpty(cl->requestedRegion);
+}
+
+static void set_cork(int fd, int on)
+{
+	setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+}
+
+/*
+ * The most an update of the viewer's modified region can take on the
+ * wire: raw pixels in its format, with room for the headers and for an
+ * encoder that does not gain (Tight and ZRLE add little to raw).
+ */
+static size_t update_bound(rfbClientPtr cl)
+{
+	sraRegionPtr box = sraRgnBBox(cl->modifiedRegion);
+	size_t raw = 0;
+	sraRect r;
+
+	if (box && sraRgnPopRect(box, &r, 0))
+		raw = (size_t)(r.x2 - r.x1) * (size_t)(r.y2 - r.y1) * (cl->format.bitsPerPixel / 8u);
+	if (box)
+		sraRgnDestroy(box);
+	return raw + raw / 8 + 1024;
+}
+
+/* What the viewer's socket holds and takes (vnc_stall.h) decides about its update. */
+static enum vnc_stall_verdict judge(rfbClientPtr cl, uint64_t now)
+{
+	int queued = 0, sndbuf = 0;
+	socklen_t len = sizeof(sndbuf);
+
+	/* An empty socket (the usual case: one system call) takes anything. */
+	if (ioctl(cl->sock, SIOCOUTQ, &queued) < 0 || queued <= 0 ||
+	    getsockopt(cl->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0)
+		return VNC_STALL_SEND;
+	/* The kernel doubles SO_SNDBUF for its bookkeeping: half of it is for bytes. */
+	return vnc_stall_judge(cl->clientData, (size_t)queued, (size_t)sndbuf / 2,
+			       update_bound(cl), now);
+}
+
+/*
+ * A viewer's update, if its socket can take it, as one TCP segment:
+ * libvncserver's Tight encoder writes out what it has buffered (the
+ * FramebufferUpdate header) before each rectangle, so a one-rectangle
+ * update takes two writes, and on loopback each write is a transmit and a
+ * wake-up of the viewer. Corked, the writes only queue; uncorking sends
+ * them together.
+ */
+static void send_update(struct vnc_server *s, rfbClientPtr cl, uint64_t now)
+{
+	bool cork;
+
+	if (!update_due(cl)) {
+		rfbUpdateClient(cl);	/* its deferred pointer events */
+		return;
+	}
+	switch (judge(cl, now)) {
+	case VNC_STALL_SKIP:
+		return;
+	case VNC_STALL_DROP:
+		pr_warn("vnc: viewer %s took nothing for %llu s: disconnected", cl->host,
+			VNC_STALL_DROP_NS / NS_PER_SEC);
+		rfbCloseClient(cl);
+		return;
+	case VNC_STALL_SEND:
+		break;
+	}
+	cork = s->opts.kind != VNC_LISTEN_UNIX;
+	if (cork)
+		set_cork(cl->sock, 1);
+	rfbUpdateClient(cl);
+	if (cork && cl->sock != RFB_INVALID_SOCKET)
+		set_cork(cl->sock, 0);
+}
+
+void vnc_loop_update(struct vnc_server *s, uint64_t now)
 {
 	rfbClientPtr cl, next;
 
 	for (cl = s->screen->clientHead; cl; cl = next) {
 		next = cl->next;
 		if (cl->sock != RFB_INVALID_SOCKET)
-			rfbUpdateClient(cl);
+			send_update(s, cl, now);
 		/* A viewer gone (read, write or protocol error) is let go here, as libvncserver does. */
 		if (cl->sock == RFB_INVALID_SOCKET)
 			rfbClientConnectionGone(cl);

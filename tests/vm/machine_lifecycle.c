@@ -207,10 +207,10 @@ static int test_dirty(void)
 	static const unsigned not_first[] = { 1, 3, 5, 7, 299, 301, 1000 };
 	static const unsigned not_second[] = { 0, 2, 4, 6, 300, 5, 1000 };
 	struct error err = { 0 };
-	struct dirty_log log;
+	struct dirty_log log, other;
 	static struct machine_config cfg;
 	struct machine *m;
-	unsigned long *bm;
+	unsigned long *bm, *keep;
 	pthread_t t;
 	int status;
 
@@ -221,7 +221,8 @@ static int test_dirty(void)
 	m = machine_create(&cfg, &err);
 	if (!m)
 		fail("machine_create: %s", err.msg);
-	if (machine_dirty_log_open(m, DIRTY_BASE, &log, &err))
+	if (machine_dirty_log_open(m, DIRTY_BASE, &log, &err) ||
+	    machine_dirty_log_open(m, DIRTY_BASE, &other, &err))
 		fail("dirty log: %s", err.msg);
 	bm = calloc(dirty_log_words(&log), sizeof(long));
 	if (machine_start(m, &err))
@@ -229,13 +230,26 @@ static int test_dirty(void)
 	pthread_create(&t, NULL, waiter, m);
 
 	wait_for(has_text, "dirty: phase 1", "the guest's first writes");
-	if (dirty_log_sync(&log, bm, &err))
+	/* Page 0 is kept writable: reported again, unwritten, until a sync protects it. */
+	keep = calloc(dirty_log_words(&log), sizeof(long));
+	keep[(DIRTY_BASE / 4096) / (8 * sizeof(long))] |= 1ul << (DIRTY_BASE / 4096 % (8 * sizeof(long)));
+	if (dirty_log_sync_keep(&log, bm, keep, &err))
 		fail("sync: %s", err.msg);
 	expect_pages(bm, first, 5, not_first, 7, "phase 1");
-	/* Handed out once: a second sync has none of them. */
+	if (dirty_log_sync(&log, bm, &err))
+		fail("sync: %s", err.msg);
+	expect_pages(bm, first, 1, first + 1, 4, "a sync after phase 1, page 0 kept");
+	/* Handed out once: a further sync has none of them. */
 	if (dirty_log_sync(&log, bm, &err))
 		fail("sync: %s", err.msg);
 	expect_pages(bm, NULL, 0, first, 5, "a sync after phase 1");
+	/* Another user's record has them all, once. */
+	if (dirty_log_sync(&other, bm, &err))
+		fail("sync: %s", err.msg);
+	expect_pages(bm, first, 5, not_first, 7, "phase 1, the second user");
+	if (dirty_log_sync(&other, bm, &err))
+		fail("sync: %s", err.msg);
+	expect_pages(bm, NULL, 0, first, 5, "phase 1, the second user's second sync");
 
 	machine_console_input(m, (const uint8_t *)"g", 1);
 	wait_for(has_text, "dirty: phase 2", "the guest's second writes");
@@ -245,11 +259,13 @@ static int test_dirty(void)
 
 	machine_console_input(m, (const uint8_t *)"g", 1);
 	dirty_log_close(&log);
+	dirty_log_close(&other);
 	status = finish(m, t);
 	if (status != 0)
 		fail("the guest did not power off (status %d)", status);
 	free(bm);
-	printf("PASS: the dirty log shows the pages the guest wrote, once each\n");
+	free(keep);
+	printf("PASS: the dirty log shows the pages the guest wrote, once each (a kept page until protected)\n");
 	return 0;
 }
 

@@ -20,11 +20,15 @@
  *   pixel X,Y        print the first frame's pixel at (X, Y) as RRGGBB
  *   quit             press and release Escape (the guest's quit key)
  *   refused          the connection must fail (a wrong password)
+ *   stall SECONDS    pattern, then ask for raw updates every 10 ms and read
+ *                    nothing for SECONDS: succeeds once the server lets go
+ *                    of us (our requests fail), and says after how long
  */
 #include <rfb/keysym.h>
 #include <rfb/rfbclient.h>
 
 #include <arpa/inet.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,6 +433,31 @@ static int measure(rfbClient *cl, double seconds, double settle)
 	return 0;
 }
 
+/*
+ * A viewer that stops reading: raw updates (the largest), asked for again
+ * and again, never read, until the server disconnects us.
+ */
+static int stall(rfbClient *cl, double seconds)
+{
+	double t0 = now(), end = t0 + seconds;
+
+	signal(SIGPIPE, SIG_IGN);	/* a write after the server let go: EPIPE */
+	cl->appData.encodingsString = "raw";
+	if (!SetFormatAndEncodings(cl))
+		return 1;
+	printf("stall: reading nothing from now on\n");
+	fflush(stdout);
+	while (now() < end) {
+		if (!SendFramebufferUpdateRequest(cl, 0, 0, cl->width, cl->height, TRUE)) {
+			printf("stall: the server let go of us after %.1f s\n", now() - t0);
+			return 0;
+		}
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+	fprintf(stderr, "vnc_client: still connected after %.1f s of reading nothing\n", seconds);
+	return 1;
+}
+
 static char *read_password(const char *path)
 {
 	char line[64];
@@ -511,6 +540,8 @@ static int command(rfbClient *cl, struct viewer *v, const char *cmd, const char 
 		return send_input(cl);
 	if (!strcmp(cmd, "redraw"))
 		return measure(cl, atof(arg), 0) || !v->updates || v->outside;
+	if (!strcmp(cmd, "stall"))
+		return stall(cl, atof(arg));
 	return 0;
 }
 
@@ -532,11 +563,11 @@ int main(int argc, char **argv)
 	if (argc < 3) {
 		fprintf(stderr, "usage: vnc_client [-p FILE] ADDR:PORT|unix:PATH pattern|hold S|"
 				"redraw S|bench S|input|quit|png FILE|ppm FILE|lit|changed FILE|\n"
-				"pixel X,Y|refused\n");
+				"pixel X,Y|refused|stall S\n");
 		return 2;
 	}
 	cmd = argv[2];
-	viewer.square_changes = !strcmp(cmd, "redraw") || !strcmp(cmd, "bench");
+	viewer.square_changes = !strcmp(cmd, "redraw") || !strcmp(cmd, "bench") || !strcmp(cmd, "stall");
 	arg = argc > 3 ? argv[3] : "1";
 	cl = connect_to(argv[1], &viewer);
 	free(viewer.password);	/* asked for while connecting only */
